@@ -1,0 +1,129 @@
+"""Normalise a notice once, keeping a map from every output character back to the original.
+
+Matching runs on the normalised text (NFKC, no invisible characters, simplified Chinese,
+lower-case, no spaces inside Chinese words); evidence offsets point into the original text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+import regex
+
+# Characters that render as nothing (or reorder text) and are used to split words past filters.
+_INVISIBLE = frozenset(
+    [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0]
+    + list(range(0x200B, 0x2010))
+    + list(range(0x202A, 0x202F))
+    + list(range(0x2060, 0x2070))
+    + list(range(0xFE00, 0xFE10))
+)
+_SPACES = frozenset(" \t\r\n\u00a0\u1680\u3000") | frozenset(chr(c) for c in range(0x2000, 0x200B))
+
+# Spaces between two CJK characters (or CJK and digit) carry no meaning in Chinese.
+_CJK = r"\p{Han}"
+_SPACE_IN_CJK = regex.compile(rf"(?<={_CJK})[ ]+(?={_CJK})")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """A string whose character i came from original[start[i]:end[i]]."""
+
+    text: str
+    start: tuple[int, ...]
+    end: tuple[int, ...]
+
+    def span(self, a: int, b: int) -> tuple[int, int]:
+        """Original offsets of the normalised slice [a, b)."""
+        if not self.text or b <= a:
+            pos = self.start[a] if a < len(self.start) else (self.end[-1] if self.end else 0)
+            return pos, pos
+        return self.start[a], self.end[b - 1]
+
+    def sub(self, pattern: regex.Pattern[str], repl: str | Callable[[regex.Match[str]], str]) -> "Mapped":
+        """Like pattern.sub, mapping every replacement character to the whole matched span."""
+        out: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        pos = 0
+        changed = False
+        for m in pattern.finditer(self.text, timeout=1.0):
+            a, b = m.span()
+            new = repl if isinstance(repl, str) else repl(m)
+            if new == m.group(0):
+                continue
+            changed = True
+            out.append(self.text[pos:a])
+            starts.extend(self.start[pos:a])
+            ends.extend(self.end[pos:a])
+            if new:
+                s, e = self.span(a, b) if b > a else (self.start[a], self.start[a])
+                out.append(new)
+                starts.extend([s] * len(new))
+                ends.extend([e] * len(new))
+            pos = b
+        if not changed:
+            return self
+        out.append(self.text[pos:])
+        starts.extend(self.start[pos:])
+        ends.extend(self.end[pos:])
+        return Mapped("".join(out), tuple(starts), tuple(ends))
+
+
+def _char_pass(original: str) -> Mapped:
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, ch in enumerate(original):
+        code = ord(ch)
+        if code in _INVISIBLE:
+            continue
+        if ch in _SPACES:
+            norm = " "
+        elif 0xD800 <= code <= 0xDFFF:
+            norm = "\ufffd"  # a lone surrogate: keep the place, drop the garbage
+        elif code < 0x20 or 0x7F <= code < 0xA0:
+            continue
+        elif code < 0x80:
+            norm = ch.lower()
+        else:
+            norm = unicodedata.normalize("NFKC", ch).lower()
+        if norm == " " and out and out[-1] == " ":
+            continue
+        for c in norm:
+            out.append(c)
+            starts.append(i)
+            ends.append(i + 1)
+    return Mapped("".join(out), tuple(starts), tuple(ends))
+
+
+def _to_simplified(m: Mapped) -> Mapped:
+    if m.text.isascii():
+        return m
+    converted = _t2s().convert(m.text)
+    if len(converted) == len(m.text):
+        return Mapped(converted, m.start, m.end)
+    # Phrase conversion changed the length: fall back to character by character.
+    conv = _t2s().convert
+    return Mapped("".join(conv(c) if len(conv(c)) == 1 else c for c in m.text), m.start, m.end)
+
+
+def normalise(original: str) -> Mapped:
+    """The one normalisation every check matches against."""
+    m = _char_pass(original)
+    m = _to_simplified(m)
+    return m.sub(_SPACE_IN_CJK, "")
+
+
+def fold(text: str) -> str:
+    """Normalise a registry name or term the same way, without offsets."""
+    return normalise(text).text.strip()

@@ -1,0 +1,164 @@
+"""Read registry.yaml into the schema, keeping line numbers so every problem says where it is."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from verifier.registry.schema import RegistryFile
+
+MAX_REGISTRY_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+
+class RegistryError(Exception):
+    """A registry that must not be served; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems) or "invalid registry")
+
+
+@dataclass
+class Marks:
+    """Where each key or item of the YAML document starts (1-based line and column)."""
+
+    file: str
+    at: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict)
+
+    def find(self, loc: tuple[str | int, ...]) -> tuple[int, int]:
+        while loc and loc not in self.at:
+            loc = loc[:-1]
+        return self.at.get(loc, (1, 1))
+
+    def problem(self, loc: tuple[str | int, ...], message: str) -> Problem:
+        line, col = self.find(loc)
+        return Problem(self.file, line, col, message)
+
+
+@dataclass(frozen=True)
+class RawRegistry:
+    """The validated file plus what compile needs: its directory, hash input and marks."""
+
+    model: RegistryFile
+    path: Path
+    content: bytes
+    marks: Marks
+    list_texts: dict[str, tuple[Path, str]]
+
+    def digest(self) -> str:
+        h = hashlib.sha256(self.content)
+        for name in sorted(self.list_texts):
+            h.update(name.encode())
+            h.update(self.list_texts[name][1].encode())
+        return h.hexdigest()[:16]
+
+
+def _walk(node: yaml.Node, loc: tuple[str | int, ...], marks: Marks, problems: list[Problem]) -> None:
+    marks.at.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            here = loc + (key,)
+            if key in seen:
+                problems.append(
+                    Problem(marks.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                            f"duplicate key {key!r}: the later one would silently win")
+                )
+            seen.add(key)
+            marks.at[here] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            _walk(value_node, here, marks, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, loc + (i,), marks, problems)
+
+
+def _loc_text(loc: tuple[str | int, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(top)"
+
+
+def read_registry(path: Path) -> RawRegistry:
+    """Parse and validate; raise RegistryError naming file, line and field on any problem."""
+    file = str(path)
+    try:
+        if path.is_dir():
+            raise RegistryError([Problem(file, 1, 1, "is a directory, not a registry file")])
+        content = path.read_bytes()
+    except OSError as exc:
+        raise RegistryError([Problem(file, 1, 1, f"cannot read: {exc.strerror or exc}")]) from exc
+    if len(content) > MAX_REGISTRY_BYTES:
+        raise RegistryError([Problem(file, 1, 1, "larger than 64 MiB; move big lists to lists/*.txt")])
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RegistryError([Problem(file, 1, 1, f"not UTF-8 (byte {exc.start})")]) from exc
+
+    marks = Marks(file)
+    problems: list[Problem] = []
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise RegistryError([Problem(file, 1, 1, "the file is empty")])
+        _walk(node, (), marks, problems)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise RegistryError([Problem(file, line, col, f"YAML: {exc.problem or exc}")]) from exc
+    except yaml.YAMLError as exc:
+        raise RegistryError([Problem(file, 1, 1, f"YAML: {exc}")]) from exc
+    finally:
+        loader.dispose()
+    if problems:
+        raise RegistryError(problems)
+    if not isinstance(data, dict):
+        raise RegistryError([Problem(file, 1, 1, "the top level must be a mapping")])
+
+    try:
+        model = RegistryFile.model_validate(data)
+    except ValidationError as exc:
+        raise RegistryError(
+            [
+                marks.problem(tuple(err["loc"]), f"{_loc_text(tuple(err['loc']))}: {err['msg']}")
+                for err in exc.errors()
+            ]
+        ) from exc
+
+    list_texts: dict[str, tuple[Path, str]] = {}
+    for name, rel in model.lists.model_dump().items():
+        if rel is None:
+            continue
+        list_path = (path.parent / rel).resolve()
+        try:
+            list_texts[name] = (list_path, list_path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(marks.problem(("lists", name), f"lists.{name}: cannot read {rel}: {exc}"))
+    if problems:
+        raise RegistryError(problems)
+    return RawRegistry(model, path, content, marks, list_texts)
+
+
+def list_entries(text: str) -> list[tuple[int, str]]:
+    """Lines of a plain list without comments and blanks, with 1-based line numbers."""
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            out.append((number, entry))
+    return out

@@ -1,0 +1,210 @@
+"""Schema of registry/registry.yaml: the one file registry maintainers edit.
+
+Frozen models with extra="forbid", so a typo in a key is an error with a line number,
+not a silently ignored fact. `verifier registry schema` exports it as JSON Schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Severity = Literal["high", "medium", "low", "info", "positive"]
+Kind = Literal[
+    "commercial_arbitration",
+    "international_arbitration",
+    "labour_arbitration",
+    "rural_land_arbitration",
+    "court",
+    "court_delivery_platform",
+    "regulator",
+    "hotline",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Messages(Strict):
+    """One sentence in each of the three languages the service answers in."""
+
+    zh_hans: str = Field(alias="zh-Hans", min_length=1)
+    zh_hant: str = Field(alias="zh-Hant", min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return {"zh-Hans": self.zh_hans, "zh-Hant": self.zh_hant}.get(lang, self.en)
+
+
+class Fact(Strict):
+    """A fact about an institution, with where it was found and when it was checked."""
+
+    value: str = Field(min_length=1)
+    source: str = Field(min_length=8, description="URL of the page that states this fact.")
+    checked: dt.date
+    confidence: Literal["high", "medium"] | None = None
+    note: str | None = None
+
+
+class Institution(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
+    name: str = Field(min_length=2)
+    name_en: str | None = None
+    kind: Kind
+    city: str | None = None
+    province: str | None = None
+    parent: str | None = None
+    online_arbitration: bool | None = None
+    source: str = Field(min_length=8)
+    checked: dt.date
+    aliases: list[Fact] = Field(default_factory=list)
+    domains: list[Fact] = Field(default_factory=list)
+    phones: list[Fact] = Field(default_factory=list)
+    senders: list[Fact] = Field(default_factory=list)
+    case_prefixes: list[Fact] = Field(default_factory=list)
+
+
+class CodeDef(Strict):
+    """A reason code: its weight, group and messages (the check code decides when it fires)."""
+
+    group: str
+    severity: Severity
+    score: float = Field(ge=-100, le=100)
+    testing: bool = Field(False, description="Shadow mode: fires and is reported, scores 0.")
+    messages: Messages
+
+    @model_validator(mode="after")
+    def _sign(self) -> "CodeDef":
+        if self.severity == "positive" and self.score > 0:
+            raise ValueError("a positive-evidence code must have a score <= 0")
+        if self.severity == "info" and self.score != 0:
+            raise ValueError("an info code must have score 0")
+        if self.severity in ("high", "medium", "low") and self.score < 0:
+            raise ValueError("a warning code must have a score >= 0")
+        return self
+
+
+class GroupDef(Strict):
+    max_score: float = Field(gt=0, le=100, description="Cap on the group's total contribution.")
+    min_score: float = Field(-100, ge=-100, le=0, description="Cap on positive evidence.")
+
+
+class Verdicts(Strict):
+    suspicious: float = Field(gt=0, le=100, description="Risk from which a notice is suspicious.")
+    likely_scam: float = Field(gt=0, le=100, description="Risk from which a notice is likely a scam.")
+    likely_scam_min_groups: int = Field(
+        2, ge=1, le=10, description="Independent warning groups needed for likely_scam."
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> "Verdicts":
+        if self.likely_scam <= self.suspicious:
+            raise ValueError("likely_scam must be above suspicious")
+        return self
+
+
+class Sourced(Strict):
+    """A pattern entry: a source URL, or a reason a maintainer can check."""
+
+    value: str = Field(min_length=1)
+    source: str | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> "Sourced":
+        if not (self.source or self.reason):
+            raise ValueError("give a source URL or a reason")
+        return self
+
+
+class PhraseRule(Strict):
+    """Literal phrases (matched after normalisation) that make a content code fire."""
+
+    code: str
+    terms: list[str] = Field(min_length=1)
+    source: str | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> "PhraseRule":
+        if not (self.source or self.reason):
+            raise ValueError("give a source URL or a reason")
+        return self
+
+
+class PatternRule(Strict):
+    """A regular expression (the `regex` module; must not backtrack catastrophically)."""
+
+    code: str
+    regex: str = Field(min_length=1, max_length=500)
+    source: str | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> "PatternRule":
+        if not (self.source or self.reason):
+            raise ValueError("give a source URL or a reason")
+        return self
+
+
+class NumberSegments(Strict):
+    virtual_operator: list[Sourced] = Field(default_factory=list)
+
+
+class ListFiles(Strict):
+    """Plain lists (one entry a line, # comments) next to registry.yaml."""
+
+    scam_domains: str | None = None
+    scam_numbers: str | None = None
+    shorteners: str | None = None
+    free_hosting: str | None = None
+    cities: str | None = None
+
+
+class DnsblCode(Strict):
+    """How a DNSBL zone's answer maps to a reason code."""
+
+    zone: str
+    prefix: str = Field(description="Return address prefix, e.g. 127.0.1.")
+    code: str
+    reason: str | None = None
+    source: str | None = None
+
+
+class ReportingChannel(Strict):
+    id: str
+    number: str
+    name: Messages
+    when: list[str] = Field(
+        default_factory=list, description="Reason codes that make this channel relevant; empty: always."
+    )
+    source: str = Field(min_length=8)
+    checked: dt.date
+
+
+class RegistryFile(Strict):
+    schema_version: Literal[1]
+    version: str = Field(min_length=1, description="The maintainers' label for this edition.")
+    verdicts: Verdicts
+    groups: dict[str, GroupDef]
+    codes: dict[str, CodeDef]
+    advice: dict[str, Messages]
+    institutions: list[Institution] = Field(default_factory=list)
+    fake_bodies: list[Sourced] = Field(default_factory=list)
+    non_bodies: list[Sourced] = Field(default_factory=list)
+    body_modifiers: list[Sourced] = Field(
+        default_factory=list,
+        description="Words a lawful commission name may carry between city and suffix (国际, 经济贸易).",
+    )
+    city_abbreviations: list[Sourced] = Field(
+        default_factory=list, description="value like '穗=广州': one-character names in case numbers."
+    )
+    phrases: list[PhraseRule] = Field(default_factory=list)
+    patterns: list[PatternRule] = Field(default_factory=list)
+    number_segments: NumberSegments = NumberSegments()
+    dnsbl: list[DnsblCode] = Field(default_factory=list)
+    lists: ListFiles = ListFiles()
+    reporting_channels: list[ReportingChannel] = Field(default_factory=list)

@@ -1,0 +1,142 @@
+"""Service settings, from VERIFIER_* environment variables (and CLI flags that override them).
+
+Built in __main__/cli, never at import time, so tests construct their own.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def bundled_registry_path() -> Path:
+    """The registry shipped with the package (wheel) or the checkout's registry/ (source tree)."""
+    installed = _PACKAGE_DIR / "_registry" / "registry.yaml"
+    if installed.is_file():
+        return installed
+    return _PACKAGE_DIR.parent / "registry" / "registry.yaml"
+
+
+_RATE_RE = re.compile(r"^\s*(\d{1,9})\s*/\s*(second|minute|hour)\s*$")
+_PER_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
+
+
+def parse_rate(value: str) -> tuple[int, int]:
+    """'60/minute' -> (60, 60): requests allowed per window of seconds."""
+    m = _RATE_RE.match(value)
+    if not m:
+        raise ValueError("write it like 60/minute (also /second, /hour)")
+    count = int(m.group(1))
+    if count < 1:
+        raise ValueError("the count must be at least 1")
+    return count, _PER_SECONDS[m.group(2)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VERIFIER_", extra="forbid", frozen=True)
+
+    registry: Path = Field(
+        default_factory=bundled_registry_path,
+        description="Path to registry.yaml; default: the bundled registry.",
+    )
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: int = Field(8080, ge=0, le=65535, description="TCP port to listen on.")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes sharing the port.")
+    network_checks: Literal["on", "off"] = Field(
+        "on", description="DNS and link-expansion probes; off gives purely offline verdicts."
+    )
+    dns_nameservers: str = Field(
+        "", description="Comma-separated host:port list; empty means the system's resolvers."
+    )
+    dns_timeout_ms: int = Field(
+        400, ge=10, le=10_000, description="Deadline for all DNS lookups of one request."
+    )
+    dnsbl_zones: str = Field("", description="Comma-separated DNSBL zones to query for link domains.")
+    expand_shorteners: Literal["on", "off"] = Field(
+        "off", description="Follow known URL shorteners' redirects (never to private addresses)."
+    )
+    redis_url: str | None = Field(
+        None, description="Redis for shared rate limits and caches; unset: in-process state."
+    )
+    partners: Path | None = Field(None, description="Widget partners file (YAML).")
+    rate_limit: str = Field("60/minute", description="Per-client limit, like 60/minute.")
+    max_body_bytes: int = Field(
+        65_536, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."
+    )
+    max_concurrency: int = Field(
+        256, ge=1, le=100_000, description="Requests analysed at once; past it, fast 503."
+    )
+    log_format: Literal["text", "json"] = Field("text", description="Log line format.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses/networks whose X-Forwarded-For is believed."
+    )
+    reload_interval_s: float = Field(
+        2.0, gt=0, le=3600, description="How often the registry file is checked for changes."
+    )
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _check_rate(cls, v: str) -> str:
+        parse_rate(v)
+        return v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, v: str) -> str:
+        for part in filter(None, (p.strip() for p in v.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{part!r} is not an IP address or network") from exc
+        return v
+
+    @field_validator("dns_nameservers")
+    @classmethod
+    def _check_nameservers(cls, v: str) -> str:
+        for host, _port in nameserver_list(v):
+            ipaddress.ip_address(host)
+        return v
+
+    @property
+    def rate(self) -> tuple[int, int]:
+        return parse_rate(self.rate_limit)
+
+    @property
+    def nameservers(self) -> list[tuple[str, int]]:
+        return nameserver_list(self.dns_nameservers)
+
+    @property
+    def proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [
+            ipaddress.ip_network(p.strip(), strict=False)
+            for p in self.trusted_proxies.split(",")
+            if p.strip()
+        ]
+
+    @property
+    def dnsbl_zone_list(self) -> list[str]:
+        return [z.strip().strip(".").lower() for z in self.dnsbl_zones.split(",") if z.strip()]
+
+
+def nameserver_list(value: str) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        if part.startswith("["):
+            host, _, port = part[1:].partition("]:")
+        elif part.count(":") == 1:
+            host, _, port = part.partition(":")
+        else:
+            host, port = part, "53"
+        try:
+            out.append((host, int(port or 53)))
+        except ValueError as exc:
+            raise ValueError(f"{part!r}: port must be a number") from exc
+    return out
