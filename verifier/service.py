@@ -1,4 +1,34 @@
-"""One verification, end to end: extract, gather network evidence, evaluate, render.
+"""One verification, end to end: extract, gather network evidence, evaluate.
 
 Shared by the HTTP handlers and the command line so both give the same answer.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from verifier.analysis.evidence import NetworkEvidence
+from verifier.analysis.extract import extract
+from verifier.engine import Evidence, evaluate
+from verifier.models import VerifyRequest, VerifyResponse
+from verifier.registry.compiled import Registry
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class Probes(Protocol):
+    async def gather(self, domains: "Iterable[str]", urls_for_expansion: "Iterable[str]" = ()) -> NetworkEvidence: ...
+
+
+async def verify(
+    req: VerifyRequest, registry: Registry, lang: str, probes: Probes | None = None,
+    request_id: str | None = None,
+) -> VerifyResponse:
+    ex = extract(req, registry)
+    network = NetworkEvidence.off()
+    if probes is not None and ex.links:
+        domains = [lk.domain for lk in ex.links if lk.domain]
+        expand = [lk.url for lk in ex.links if lk.domain in registry.shorteners]
+        network = await probes.gather(domains, expand)
+    return evaluate(Evidence(ex, network), registry, lang, request_id)

@@ -199,6 +199,9 @@ class RegistryFile(Strict):
         default_factory=list,
         description="Words a lawful commission name may carry between city and suffix (国际, 经济贸易).",
     )
+    trusted_suffixes: list[Sourced] = Field(
+        default_factory=list, description="Suffixes only public bodies can register (gov.cn)."
+    )
     city_abbreviations: list[Sourced] = Field(
         default_factory=list, description="value like '穗=广州': one-character names in case numbers."
     )

@@ -1,0 +1,66 @@
+"""What the person should do next, adapted to the verdict, the reasons and who they are.
+
+Contacts come from the registry entry of the named body, never from the notice itself.
+"""
+
+from __future__ import annotations
+
+from verifier.checks.context import Context
+from verifier.models import AdviceItem, Reason
+from verifier.registry.compiled import Registry
+
+ADVICE_IDS = frozenset({
+    "confirm_official", "confirm_unknown_body", "still_confirm", "do_not_pay", "do_not_click",
+    "do_not_call_back", "do_not_share_code", "owe_nothing", "not_a_legal_notice", "report",
+})
+_LINKS = {"LINK_LOOKALIKE", "LINK_EMBEDDED_OFFICIAL", "LINK_APK", "LINK_SHORTENER", "LINK_IP_LITERAL",
+          "LINK_KNOWN_SCAM", "LINK_PUNYCODE", "LINK_FREE_HOSTING", "LINK_OBFUSCATED",
+          "CONSISTENCY_LINK_NOT_OFFICIAL", "NET_DNSBL_LISTED", "NET_SHORTENER_BLOCKED"}
+_CODES = {"CONTENT_VERIFICATION_CODE", "CONTENT_SCREEN_SHARE", "CONTENT_INSTALL_APP"}
+_LEGAL = ("BODY_", "CASE_NUMBER", "CASE_PREFIX")
+
+
+def build(verdict: str, reasons: list[Reason], ctx: Context, reg: Registry, lang: str) -> list[AdviceItem]:
+    codes = {r.code for r in reasons if r.score > 0 or r.severity == "info"}
+    fired = {r.code for r in reasons}
+    warned = verdict in ("suspicious", "likely_scam")
+
+    def say(kind: str, contacts: list[str] | None = None, **values: str) -> AdviceItem:
+        text = reg.advice[kind].get(lang)
+        for k, v in values.items():
+            text = text.replace("{" + k + "}", v)
+        return AdviceItem(kind=kind, message=text, contacts=contacts or [])
+
+    out: list[AdviceItem] = []
+    legal = any(c.startswith(_LEGAL) and c not in ("BODY_NONE", "CASE_NONE") for c in fired)
+    inst = ctx.primary
+    if inst is not None:
+        contacts = [p.value for p in inst.phones] + [d.value for d in inst.domains]
+        if not contacts and inst.parent:
+            parent = reg.institutions[inst.parent]
+            contacts = [p.value for p in parent.phones] + [d.value for d in parent.domains]
+        out.append(say("confirm_official", contacts, name=inst.name if lang != "en" else (inst.name_en or inst.name)))
+    elif legal or warned:
+        out.append(say("confirm_unknown_body"))
+    if verdict == "likely_genuine":
+        out.append(say("still_confirm"))
+    if warned:
+        out.append(say("do_not_pay"))
+        if codes & _LINKS or fired & {"LINK_UNKNOWN_DOMAIN"}:
+            out.append(say("do_not_click"))
+        out.append(say("do_not_call_back"))
+    if codes & _CODES:
+        out.append(say("do_not_share_code"))
+    if "CONTENT_EMERGENCY_CONTACT" in fired:
+        out.append(say("owe_nothing"))
+    if not legal and not warned and verdict == "unverified":
+        out.append(say("not_a_legal_notice"))
+    if warned:
+        channels = [
+            ch for ch in reg.reporting_channels
+            if not ch.when or fired & set(ch.when)
+        ]
+        if channels:
+            out.append(say("report", [f"{ch.number} {ch.name.get(lang)}" for ch in channels]))
+
+    return out

@@ -1,0 +1,55 @@
+"""Case numbers: `（2024）穗仲案字第12345号` and its variants, and what their prefix says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from verifier.analysis.normalise import Mapped
+
+# (year) prefix 第 number 号 — brackets already normalised by NFKC where they have ASCII forms.
+_STANDARD = regex.compile(
+    r"[(\[〔【]\s?((?:19|20)\d{2})\s?[)\]〕】]\s?(\p{Han}{1,12}?)\s?第?\s?([a-z]{0,3}\d{1,8}(?:-\d{1,6})?)\s?号"
+)
+# prefix (year) number 号 — e.g. 华南国仲深裁【2014】D211号
+_PREFIX_FIRST = regex.compile(
+    r"(\p{Han}{2,10})\s?[(\[〔【]\s?((?:19|20)\d{2})\s?[)\]〕】]\s?第?\s?([a-z]{0,3}\d{1,8})\s?号"
+)
+# "案号：ZC-2024-0088" style labels whose value is not in the standard form.
+_LABELLED = regex.compile(r"(?:案号|案件编号|案件号|仲裁案号|case no\.?|case number)\s?[:：]?\s?([a-z0-9][a-z0-9\-_/]{3,30})")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseNumber:
+    raw: str
+    year: int | None
+    prefix: str | None
+    serial: str | None
+    well_formed: bool
+    start: int | None
+    end: int | None
+
+
+def find_cases(text: Mapped, this_year: int) -> list[CaseNumber]:
+    s = text.text
+    out: list[CaseNumber] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(a: int, b: int, year: int | None, prefix: str | None, serial: str | None, ok: bool) -> None:
+        if any(x < b and a < y for x, y in taken) or len(out) >= 20:
+            return
+        taken.append((a, b))
+        start, end = text.span(a, b)
+        out.append(CaseNumber(s[a:b], year, prefix, serial, ok, start, end))
+
+    for m in _STANDARD.finditer(s, timeout=1.0):
+        year = int(m.group(1))
+        prefix = m.group(2).removesuffix("第")
+        add(m.start(), m.end(), year, prefix, m.group(3), 1990 <= year <= this_year + 1)
+    for m in _PREFIX_FIRST.finditer(s, timeout=1.0):
+        year = int(m.group(2))
+        add(m.start(), m.end(), year, m.group(1), m.group(3), 1990 <= year <= this_year + 1)
+    for m in _LABELLED.finditer(s, timeout=1.0):
+        add(m.start(1), m.end(1), None, None, m.group(1), False)
+    return out

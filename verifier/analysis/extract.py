@@ -1,0 +1,107 @@
+"""From a request to an Extraction: everything the checks look at, with offsets. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from verifier.analysis import names, phones, urls
+from verifier.analysis.cases import CaseNumber, find_cases
+from verifier.analysis.normalise import Mapped, fold, normalise
+from verifier.models import VerifyRequest
+from verifier.registry.compiled import PATTERN_TIMEOUT_S, Registry
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseHit:
+    code: str
+    value: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    original: str
+    text: Mapped
+    sender: phones.Phone | None
+    phones: tuple[phones.Phone, ...]
+    bank_cards: tuple[phones.Phone, ...]
+    links: tuple[urls.Link, ...]
+    links_total: int
+    bodies: tuple[names.NamedBody, ...]
+    cases: tuple[CaseNumber, ...]
+    phrases: tuple[PhraseHit, ...]
+
+
+def _phrases(original: str, text: Mapped, registry: Registry) -> list[PhraseHit]:
+    hits: list[PhraseHit] = []
+    seen: set[tuple[str, int]] = set()
+    for end_idx, terms in registry.automaton.iter(text.text):
+        for t in terms:
+            if t.kind != "phrase":
+                continue
+            a, b = end_idx + 1 - t.length, end_idx + 1
+            start, end = text.span(a, b)
+            if (t.key, start) not in seen:
+                seen.add((t.key, start))
+                hits.append(PhraseHit(t.key, original[start:end], start, end))
+    for code, pattern in registry.patterns:
+        try:
+            for m in pattern.finditer(text.text, timeout=PATTERN_TIMEOUT_S):
+                start, end = text.span(*m.span())
+                if (code, start) not in seen:
+                    seen.add((code, start))
+                    hits.append(PhraseHit(code, original[start:end], start, end))
+        except TimeoutError:
+            continue  # a pattern that runs too long on this text is skipped, not fatal
+    hits.sort(key=lambda h: h.start)
+    return hits[:200]
+
+
+def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None) -> Extraction:
+    original = req.text or ""
+    text = normalise(original)
+    year = (today or dt.date.today()).year
+
+    links, total = urls.find_links(original, text)
+    for raw in req.links or []:
+        link = urls.parse_link(fold(raw), field="links")
+        if link and all(link.url != other.url for other in links) and len(links) < urls.MAX_LINKS:
+            links.append(link)
+            total += 1
+    cases = find_cases(text, year)
+    skip = [(lk.start, lk.end) for lk in links if lk.start is not None]
+    skip_norm = _norm_spans(text, skip + [(c.start, c.end) for c in cases if c.start is not None])
+    numbers = phones.find_phones(text, registry.virtual_prefixes, skip_norm)
+    bodies = names.find_bodies(text, registry)
+    if req.institution and req.institution.strip():
+        name = fold(req.institution)[:100]
+        status, inst = names.judge(name, registry)
+        bodies.insert(0, names.NamedBody(name, status, inst, None, None, field="institution"))
+    sender = phones.parse_sender(req.sender, registry.virtual_prefixes) if req.sender is not None else None
+    return Extraction(
+        original=original,
+        text=text,
+        sender=sender,
+        phones=tuple(p for p in numbers if p.kind != phones.BANK_CARD),
+        bank_cards=tuple(p for p in numbers if p.kind == phones.BANK_CARD),
+        links=tuple(links),
+        links_total=total,
+        bodies=tuple(bodies),
+        cases=tuple(cases),
+        phrases=tuple(_phrases(original, text, registry)),
+    )
+
+
+def _norm_spans(text: Mapped, spans: list[tuple[int | None, int | None]]) -> list[tuple[int, int]]:
+    """Original-offset spans -> normalised-index spans (for skipping numbers inside links)."""
+    out = []
+    for s, e in spans:
+        if s is None or e is None:
+            continue
+        a, b = bisect_left(text.start, s), bisect_left(text.start, e)
+        if b > a:
+            out.append((a, b))
+    return out

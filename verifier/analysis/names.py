@@ -1,0 +1,181 @@
+"""Find the bodies a notice names and judge each name against the registry and the naming law.
+
+A lawful commercial commission is named after its city (`<city>仲裁委员会`, under the 2025 law
+also `…仲裁院`); labour-dispute and rural-land commissions carry a place name too. A body
+without a place, or one that only resembles a real name, is what scams invent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+from rapidfuzz import fuzz, process
+
+from verifier.analysis.normalise import Mapped
+from verifier.registry.compiled import Registry
+
+REGISTERED = "registered"
+SUB_BRAND = "sub_brand"
+LAWFUL = "lawful_pattern"
+FAKE = "known_fake"
+IMPOSSIBLE = "impossible_name"
+NEAR_MISS = "near_miss"
+NON_BODY = "non_body"
+UNRECOGNISED = "unrecognised"
+
+_SUFFIX_ZH = regex.compile(
+    r"仲裁委员会|仲裁委|仲裁院|仲裁中心|仲裁庭|仲裁所|仲裁处|仲裁机构|仲裁协会|人民法院|法院"
+)
+_SUFFIX_EN = regex.compile(
+    r"\b(?:arbitration|arbitral|dispute resolution)\s(?:commission|centre|center|court|tribunal"
+    r"|committee|association|institute|board|council|authority|bureau)\b"
+    r"|\bcourt of (?:international )?arbitration\b"
+)
+# Characters that end a name when reading backwards from its suffix.
+_STOP = set("的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让司")
+_MAX_NAME = 20
+_EN_STOP = frozenset(
+    "the a an your you by with to at from filed before in this our has been dear of for and "
+    "on is are was were be will notice that which".split()
+)
+_LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "农村土地承包仲裁委员会", "农村土地承包经营纠纷仲裁委员会")
+_PLACE_END = tuple("省市区县州旗盟")
+
+
+@dataclass(frozen=True, slots=True)
+class NamedBody:
+    name: str
+    status: str
+    institution_id: str | None
+    start: int | None
+    end: int | None
+    field: str = "text"
+
+
+def _backwards_name(text: str, end: int, registry: Registry) -> int:
+    """Start index of the name ending at `end`, read back to a stop character."""
+    start = end
+    while start > 0 and end - start < _MAX_NAME:
+        c = text[start - 1]
+        if not regex.match(r"\p{Han}", c) or c in _STOP:
+            break
+        start -= 1
+    # Prefer to start at a place name if one stands inside (drops leading noise like 关于).
+    for i in range(start, end):
+        for n in (2, 3, 4):
+            if text[i:i + n] in registry.cities or text[i:i + n] in registry.provinces:
+                return i
+    return start
+
+
+def _place_prefix(name: str, registry: Registry) -> int:
+    """Length of the leading place name (city or province, with 市/省), 0 if none."""
+    best = 0
+    for n in range(2, min(len(name), 10) + 1):
+        head = name[:n]
+        if head in registry.cities or head in registry.provinces or head in ("中国", "国家", "最高"):
+            best = n
+    if best and name[best:best + 1] in ("市", "省"):
+        best += 1
+    return best
+
+
+def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
+    canon = regex.sub(r"(?<=\p{Han})市(?=仲裁)", "", name)
+    for key in (name, canon, canon.removeprefix("中国")):
+        if key in registry.names:
+            inst = registry.institutions[registry.names[key]]
+            return (SUB_BRAND if inst.parent else REGISTERED), inst.id
+    if name in registry.fake_names or canon in registry.fake_names:
+        return FAKE, None
+    if name in registry.non_bodies:
+        return NON_BODY, None
+    place = _place_prefix(canon, registry)
+    rest = canon[place:]
+    if place and (rest.endswith(_LABOUR) or regex.fullmatch(r"(?:\p{Han}{1,8}[区县旗])?(?:劳动人事争议|劳动争议|农村土地承包(?:经营纠纷)?)仲裁委员会", rest)):
+        return LAWFUL, None
+    if rest.endswith("法院"):
+        head = rest[: -len("人民法院")] if rest.endswith("人民法院") else rest[:-2]
+        if place or head.endswith(_PLACE_END) or canon in ("最高人民法院",):
+            return LAWFUL, None
+    elif place:
+        middle = regex.sub(r"(?:仲裁委员会|仲裁委|仲裁院|仲裁中心)$", "", rest)
+        for mod in registry.body_modifiers:
+            middle = middle.replace(mod, "")
+        if not middle:
+            return LAWFUL, None
+    match = process.extractOne(canon, registry.names.keys(), scorer=fuzz.ratio, score_cutoff=80)
+    if match and len(canon) >= 4:
+        return NEAR_MISS, registry.names[match[0]]
+    return IMPOSSIBLE, None
+
+
+def judge_english(name: str, registry: Registry) -> tuple[str, str | None]:
+    key = name.lower().strip()
+    if key in registry.english_names:
+        inst = registry.institutions[registry.english_names[key]]
+        return (SUB_BRAND if inst.parent else REGISTERED), inst.id
+    if key in registry.fake_names:
+        return FAKE, None
+    match = process.extractOne(key, registry.english_names.keys(), scorer=fuzz.ratio, score_cutoff=88)
+    if match:
+        return NEAR_MISS, registry.english_names[match[0]]
+    if regex.search(r"\b(?:internet|online|network|financ\w*|digital|electronic|national|e-|cyber|loan|credit)", key):
+        return IMPOSSIBLE, None
+    return UNRECOGNISED, None
+
+
+def judge(name: str, registry: Registry) -> tuple[str, str | None]:
+    return judge_english(name, registry) if name.isascii() else judge_chinese(name, registry)
+
+
+def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
+    s = text.text
+    found: list[NamedBody] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(a: int, b: int, status: str, inst: str | None) -> None:
+        if any(x < b and a < y for x, y in taken):
+            return
+        taken.append((a, b))
+        start, end = text.span(a, b)
+        found.append(NamedBody(s[a:b], status, inst, start, end))
+
+    # Longest registry and pattern-list names first, found by the automaton.
+    hits = []
+    for end_idx, terms in registry.automaton.iter(s):
+        for t in terms:
+            if t.kind in ("institution", "fake", "non_body"):
+                hits.append((end_idx + 1 - t.length, end_idx + 1, t))
+    hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+    for a, b, t in hits:
+        if t.kind == "institution":
+            inst = registry.institutions[t.key]
+            add(a, b, SUB_BRAND if inst.parent else REGISTERED, t.key)
+        else:
+            add(a, b, FAKE if t.kind == "fake" else NON_BODY, None)
+
+    for m in _SUFFIX_ZH.finditer(s, timeout=1.0):
+        a = _backwards_name(s, m.start(), registry)
+        b = m.end()
+        if b - a <= len(m.group(0)):
+            continue  # "本仲裁委员会", "该法院": a reference, not a name
+        status, inst = judge_chinese(s[a:b], registry)
+        add(a, b, status, inst)
+
+    for m in _SUFFIX_EN.finditer(s, timeout=1.0):
+        words = s[: m.start()].split(" ")[-7:-1] if s[: m.start()].endswith(" ") else []
+        lead: list[str] = []
+        for w in reversed(words):
+            if not regex.fullmatch(r"[a-z][a-z.&'()-]*", w) or w in _EN_STOP:
+                break
+            lead.insert(0, w)
+        a = m.start() - sum(len(w) + 1 for w in lead)
+        name = s[a: m.end()]
+        status, inst = judge_english(name, registry)
+        add(a, m.end(), status, inst)
+        if len(found) > 50:
+            break
+    found.sort(key=lambda f: f.start or 0)
+    return found

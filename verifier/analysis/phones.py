@@ -1,0 +1,125 @@
+"""Phone numbers and sender IDs: find them in text and say what kind of line each is.
+
+China numbering: personal mobiles, virtual-operator segments (registry), 106 SMS service
+ports, 95/96 and 12xxx short numbers, 400/800 hotlines, landlines with area codes, foreign.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+import regex
+from phonenumbers import geocoder
+
+from verifier.analysis.normalise import Mapped
+
+# Digits with the separators people (and scammers) put between them; no nested quantifiers.
+_NUMBER = regex.compile(r"(?<![0-9a-z])(?:\+|00)?\d(?:[ \-.()（）]?\d){4,21}(?![0-9a-z])")
+_HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
+
+MOBILE = "mobile"
+VIRTUAL = "virtual_operator"
+SERVICE_PORT = "service_port"
+SHORT = "short_number"
+HOTLINE = "hotline_400_800"
+LANDLINE = "landline"
+FOREIGN = "foreign"
+BANK_CARD = "bank_card"
+ALPHANUMERIC = "alphanumeric"
+HIDDEN = "hidden"
+OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    raw: str
+    key: str  # national digits for China (no +86), '+<cc><digits>' for foreign numbers
+    kind: str
+    start: int | None = None
+    end: int | None = None
+    area: str | None = None  # landline: geographic description, e.g. 广东省广州市
+
+
+def digits_key(value: str) -> str:
+    """The comparable form of a number: national digits, or +<country><digits> if foreign."""
+    v = value.strip()
+    plus = v.startswith("+") or v.startswith("00")
+    digits = "".join(c for c in v if c.isdigit())
+    if v.startswith("00"):
+        digits = digits[2:]
+    if not digits:
+        return ""
+    if plus or (digits.startswith("86") and len(digits) == 13 and digits[2] == "1"):
+        if digits.startswith("86"):
+            rest = digits[2:]
+            return rest if rest.startswith(("1", "4", "8", "9")) or len(rest) < 9 else "0" + rest
+        return "+" + digits
+    return digits
+
+
+@lru_cache(maxsize=4096)
+def _area(key: str) -> str | None:
+    try:
+        n = phonenumbers.parse(key, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(n):
+        return None
+    return geocoder.description_for_number(n, "zh") or None
+
+
+def classify(key: str, virtual_prefixes: tuple[str, ...]) -> str:
+    if not key:
+        return OTHER
+    if key.startswith("+"):
+        return FOREIGN
+    n = len(key)
+    if n == 11 and key[0] == "1" and key[1] in "3456789":
+        return VIRTUAL if key.startswith(virtual_prefixes) else MOBILE
+    if key.startswith("106") and 8 <= n <= 20:
+        return SERVICE_PORT
+    if key.startswith(("400", "800")) and n == 10:
+        return HOTLINE
+    if (key.startswith(("95", "96")) and 5 <= n <= 8) or (key.startswith(("12", "10", "11")) and 3 <= n <= 6):
+        return SHORT
+    if key[0] == "0" and 10 <= n <= 12 and key[1] != "0":
+        return LANDLINE if _area(key) else OTHER
+    if 16 <= n <= 19 and key[0] in "3456":
+        return BANK_CARD
+    return OTHER
+
+
+def parse_sender(sender: str, virtual_prefixes: tuple[str, ...]) -> Phone:
+    raw = sender.strip()
+    compact = "".join(raw.split()).lower()
+    if not compact or compact in _HIDDEN:
+        return Phone(raw, "", HIDDEN)
+    if any(c.isalpha() for c in compact) and not compact.startswith("+"):
+        return Phone(raw, compact, ALPHANUMERIC)
+    key = digits_key(raw)
+    kind = classify(key, virtual_prefixes)
+    return Phone(raw, key, kind, area=_area(key) if kind == LANDLINE else None)
+
+
+def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tuple[int, int]]) -> list[Phone]:
+    """Numbers in the normalised text, except inside `skip` spans (links, case numbers)."""
+    out: list[Phone] = []
+    for m in _NUMBER.finditer(text.text, timeout=1.0):
+        a, b = m.span()
+        if any(s <= a < e or s < b <= e for s, e in skip):
+            continue
+        before = text.text[max(0, a - 1):a]
+        after = text.text[b:b + 1]
+        if before in ("第", "¥", "$", "￥") or after in ("号", "元", "年", "月", "日", "万", "%", "块"):
+            continue
+        key = digits_key(m.group(0))
+        kind = classify(key, virtual_prefixes)
+        if kind == OTHER:
+            continue
+        start, end = text.span(a, b)
+        out.append(Phone(m.group(0), key, kind, start, end, _area(key) if kind == LANDLINE else None))
+        if len(out) >= 50:
+            break
+    return out

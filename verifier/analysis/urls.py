@@ -1,0 +1,180 @@
+"""Find links in a notice, also when written to dodge filters, and take them apart.
+
+tldextract runs on its bundled public-suffix snapshot: it never fetches at run time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import regex
+import tldextract
+
+from verifier.analysis.normalise import Mapped
+
+MAX_LINKS = 50
+
+# Rewrites that undo common obfuscation; only applied to the copy used to find links.
+_DOT_WORDS = regex.compile(
+    r"(?<=[a-z0-9])\s{0,2}(?:\[\s?(?:\.|dot|点)\s?\]|\(\s?(?:\.|dot|点)\s?\)|\{\s?(?:\.|dot|点)\s?\}"
+    r"|点|。|\s(?:dot)\s|\s\.\s?|\.\s)\s{0,2}(?=[a-z0-9])"
+)
+_HXXP = regex.compile(r"\bh(?:xx|\*\*|tt)p(s?)\s?(?::|：)\s?/\s?/\s?")
+_SLASH_SPACES = regex.compile(r"(?<=[a-z0-9])\s?/\s?(?=[a-z0-9])")
+
+_LABEL = r"(?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9](?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9-]{0,61}[\p{Latin}\p{Cyrillic}\p{Greek}0-9])?)"
+_PATH = r"(?:[/?#][^\s\p{Han}<>\"'，。、；！？）】」』…（【]{0,400})?"
+_URL = regex.compile(
+    rf"(?:(?:https?|ftp)://[^\s\p{{Han}}<>\"'，。、；！？）】」』…（【/?#]{{1,253}}{_PATH})"
+    rf"|(?<![a-z0-9.@/_-])(?:{_LABEL}\.){{1,10}}(?:[a-z]{{2,24}}|xn--[a-z0-9-]{{1,59}})(?::\d{{1,5}})?{_PATH}"
+    rf"|(?<![a-z0-9.])\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?::\d{{1,5}})?(?:/[^\s\p{{Han}}]{{0,400}})?"
+)
+_OBFUSCATION_HINT = regex.compile(
+    r"点|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|\s|hxxp|h\*\*p|[\uff00-\uffef\u200b-\u200f\u2060\ufeff]", regex.I
+)
+_TRAILING = ".,;:!?)]}>'\"-_"
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def registered_domain(host: str) -> str:
+    """'a.b.bjac.org.cn' -> 'bjac.org.cn'; '' when the host has no public suffix."""
+    host = host.strip().strip(".").lower()
+    if not host or len(host) > 253:
+        return ""
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        pass
+    r = _extractor()(host)
+    if not r.suffix or not r.domain:
+        return ""
+    return f"{r.domain}.{r.suffix}"
+
+
+# Characters that look alike in a URL bar (digits for letters, letter pairs, Cyrillic/Greek).
+_CONFUSABLE = str.maketrans(
+    {
+        "0": "o", "1": "l", "i": "l", "3": "e", "5": "s", "@": "a",
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "ѕ": "s", "і": "l",
+        "ј": "j", "ԁ": "d", "ɡ": "g", "ո": "n", "ν": "v", "ο": "o", "ρ": "p", "α": "a", "κ": "k",
+        "-": "", "_": "",
+    }
+)
+
+
+def skeleton(label: str) -> str:
+    """A form under which lookalike labels collide: 'gzac0rg' and 'gzacorg' alike."""
+    s = label.lower()
+    if s.startswith("xn--"):
+        try:
+            s = s.encode("ascii").decode("idna")
+        except UnicodeError:
+            pass
+    s = s.replace("rn", "m").replace("vv", "w").replace("cl", "d")
+    return s.translate(_CONFUSABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    raw: str
+    url: str
+    host: str
+    domain: str  # registered domain, '' for IP literals and unknown suffixes
+    subdomain: str
+    path: str
+    ip: str | None
+    punycode: bool
+    obfuscated: bool
+    start: int | None
+    end: int | None
+    field: str = "text"
+
+
+def _ipv4_literal(host: str) -> str | None:
+    """Dotted, decimal, hex and octal IPv4 forms (http://2130706433/ is 127.0.0.1)."""
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        pass
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4 or not all(parts):
+        return None
+    values = []
+    for p in parts:
+        try:
+            if p.lower().startswith("0x"):
+                values.append(int(p, 16))
+            elif len(p) > 1 and p.startswith("0"):
+                values.append(int(p, 8))
+            else:
+                values.append(int(p, 10))
+        except ValueError:
+            return None
+    *head, last = values
+    if any(v > 255 for v in head) or last >= 256 ** (5 - len(values)):
+        return None
+    number = 0
+    for v in head:
+        number = number * 256 + v
+    number = number * 256 ** (5 - len(values)) + last
+    return str(ipaddress.IPv4Address(number)) if number < 2**32 else None
+
+
+def parse_link(raw: str, start: int | None = None, end: int | None = None,
+               obfuscated: bool = False, field: str = "text") -> Link | None:
+    text = raw.strip().rstrip(_TRAILING)
+    if not text:
+        return None
+    url = text if "://" in text[:12] else "http://" + text
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").strip(".")
+    except ValueError:
+        return None
+    if not host or len(host) > 253:
+        return None
+    ip = _ipv4_literal(host)
+    punycode = False
+    if not host.isascii():
+        punycode = True
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+    if any(label.startswith("xn--") for label in host.split(".")):
+        punycode = True
+    domain = "" if ip else registered_domain(host)
+    if not ip and not domain:
+        return None
+    sub = host[: -len(domain)].rstrip(".") if domain and host.endswith(domain) else ""
+    return Link(text, url, host, domain, sub, parts.path or "", ip, punycode, obfuscated, start, end, field)
+
+
+def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
+    """Links in the text (at most MAX_LINKS) and how many were found in all."""
+    clean = text.sub(_HXXP, lambda m: f"http{m.group(1)}://")
+    clean = clean.sub(_DOT_WORDS, ".")
+    clean = clean.sub(_SLASH_SPACES, "/")
+    links: list[Link] = []
+    seen: set[str] = set()
+    total = 0
+    for m in _URL.finditer(clean.text, timeout=1.0):
+        a, b = m.span()
+        start, end = clean.span(a, b)
+        obfuscated = bool(_OBFUSCATION_HINT.search(original[start:end]))
+        link = parse_link(m.group(0), start, end, obfuscated)
+        if link is None:
+            continue
+        total += 1
+        if link.url in seen or len(links) >= MAX_LINKS:
+            continue
+        seen.add(link.url)
+        links.append(link)
+    return links, total

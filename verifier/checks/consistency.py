@@ -1,0 +1,71 @@
+"""Consistency: do the notice's channels (links, numbers, sender, case prefix) belong to its body?"""
+
+from __future__ import annotations
+
+from verifier.analysis import phones
+from verifier.analysis.extract import Extraction
+from verifier.checks.context import Context
+from verifier.checks.finding import Finding, item
+from verifier.checks.links import is_official
+from verifier.registry.compiled import Registry
+
+EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
+                   "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL"})
+_NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
+
+
+def _city_of_prefix(prefix: str, reg: Registry) -> str | None:
+    for n in (4, 3, 2):
+        if prefix[:n] in reg.cities:
+            return reg.cities[prefix[:n]].short
+    return reg.city_abbreviations.get(prefix[:1])
+
+
+def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
+    inst = ctx.primary
+    if inst is None:
+        return []
+    out: list[Finding] = []
+    own_domains = reg.domains_of(ctx.family)
+    own_phones = reg.phones_of(ctx.family)
+    channels = 0
+    all_official = True
+
+    for link in ex.links:
+        channels += 1
+        owner = reg.official_owner(link.host)
+        if (owner and owner[1] & ctx.family) or (is_official(link, reg) and not own_domains):
+            continue
+        all_official = False
+        if own_domains:
+            out.append(Finding("CONSISTENCY_LINK_NOT_OFFICIAL",
+                               (item(link.field, link.raw, link.start, link.end),)))
+    for p in ex.phones:
+        channels += 1
+        if p.key in own_phones or p.key in reg.public_numbers:
+            continue
+        all_official = False
+        ev = (item("text", ex.original[p.start:p.end], p.start, p.end),)
+        if own_phones:
+            out.append(Finding("CONSISTENCY_PHONE_NOT_OFFICIAL", ev))
+        elif p.area and inst.city and inst.city not in p.area:
+            out.append(Finding("CONSISTENCY_CITY_MISMATCH", ev))
+    s = ex.sender
+    if s is not None and s.kind != phones.HIDDEN:
+        official = s.key in own_phones or s.key in reg.senders_of(ctx.family)
+        if official:
+            channels += 1
+        elif s.kind not in _NEUTRAL_SENDERS:
+            all_official = False
+            if own_phones or reg.senders_of(ctx.family):
+                out.append(Finding("SENDER_NOT_OFFICIAL", (item("sender", s.raw),)))
+    if inst.city:
+        for c in ex.cases:
+            city = _city_of_prefix(c.prefix or "", reg)
+            if city and city != inst.city and c.prefix and not reg.case_prefixes.get(c.prefix, frozenset()) & ctx.family:
+                all_official = False
+                out.append(Finding("CONSISTENCY_CITY_MISMATCH",
+                                   (item("text", ex.original[c.start:c.end], c.start, c.end),)))
+    if all_official and channels:
+        out.append(Finding("CONSISTENCY_ALL_OFFICIAL", (item("institution", inst.name),)))
+    return out

@@ -1,0 +1,36 @@
+"""Which registry institution a notice speaks for: decided once, read by several checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verifier.analysis import names
+from verifier.analysis.extract import Extraction
+from verifier.registry.compiled import Registry
+from verifier.registry.schema import Institution
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    primary: Institution | None  # the registry body the notice claims to come from
+    family: frozenset[str]  # its id, its parent's and its sub-brands' ids
+    named_fake: bool  # a fake, impossible or near-miss body is named
+
+
+_BAD = {names.FAKE, names.IMPOSSIBLE, names.NEAR_MISS, names.NON_BODY}
+
+
+def context(ex: Extraction, reg: Registry) -> Context:
+    named_fake = any(b.status in _BAD for b in ex.bodies)
+    for b in ex.bodies:
+        if b.status in (names.REGISTERED, names.SUB_BRAND) and b.institution_id:
+            inst = reg.institutions[b.institution_id]
+            return Context(inst, reg.families[inst.id], named_fake)
+    if not named_fake:
+        # No registry body named: an official link (a court platform, say) tells whose notice it is.
+        for link in ex.links:
+            owner = reg.official_owner(link.host)
+            if owner:
+                inst = reg.institutions[sorted(owner[1])[0]]
+                return Context(inst, reg.families[inst.id], named_fake)
+    return Context(None, frozenset(), named_fake)

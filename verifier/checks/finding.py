@@ -1,0 +1,18 @@
+"""What a check returns: a code and the evidence behind it. Checks never build sentences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verifier.models import EvidenceItem
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    evidence: tuple[EvidenceItem, ...] = ()
+    multiplier: float = 1.0
+
+
+def item(field: str, value: str, start: int | None = None, end: int | None = None) -> EvidenceItem:
+    return EvidenceItem(field=field, value=value[:200], start=start, end=end)  # type: ignore[arg-type]

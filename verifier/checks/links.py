@@ -1,0 +1,105 @@
+"""Link checks: official, lookalike, embedded, shortener, IP literal, download, obfuscated."""
+
+from __future__ import annotations
+
+from rapidfuzz.distance import Levenshtein
+
+from verifier.analysis.extract import Extraction
+from verifier.analysis.urls import Link, skeleton
+from verifier.checks.finding import Finding, item
+from verifier.registry.compiled import Registry
+
+EMITS = frozenset({
+    "LINK_NONE", "LINK_OFFICIAL", "LINK_KNOWN_SCAM", "LINK_IP_LITERAL", "LINK_SHORTENER",
+    "LINK_FREE_HOSTING", "LINK_EMBEDDED_OFFICIAL", "LINK_LOOKALIKE", "LINK_PUNYCODE",
+    "LINK_APK", "LINK_OBFUSCATED", "LINK_UNKNOWN_DOMAIN", "LINK_TOO_MANY",
+})
+_DOWNLOADS = (".apk", ".exe", ".ipa", ".scr", ".bat", ".msi", ".jar", ".dmg")
+
+
+def is_official(link: Link, reg: Registry) -> bool:
+    return bool(link.domain) and (
+        reg.official_owner(link.host) is not None or link.domain.endswith(reg.trusted_suffixes)
+    )
+
+
+def _suffix_hosted(host: str, suffixes: frozenset[str]) -> bool:
+    parts = host.split(".")
+    return any(".".join(parts[i:]) in suffixes for i in range(len(parts)))
+
+
+def lookalike_of(link: Link, reg: Registry) -> str | None:
+    """The official domain this link imitates, if any (and it is not that domain)."""
+    label = link.domain.split(".", 1)[0]
+    sk = skeleton(label)
+    if sk in reg.skeletons and reg.skeletons[sk] != link.domain:
+        return reg.skeletons[sk]
+    for official in reg.official_labels:
+        if len(official) < 4:
+            continue
+        if label != official and len(label) >= 4 and Levenshtein.distance(label, official, score_cutoff=1) <= 1:
+            return reg.label_to_domains[official][0]
+        for piece in label.replace("_", "-").split("-"):
+            if piece == official and label != official:
+                return reg.label_to_domains[official][0]
+        if label.startswith(official) and label[len(official):] in ("org", "cn", "gov", "com", "net", "orgcn", "gov-cn"):
+            return reg.label_to_domains[official][0]
+    return None
+
+
+def embedded_official(link: Link, reg: Registry) -> str | None:
+    """'bjac.org.cn.pay-case.cc': an official domain worn as subdomain labels."""
+    if not link.subdomain:
+        return None
+    labels = link.subdomain.split(".")
+    for i in range(len(labels)):
+        for j in range(i + 1, len(labels) + 1):
+            cand = ".".join(labels[i:j])
+            if cand in reg.official_domains:
+                return cand
+    for lab in labels:
+        if lab in reg.label_to_domains and len(lab) >= 4:
+            return reg.label_to_domains[lab][0]
+    return None
+
+
+def check_link(link: Link, reg: Registry, field: str | None = None) -> list[Finding]:
+    ev = (item(field or link.field, link.raw, link.start, link.end),)
+    out: list[Finding] = []
+    if link.ip:
+        out.append(Finding("LINK_IP_LITERAL", ev))
+    elif is_official(link, reg):
+        out.append(Finding("LINK_OFFICIAL", ev))
+    else:
+        if link.domain in reg.scam_domains or link.host in reg.scam_domains:
+            out.append(Finding("LINK_KNOWN_SCAM", ev))
+        if link.domain in reg.shorteners or link.host in reg.shorteners:
+            out.append(Finding("LINK_SHORTENER", ev))
+        if _suffix_hosted(link.host, reg.free_hosting):
+            out.append(Finding("LINK_FREE_HOSTING", ev))
+        embedded = embedded_official(link, reg)
+        if embedded:
+            out.append(Finding("LINK_EMBEDDED_OFFICIAL", ev + (item("links", embedded),)))
+        look = None if embedded else lookalike_of(link, reg)
+        if look:
+            out.append(Finding("LINK_LOOKALIKE", ev + (item("links", look),)))
+        if link.punycode:
+            out.append(Finding("LINK_PUNYCODE", ev))
+        if not out:
+            out.append(Finding("LINK_UNKNOWN_DOMAIN", ev))
+    if link.path.lower().endswith(_DOWNLOADS):
+        out.append(Finding("LINK_APK", ev))
+    if link.obfuscated:
+        out.append(Finding("LINK_OBFUSCATED", ev))
+    return out
+
+
+def check(ex: Extraction, reg: Registry) -> list[Finding]:
+    if not ex.links:
+        return [Finding("LINK_NONE")]
+    out: list[Finding] = []
+    for link in ex.links:
+        out.extend(check_link(link, reg))
+    if ex.links_total > len(ex.links):
+        out.append(Finding("LINK_TOO_MANY", (item("text", str(ex.links_total)),)))
+    return out

@@ -1,0 +1,95 @@
+"""The engine: `evaluate(evidence, registry)` decides. Pure: no I/O, no clock, no event loop."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from verifier import advice, scoring
+from verifier.analysis.evidence import NetworkEvidence
+from verifier.analysis.extract import Extraction, extract
+from verifier.checks import body, case, consistency, content, links, network, sender
+from verifier.checks.context import context
+from verifier.checks.finding import Finding
+from verifier.models import (
+    ExtractedCase, ExtractedLink, ExtractedName, ExtractedPhone, Extracted, InstitutionInfo,
+    RegistryRef, VerifyRequest, VerifyResponse,
+)
+from verifier.registry.compiled import Registry
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Everything known about one notice: what its text holds and what the network said."""
+
+    extraction: Extraction
+    network: NetworkEvidence
+
+
+def gather_offline(req: VerifyRequest, reg: Registry, today: dt.date | None = None) -> Evidence:
+    return Evidence(extract(req, reg, today), NetworkEvidence.off())
+
+
+def findings(ev: Evidence, reg: Registry) -> list[Finding]:
+    ex = ev.extraction
+    ctx = context(ex, reg)
+    out: list[Finding] = []
+    out += sender.check(ex, reg)
+    out += links.check(ex, reg)
+    out += body.check(ex, reg)
+    out += case.check(ex, reg, ctx)
+    out += content.check(ex, reg)
+    out += consistency.check(ex, reg, ctx)
+    out += network.check(ex, reg, ev.network)
+    return out
+
+
+def _institution(inst_id: str | None, reg: Registry) -> InstitutionInfo | None:
+    if inst_id is None:
+        return None
+    inst = reg.institutions[inst_id]
+    facts = [inst.source] + [f.source for f in inst.domains + inst.phones + inst.senders]
+    return InstitutionInfo(
+        id=inst.id, name=inst.name, name_en=inst.name_en, kind=inst.kind, city=inst.city,
+        official_domains=[d.value for d in inst.domains],
+        official_phones=[p.value for p in inst.phones],
+        official_senders=[s.value for s in inst.senders],
+        sources=list(dict.fromkeys(facts)),
+    )
+
+
+def _extracted(ex: Extraction) -> Extracted:
+    def phone(p) -> ExtractedPhone:  # type: ignore[no-untyped-def]
+        return ExtractedPhone(number=p.key, kind=p.kind, start=p.start, end=p.end)
+
+    return Extracted(
+        senders=[phone(ex.sender)] if ex.sender else [],
+        phones=[phone(p) for p in ex.phones],
+        links=[ExtractedLink(url=lk.url, host=lk.host, registered_domain=lk.domain or (lk.ip or ""),
+                             start=lk.start, end=lk.end) for lk in ex.links],
+        institutions=[ExtractedName(name=b.name, status=b.status, institution_id=b.institution_id,
+                                    start=b.start, end=b.end) for b in ex.bodies],
+        case_numbers=[ExtractedCase(number=c.raw, prefix=c.prefix, start=c.start, end=c.end)
+                      for c in ex.cases],
+    )
+
+
+def evaluate(ev: Evidence, reg: Registry, lang: str = "zh-Hans", request_id: str | None = None) -> VerifyResponse:
+    ctx = context(ev.extraction, reg)
+    scored = scoring.score(findings(ev, reg), reg, lang)
+    return VerifyResponse(
+        verdict=scored.verdict,  # type: ignore[arg-type]
+        risk=scored.risk,
+        reasons=scored.reasons,
+        institution=_institution(ctx.primary.id if ctx.primary else None, reg),
+        extracted=_extracted(ev.extraction),
+        advice=advice.build(scored.verdict, scored.reasons, ctx, reg, lang),
+        registry=RegistryRef(version=reg.version),
+        request_id=request_id,
+        lang=lang,  # type: ignore[arg-type]
+    )
+
+
+def check_offline(req: VerifyRequest, reg: Registry, lang: str = "zh-Hans") -> VerifyResponse:
+    """Extract and evaluate without network evidence (the CLI default and the tests' workhorse)."""
+    return evaluate(gather_offline(req, reg), reg, lang)

@@ -1,0 +1,354 @@
+"""The compiled registry: an immutable snapshot with every index a request needs, built once.
+
+Per-request work is dictionary and automaton look-ups; nothing here is rebuilt per notice.
+A reload compiles a new snapshot beside the old one and swaps one reference (see holder.py).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import ahocorasick
+import regex
+
+from verifier.analysis.normalise import fold
+from verifier.analysis.phones import digits_key
+from verifier.analysis.urls import registered_domain, skeleton
+from verifier.registry.load import Problem, RawRegistry, RegistryError, list_entries, read_registry
+from verifier.registry.schema import CodeDef, GroupDef, Institution, Messages, ReportingChannel, Verdicts
+
+PATTERN_TIMEOUT_S = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """What a phrase in the automaton stands for."""
+
+    kind: str  # "institution", "fake", "non_body", "phrase"
+    key: str  # institution id, or reason code for phrases; the folded name otherwise
+    length: int
+
+
+@dataclass(frozen=True)
+class City:
+    short: str
+    full: str
+    province: str
+
+
+@dataclass(frozen=True)
+class Registry:
+    label: str
+    version: str
+    path: Path
+    loaded_at: float
+    verdicts: Verdicts
+    groups: Mapping[str, GroupDef]
+    codes: Mapping[str, CodeDef]
+    advice: Mapping[str, Messages]
+    institutions: Mapping[str, Institution]
+    reporting_channels: tuple[ReportingChannel, ...]
+    names: Mapping[str, str]  # folded name or alias -> institution id
+    english_names: Mapping[str, str]  # lower-case English name or acronym -> institution id
+    fake_names: frozenset[str]
+    non_bodies: frozenset[str]
+    body_modifiers: tuple[str, ...]
+    automaton: Any  # ahocorasick.Automaton over folded terms -> list[Term]
+    official_domains: Mapping[str, frozenset[str]]  # registered domain (or host) -> institution ids
+    official_phones: Mapping[str, frozenset[str]]  # digits -> institution ids
+    official_senders: Mapping[str, frozenset[str]]
+    case_prefixes: Mapping[str, frozenset[str]]  # folded prefix -> institution ids
+    cities: Mapping[str, City]  # short and full names -> city
+    provinces: frozenset[str]
+    city_abbreviations: Mapping[str, str]  # one character -> city short name
+    scam_domains: frozenset[str]
+    scam_numbers: frozenset[str]
+    shorteners: frozenset[str]
+    free_hosting: frozenset[str]
+    virtual_prefixes: tuple[str, ...]
+    patterns: tuple[tuple[str, regex.Pattern[str]], ...]
+    dnsbl: tuple[tuple[str, str, str], ...]  # zone, return-code prefix, code
+    skeletons: Mapping[str, str]  # skeleton of an official domain's label -> official domain
+    official_labels: tuple[str, ...]  # labels of official domains, for edit-distance matching
+    label_to_domains: Mapping[str, tuple[str, ...]]
+    trusted_suffixes: tuple[str, ...]  # '.gov.cn': only government bodies can register below it
+    public_numbers: frozenset[str]  # reporting channels and national hotlines, fine in any notice
+    by_institution: Mapping[str, tuple[frozenset[str], frozenset[str], frozenset[str]]]
+    families: Mapping[str, frozenset[str]]  # id -> its parent, itself and sibling sub-brands
+
+    def _union(self, ids: frozenset[str], i: int) -> frozenset[str]:
+        empty: frozenset[str] = frozenset()
+        return empty.union(*(self.by_institution[x][i] for x in ids if x in self.by_institution))
+
+    def domains_of(self, ids: frozenset[str]) -> frozenset[str]:
+        return self._union(ids, 0)
+
+    def phones_of(self, ids: frozenset[str]) -> frozenset[str]:
+        return self._union(ids, 1)
+
+    def senders_of(self, ids: frozenset[str]) -> frozenset[str]:
+        return self._union(ids, 2)
+
+    def official_owner(self, host: str) -> tuple[str, frozenset[str]] | None:
+        """The official domain a host lies under (itself or a parent) and who owns it."""
+        parts = host.split(".")
+        for i in range(len(parts) - 1):
+            cand = ".".join(parts[i:])
+            if cand in self.official_domains:
+                return cand, self.official_domains[cand]
+        return None
+
+    def message(self, code: str, lang: str) -> str:
+        return self.codes[code].messages.get(lang)
+
+    def counts(self) -> dict[str, Any]:
+        by_kind: dict[str, int] = defaultdict(int)
+        with_domain = with_phone = with_sender = 0
+        for inst in self.institutions.values():
+            by_kind[inst.kind] += 1
+            with_domain += bool(inst.domains)
+            with_phone += bool(inst.phones)
+            with_sender += bool(inst.senders)
+        return {
+            "institutions": len(self.institutions),
+            "institutions_by_kind": dict(sorted(by_kind.items())),
+            "with_sourced_domain": with_domain,
+            "with_sourced_phone": with_phone,
+            "with_sourced_sender": with_sender,
+            "codes": len(self.codes),
+            "fake_bodies": len(self.fake_names),
+            "cities": len({c.full for c in self.cities.values()}),
+            "scam_domains": len(self.scam_domains),
+            "scam_numbers": len(self.scam_numbers),
+            "shorteners": len(self.shorteners),
+            "phrases_and_patterns": len(self.automaton) if len(self.automaton) else 0,
+        }
+
+
+def _freeze(d: Mapping[str, set[str]]) -> Mapping[str, frozenset[str]]:
+    return MappingProxyType({k: frozenset(v) for k, v in d.items()})
+
+
+def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registry:
+    """Cross-check and index; raise RegistryError listing every problem found."""
+    m = raw.model
+    problems: list[Problem] = []
+
+    def bad(loc: tuple[str | int, ...], msg: str) -> None:
+        problems.append(raw.marks.problem(loc, msg))
+
+    # Codes: both directions, and every group exists.
+    for code, cdef in m.codes.items():
+        if cdef.group not in m.groups:
+            bad(("codes", code, "group"), f"codes.{code}: unknown group {cdef.group!r}")
+        if code not in emitted_codes:
+            bad(("codes", code), f"codes.{code}: no check emits this code; remove it or add the check")
+    for code in sorted(emitted_codes - set(m.codes)):
+        bad(("codes",), f"codes: the checks emit {code} but the registry has no entry for it")
+
+    def need_code(loc: tuple[str | int, ...], code: str) -> None:
+        if code not in m.codes:
+            bad(loc, f"unknown code {code!r}")
+
+    institutions: dict[str, Institution] = {}
+    names: dict[str, str] = {}
+    english: dict[str, str] = {}
+    domains: dict[str, set[str]] = defaultdict(set)
+    phones: dict[str, set[str]] = defaultdict(set)
+    senders: dict[str, set[str]] = defaultdict(set)
+    prefixes: dict[str, set[str]] = defaultdict(set)
+    for i, inst in enumerate(m.institutions):
+        loc = ("institutions", i)
+        if inst.id in institutions:
+            bad(loc + ("id",), f"duplicate institution id {inst.id!r}")
+        institutions[inst.id] = inst
+        for j, name in enumerate([inst.name] + [a.value for a in inst.aliases]):
+            key = fold(name)
+            where = loc + (("aliases", j - 1) if j else ("name",))
+            if not key:
+                continue
+            if key.isascii():
+                english.setdefault(key, inst.id)
+                if english[key] != inst.id:
+                    bad(where, f"name {name!r} is also used by {english[key]!r}")
+                continue
+            if names.get(key, inst.id) != inst.id:
+                bad(where, f"name {name!r} is also used by {names[key]!r}")
+            names[key] = inst.id
+        if inst.name_en:
+            english.setdefault(fold(inst.name_en), inst.id)
+        for j, d in enumerate(inst.domains):
+            host = d.value.lower().strip(".")
+            if not registered_domain(host) or host != d.value or "/" in host:
+                bad(loc + ("domains", j), f"domain {d.value!r} is not a lower-case host name under a public suffix")
+            domains[host].add(inst.id)
+        for kind, target in (("phones", phones), ("senders", senders)):
+            for j, p in enumerate(getattr(inst, kind)):
+                key = digits_key(p.value)
+                if not key:
+                    bad(loc + (kind, j), f"{p.value!r} is not a phone number")
+                target[key].add(inst.id)
+        for j, c in enumerate(inst.case_prefixes):
+            prefixes[fold(c.value)].add(inst.id)
+    for i, inst in enumerate(m.institutions):
+        if inst.parent and inst.parent not in institutions:
+            bad(("institutions", i, "parent"), f"parent {inst.parent!r} is not an institution id")
+
+    lists: dict[str, list[tuple[int, str]]] = {
+        name: list_entries(text) for name, (_p, text) in raw.list_texts.items()
+    }
+    scam_domains = frozenset(e.lower() for _n, e in lists.get("scam_domains", []))
+    for d in sorted(scam_domains & set(domains)):
+        bad(("lists", "scam_domains"), f"{d} is both an official domain and a known scam domain")
+
+    cities: dict[str, City] = {}
+    provinces: set[str] = set()
+    for _n, line in lists.get("cities", []):
+        parts = [p.strip() for p in line.split("\t")]
+        if len(parts) != 3:
+            bad(("lists", "cities"), f"cities line {line!r}: expected short<TAB>full<TAB>province")
+            continue
+        city = City(*parts)
+        cities.setdefault(fold(city.short), city)
+        cities.setdefault(fold(city.full), city)
+        provinces.add(fold(city.province))
+
+    abbreviations: dict[str, str] = {}
+    for i, entry in enumerate(m.city_abbreviations):
+        char, _, city = entry.value.partition("=")
+        if len(char) != 1 or not city:
+            bad(("city_abbreviations", i), "write it as 穗=广州")
+        abbreviations[fold(char)] = fold(city)
+
+    automaton = ahocorasick.Automaton()
+    entries: dict[str, list[Term]] = defaultdict(list)
+
+    def add(term: str, t: Term) -> None:
+        if term:
+            entries[term].append(t)
+
+    for key, inst_id in names.items():
+        if len(key) >= 3:  # two-character short names are too ambiguous in free text
+            add(key, Term("institution", inst_id, len(key)))
+    fake = frozenset(fold(e.value) for e in m.fake_bodies)
+    for key in fake:
+        add(key, Term("fake", key, len(key)))
+    non_bodies = frozenset(fold(e.value) for e in m.non_bodies)
+    for key in non_bodies:
+        add(key, Term("non_body", key, len(key)))
+    for i, rule in enumerate(m.phrases):
+        need_code(("phrases", i, "code"), rule.code)
+        for term in rule.terms:
+            key = fold(term)
+            add(key, Term("phrase", rule.code, len(key)))
+    for term, ts in entries.items():
+        automaton.add_word(term, tuple(ts))
+    automaton.make_automaton()
+
+    patterns: list[tuple[str, regex.Pattern[str]]] = []
+    for i, rule in enumerate(m.patterns):
+        need_code(("patterns", i, "code"), rule.code)
+        try:
+            patterns.append((rule.code, regex.compile(rule.regex, regex.V1)))
+        except regex.error as exc:
+            bad(("patterns", i, "regex"), f"regex does not compile: {exc}")
+    for i, d in enumerate(m.dnsbl):
+        need_code(("dnsbl", i, "code"), d.code)
+        try:
+            ipaddress.ip_address(d.prefix.rstrip(".") + ".0" * (3 - d.prefix.rstrip(".").count(".")))
+        except ValueError:
+            bad(("dnsbl", i, "prefix"), f"{d.prefix!r} is not an IPv4 address prefix")
+    for i, ch in enumerate(m.reporting_channels):
+        for j, code in enumerate(ch.when):
+            need_code(("reporting_channels", i, "when", j), code)
+
+    from verifier.advice import ADVICE_IDS
+
+    for name in sorted(set(m.advice) - ADVICE_IDS):
+        bad(("advice", name), f"advice.{name}: not used by the advice builder")
+    for name in sorted(ADVICE_IDS - set(m.advice)):
+        bad(("advice",), f"advice: the advice builder needs an entry {name!r}")
+    if problems:
+        raise RegistryError(problems)
+
+    by_inst = {
+        inst.id: (
+            frozenset(d.value.lower().strip(".") for d in inst.domains),
+            frozenset(digits_key(p.value) for p in inst.phones),
+            frozenset(digits_key(p.value) for p in inst.senders),
+        )
+        for inst in institutions.values()
+    }
+    children: dict[str, set[str]] = defaultdict(set)
+    for inst in institutions.values():
+        root = inst.parent or inst.id
+        children[root].add(inst.id)
+    families = {
+        inst.id: frozenset({inst.id, inst.parent or inst.id} | children[inst.parent or inst.id])
+        for inst in institutions.values()
+    }
+    public_numbers = {digits_key(ch.number) for ch in m.reporting_channels}
+    for inst in institutions.values():
+        if inst.kind in ("hotline", "regulator", "court_delivery_platform"):
+            public_numbers |= by_inst[inst.id][1]
+
+    skeletons: dict[str, str] = {}
+    label_to_domains: dict[str, list[str]] = defaultdict(list)
+    for d in domains:
+        label = d.split(".", 1)[0]
+        skeletons.setdefault(skeleton(label), d)
+        label_to_domains[label].append(d)
+
+    return Registry(
+        label=m.version,
+        version=raw.digest(),
+        path=raw.path,
+        loaded_at=time.time(),
+        verdicts=m.verdicts,
+        groups=MappingProxyType(dict(m.groups)),
+        codes=MappingProxyType(dict(m.codes)),
+        advice=MappingProxyType(dict(m.advice)),
+        institutions=MappingProxyType(institutions),
+        reporting_channels=tuple(m.reporting_channels),
+        names=MappingProxyType(names),
+        english_names=MappingProxyType(english),
+        fake_names=fake,
+        non_bodies=non_bodies,
+        body_modifiers=tuple(sorted((fold(e.value) for e in m.body_modifiers), key=len, reverse=True)),
+        automaton=automaton,
+        official_domains=_freeze(domains),
+        official_phones=_freeze(phones),
+        official_senders=_freeze(senders),
+        case_prefixes=_freeze(prefixes),
+        cities=MappingProxyType(cities),
+        provinces=frozenset(provinces),
+        city_abbreviations=MappingProxyType(abbreviations),
+        scam_domains=scam_domains,
+        scam_numbers=frozenset(digits_key(e) or e for _n, e in lists.get("scam_numbers", [])),
+        shorteners=frozenset(e.lower() for _n, e in lists.get("shorteners", [])),
+        free_hosting=frozenset(e.lower().strip(".") for _n, e in lists.get("free_hosting", [])),
+        virtual_prefixes=tuple(sorted({e.value for e in m.number_segments.virtual_operator})),
+        patterns=tuple(patterns),
+        dnsbl=tuple((d.zone.lower().strip("."), d.prefix, d.code) for d in m.dnsbl),
+        skeletons=MappingProxyType(skeletons),
+        official_labels=tuple(sorted(label_to_domains)),
+        label_to_domains=MappingProxyType({k: tuple(v) for k, v in label_to_domains.items()}),
+        trusted_suffixes=tuple("." + e.value.lower().strip(".") for e in m.trusted_suffixes),
+        public_numbers=frozenset(public_numbers),
+        by_institution=MappingProxyType(by_inst),
+        families=MappingProxyType(families),
+    )
+
+
+def load_registry(path: Path) -> Registry:
+    """Read, validate and compile a registry file (raises RegistryError)."""
+    from verifier.checks import ALL_CODES  # the checks declare what they can emit
+
+    return compile_registry(read_registry(path), ALL_CODES)
+

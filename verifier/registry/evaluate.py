@@ -1,0 +1,125 @@
+"""`verifier registry eval`: run a labelled corpus and report what a registry change does.
+
+Labels: scam (should be flagged), genuine and ordinary (should not). A case may also list
+expect_codes / forbid_codes / expect_verdict; misses are reported per case.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from verifier.engine import check_offline
+from verifier.models import VerifyRequest
+from verifier.registry.compiled import Registry
+
+FLAGGED = ("suspicious", "likely_scam")
+VERDICTS = ("likely_genuine", "unverified", "suspicious", "likely_scam")
+
+
+@dataclass
+class Report:
+    table: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    code_hits: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    failures: list[str] = field(default_factory=list)
+    scam_genuine: list[str] = field(default_factory=list)
+
+    def count(self, label: str) -> int:
+        return sum(self.table[label].values())
+
+    def flagged(self, label: str) -> int:
+        return sum(self.table[label][v] for v in FLAGGED)
+
+    @property
+    def recall(self) -> float:
+        n = self.count("scam")
+        return self.flagged("scam") / n if n else 1.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        n = self.count("genuine") + self.count("ordinary")
+        return (self.flagged("genuine") + self.flagged("ordinary")) / n if n else 0.0
+
+    @property
+    def precision(self) -> float:
+        flagged = self.flagged("scam") + self.flagged("genuine") + self.flagged("ordinary")
+        return self.flagged("scam") / flagged if flagged else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "confusion": {k: dict(v) for k, v in self.table.items()},
+            "recall": round(self.recall, 4), "precision": round(self.precision, 4),
+            "false_positive_rate": round(self.false_positive_rate, 4),
+            "scams_called_likely_genuine": self.scam_genuine,
+            "code_hits": {k: dict(v) for k, v in sorted(self.code_hits.items())},
+            "case_failures": self.failures,
+        }
+
+
+def evaluate_cases(cases: list[dict[str, Any]], reg: Registry) -> Report:
+    rep = Report()
+    for case in cases:
+        label = case["label"]
+        req = VerifyRequest.model_validate(case["request"])
+        resp = check_offline(req, reg, case.get("lang", "zh-Hans") if case.get("lang") in ("zh-Hans", "zh-Hant", "en") else "zh-Hans")
+        rep.table[label][resp.verdict] += 1
+        codes = {r.code for r in resp.reasons}
+        for code in codes:
+            rep.code_hits[code][label] += 1
+        cid = case.get("id", "?")
+        if label == "scam" and resp.verdict == "likely_genuine":
+            rep.scam_genuine.append(cid)
+        missing = set(case.get("expect_codes", [])) - codes
+        forbidden = set(case.get("forbid_codes", [])) & codes
+        if missing or forbidden:
+            rep.failures.append(f"{cid}: missing {sorted(missing)} forbidden {sorted(forbidden)} -> {resp.verdict}")
+        want = case.get("expect_verdict")
+        if want and resp.verdict not in (want if isinstance(want, list) else [want]):
+            rep.failures.append(f"{cid}: verdict {resp.verdict}, expected {want}")
+    return rep
+
+
+def read_corpus(path: Path) -> list[dict[str, Any]]:
+    cases = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                cases.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{path}:{number}: malformed JSON: {exc.msg}") from None
+    return cases
+
+
+def run_eval(path: Path, reg: Registry, min_recall: float | None, max_fpr: float | None, as_json: bool) -> int:
+    rep = evaluate_cases(read_corpus(path), reg)
+    if as_json:
+        print(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{'label':<10}" + "".join(f"{v:>16}" for v in VERDICTS) + f"{'total':>8}")
+        for label in ("scam", "genuine", "ordinary"):
+            row = rep.table.get(label, Counter())
+            print(f"{label:<10}" + "".join(f"{row[v]:>16}" for v in VERDICTS) + f"{sum(row.values()):>8}")
+        print(f"\nrecall (scams flagged): {rep.recall:.3f}   precision: {rep.precision:.3f}   "
+              f"false-positive rate (genuine+ordinary flagged): {rep.false_positive_rate:.3f}")
+        print(f"scams called likely_genuine: {len(rep.scam_genuine)} {rep.scam_genuine}")
+        print("\ncode hits by label (scam/genuine/ordinary):")
+        for code, c in sorted(rep.code_hits.items()):
+            print(f"  {code:<32} {c['scam']:>5} {c['genuine']:>5} {c['ordinary']:>5}")
+        if rep.failures:
+            print(f"\ncase expectations not met ({len(rep.failures)}):")
+            for f in rep.failures:
+                print("  " + f)
+    status = 0
+    if rep.scam_genuine:
+        status = 1
+    if min_recall is not None and rep.recall < min_recall:
+        print(f"FAIL: recall {rep.recall:.3f} < {min_recall}", file=sys.stderr)
+        status = 1
+    if max_fpr is not None and rep.false_positive_rate > max_fpr:
+        print(f"FAIL: false-positive rate {rep.false_positive_rate:.3f} > {max_fpr}", file=sys.stderr)
+        status = 1
+    return status
