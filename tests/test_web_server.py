@@ -18,12 +18,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-# TEMPORARY: the engine stand-in, until main has the engine; then plain `python -m verifier.web.server`.
-_LAUNCH = (
-    "import tests._web_fake as f, verifier.service as s, verifier.web.app as a;"
-    "s.verify = f.fake_verify; a._default_holder = lambda settings: f.FakeHolder();"
-    "from verifier.settings import Settings; from verifier.web.server import serve; serve(Settings())"
-)
+_LAUNCH = ["-m", "verifier", "serve"]
 
 
 def free_port() -> int:
@@ -41,7 +36,7 @@ def start(tmp_path: Path, workers: int = 1, **env: str) -> tuple[subprocess.Pope
         "VERIFIER_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT),
     } | env
     with log.open("wb") as err:
-        proc = subprocess.Popen([sys.executable, "-c", _LAUNCH], env=environ, cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, *_LAUNCH], env=environ, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
