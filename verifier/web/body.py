@@ -108,10 +108,15 @@ async def read_json_object(request: web.Request, max_bytes: int) -> dict[str, An
     if not isinstance(data, dict):
         raise ProblemError(400, f"The body must be a JSON object, not {_json_type(data)}.",
                            errors=[(("body",), "must be an object")])
-    bad = list(_walk(data, ("body",), 0))
+    return data
+
+
+def check_values(data: Any, prefix: Loc) -> None:
+    """Refuse NUL characters, lone surrogates and deep nesting anywhere in `data` (a 422 naming
+    where), before pydantic or the engine see them or an error message could echo them."""
+    bad = list(_walk(data, prefix, 0))
     if bad:
         raise ProblemError(422, "Some values cannot be processed; `errors` lists where.", errors=bad[:20])
-    return data
 
 
 def _json_type(value: Any) -> str:
@@ -135,6 +140,7 @@ def parse_notice(data: Any, prefix: Loc = ("body",)) -> VerifyRequest:
     if not isinstance(data, dict):
         raise ProblemError(422, "Each notice must be a JSON object.",
                            errors=[(prefix, f"must be an object, not {_json_type(data)}")])
+    check_values(data, prefix)
     try:
         req = VerifyRequest.model_validate(data)
     except ValidationError as exc:

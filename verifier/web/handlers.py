@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from verifier import service
 from verifier.models import VerifyRequest, VerifyResponse
 from verifier.web import keys
-from verifier.web.body import parse_notice, read_json_object
+from verifier.web.body import check_values, parse_notice, read_json_object
 from verifier.web.lang import choose
 from verifier.web.logs import event
 from verifier.web.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -77,6 +77,7 @@ async def verify(request: web.Request) -> web.Response:
 
 
 def _batch_notices(data: dict[str, Any]) -> list[Any]:
+    check_values(list(data), ("body",))  # the keys; each notice is checked on its own
     errors: list[tuple[tuple[str | int, ...], str]] = [
         (("body", key), "unknown field; the batch takes only `notices`") for key in data if key != "notices"
     ]

@@ -60,10 +60,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
+class ScrubAiohttp(logging.Filter):
+    """aiohttp's own records (malformed requests it rejects before our code runs) carry the
+    client's address and the offending bytes, which may be personal data: keep only the kind."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("aiohttp"):
+            exc = record.exc_info[1] if record.exc_info else None
+            record.msg = "aiohttp_error"
+            record.args = ()
+            record.fields = {"logger": record.name, "error": type(exc).__name__ if exc else None}
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def configure_logging(log_format: str = "text", level: str = "INFO") -> None:
     """Send the verifier logger (and aiohttp's warnings) to stderr in the chosen format."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    handler.addFilter(ScrubAiohttp())
     for name in (LOGGER_NAME, "aiohttp"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]

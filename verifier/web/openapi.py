@@ -26,6 +26,20 @@ _AT_LEAST_ONE = {
 }
 
 
+NO_NUL = "^[^\\x00]*$"  # NUL characters are refused (422), so the contract says so
+
+
+def _forbid_nul(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "string" and "enum" not in node:
+            node.setdefault("pattern", NO_NUL)
+        for value in node.values():
+            _forbid_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            _forbid_nul(value)
+
+
 def _schema(components: dict[str, Any], model: type[BaseModel], mode: Mode) -> dict[str, str]:
     schema = model.model_json_schema(ref_template=REF, mode=mode)
     for name, sub in schema.pop("$defs", {}).items():
@@ -59,6 +73,7 @@ RETRY = {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}
 def build_openapi(version: str = "0.1.0") -> dict[str, Any]:
     c: dict[str, Any] = {}
     verify_req = _schema(c, VerifyRequest, "validation")
+    _forbid_nul(c["VerifyRequest"]["properties"])
     c["VerifyRequest"] = c["VerifyRequest"] | _AT_LEAST_ONE
     batch_req = _schema(c, BatchRequest, "validation")
     # Any item is accepted: an invalid notice gets an inline error, not a failed batch.
