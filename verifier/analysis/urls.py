@@ -18,9 +18,11 @@ from verifier.analysis.normalise import Mapped
 MAX_LINKS = 50
 
 # Rewrites that undo common obfuscation; only applied to the copy used to find links.
+_TLDS = r"(?:com|cn|net|org|top|vip|xyz|cc|info|co|me|io|hk|tw|site|online|shop|club|app|icu|ltd|link)\b"
 _DOT_WORDS = regex.compile(
     r"(?<=[a-z0-9])\s{0,2}(?:\[\s?(?:\.|dot|点)\s?\]|\(\s?(?:\.|dot|点)\s?\)|\{\s?(?:\.|dot|点)\s?\}"
-    r"|点|。|\s(?:dot)\s|\s\.\s?|\.\s)\s{0,2}(?=[a-z0-9])"
+    r"|点|。)\s{0,2}(?=[a-z0-9])"
+    rf"|(?<=[a-z0-9])(?:\s(?:dot|\.)\s?|\.\s)(?={_TLDS})"
 )
 _HXXP = regex.compile(r"\bh(?:xx|\*\*|tt)p(s?)\s?(?::|：)\s?/\s?/\s?")
 _SLASH_SPACES = regex.compile(r"(?<=[a-z0-9])\s?/\s?(?=[a-z0-9])")
