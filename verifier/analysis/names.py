@@ -106,6 +106,8 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
     place = _place_prefix(canon, registry)
     rest = canon[place:]
     if rest.endswith("法院"):
+        if place and rest in ("人民法院", "市人民法院") and canon[:place].rstrip("市") in registry.cities:
+            return IMPOSSIBLE, None  # a prefecture's courts are 中级/高级人民法院, never "X市人民法院"
         head = regex.sub(r"(?:人民|互联网|金融|知识产权|海事|铁路运输)法院$", "", rest)
         if place or head.endswith(_PLACE_END):
             return LAWFUL, None
@@ -148,7 +150,11 @@ def word_bounded(s: str, a: int, b: int) -> bool:
         return True
     before = s[a - 1] if a > 0 else " "
     after = s[b] if b < len(s) else " "
-    return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
+    return not _WORDISH(before) and not _WORDISH(after)
+
+
+def _WORDISH(c: str) -> bool:  # noqa: N802 - reads as a predicate
+    return c.isascii() and (c.isalnum() or c in "_-@")
 
 
 def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:

@@ -252,6 +252,9 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
     for key, inst_id in names.items():
         if len(key) >= 3:  # two-character short names are too ambiguous in free text
             add(key, Term("institution", inst_id, len(key)))
+    for key, inst_id in english.items():
+        if len(key) >= 4:  # ICC, AAA: too common as words; HKIAC, CIETAC are not
+            add(key, Term("institution", inst_id, len(key)))
     fake = frozenset(fold(e.value) for e in m.fake_bodies)
     for key in fake:
         add(key, Term("fake", key, len(key)))
