@@ -43,12 +43,8 @@ def interpret(zone: str, answer: Answer) -> DnsblResult:
 
 def query_name(domain: str, zone: str) -> dns.name.Name | None:
     """`<domain>.<zone>` as an absolute name, or None when either part is unusable."""
-    name = to_name(domain)
-    try:
-        zone_name = dns.name.from_text(zone.strip().strip(".").lower())
-    except dns.exception.DNSException:
-        return None
-    if name is None or len(zone_name.labels) < 2:
+    name, zone_name = to_name(domain), to_name(zone)
+    if name is None or zone_name is None:
         return None
     try:
         return dns.name.Name(name.labels[:-1] + zone_name.labels)
