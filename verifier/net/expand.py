@@ -178,8 +178,9 @@ class Expander:
             if guard.tripped:
                 return self._result("blocked", current, hops, "private_address")
             return self._result("failed", current, hops, "http")
-        except Exception:  # never let a hostile server's reply crash a verdict
-            log.exception("expand: unexpected error")
+        except Exception as exc:  # noqa: BLE001 - a hostile server's reply must not crash a verdict
+            # the type only: messages and tracebacks can hold the URL, which is personal data
+            log.error("expand: unexpected error %s", type(exc).__name__)
             return self._result("failed", current, hops, "error")
 
     def _result(self, status: Any, url: URL, hops: int, why: str | None) -> ExpansionResult:
