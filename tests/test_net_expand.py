@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -386,12 +387,13 @@ async def test_gather_expands_and_probes_the_final_domain(
     dns_server: DnsServer, dns: DnsClient, redirector: tuple[Redirector, int]
 ) -> None:
     _r, port = redirector
-    settings = Settings(
-        dns_nameservers=dns_server.nameserver,
-        dns_timeout_ms=300,
-        network_checks="on",
-        expand_shorteners="on",
-    )
+    values: dict[str, Any] = {
+        "dns_nameservers": dns_server.nameserver,
+        "dns_timeout_ms": 300,
+        "network_checks": "on",
+        "expand_shorteners": "on",
+    }
+    settings = Settings(**values)
     url = f"http://short.test:{port}/hop/2"
     async with Probes(settings, dns=dns, expander=expander(dns)) as probes:
         evidence = await probes.gather(["short.test"], [url, "http://10.0.0.1/x"])

@@ -47,6 +47,7 @@ class LookupCache(Generic[V]):
             del self._entries[key]
             return None
         self._entries.move_to_end(key)
+        self.hits += 1
         return value
 
     def put(self, key: Hashable, value: V, ttl: float) -> None:
@@ -57,22 +58,26 @@ class LookupCache(Generic[V]):
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
 
-    async def get(self, key: Hashable, fetch: Fetch[V]) -> V:
-        """The cached value, or the result of the one in-flight `fetch` for this key.
+    def task(self, key: Hashable, fetch: Fetch[V]) -> asyncio.Task[tuple[V, float]]:
+        """The one in-flight fetch for `key`, started now if there is none.
 
+        Callers wait on it without cancelling it (asyncio.wait with a timeout does not cancel).
         `fetch` must not raise: it turns every failure into a value (with ttl 0).
         """
-        cached = self.peek(key)
-        if cached is not None:
-            self.hits += 1
-            return cached
         task = self._inflight.get(key)
         if task is None:
             self.misses += 1
             task = asyncio.ensure_future(self._run(key, fetch))
             self._inflight[key] = task
+        return task
+
+    async def get(self, key: Hashable, fetch: Fetch[V]) -> V:
+        """The cached value, or the result of the one in-flight `fetch` for this key."""
+        cached = self.peek(key)
+        if cached is not None:
+            return cached
         # shield: cancelling this waiter (its request's deadline) must not cancel the query
-        value, _ttl = await asyncio.shield(task)
+        value, _ttl = await asyncio.shield(self.task(key, fetch))
         return value
 
     async def _run(self, key: Hashable, fetch: Fetch[V]) -> tuple[V, float]:

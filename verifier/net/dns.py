@@ -7,6 +7,7 @@ configured) is "could not check" and is never cached, so it can never become evi
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Sequence
@@ -44,6 +45,7 @@ class Answer:
     why: str | None = None  # for "error": timeout | no_nameservers | failed
 
 
+@functools.lru_cache(maxsize=4096)  # parsing a name costs more than a cached lookup
 def to_name(domain: str) -> dns.name.Name | None:
     """A domain as an absolute DNS name, or None when it is not worth asking DNS about.
 
@@ -116,8 +118,17 @@ class DnsClient:
 
     async def query(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         """Cached, single-flight lookup of one (name, type)."""
-        key = (name.to_text().lower(), int(rdtype))
-        return await self.cache.get(key, lambda: self._fetch(name, rdtype))
+        return await self.cache.get(_key(name, rdtype), lambda: self._fetch(name, rdtype))
+
+    def peek(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer | None:
+        """The cached answer without waiting (lets a warm request skip creating tasks)."""
+        return self.cache.peek(_key(name, rdtype))
+
+    def lookup_task(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
+    ) -> asyncio.Task[tuple[Answer, float]]:
+        """The shared in-flight query for (name, type): wait on it, never cancel it."""
+        return self.cache.task(_key(name, rdtype), lambda: self._fetch(name, rdtype))
 
     async def _fetch(
         self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType
@@ -145,16 +156,14 @@ class DnsClient:
         return Answer("answer", tuple(r.to_text() for r in answer.rrset)), ttl
 
     async def resolve(self, domain: str) -> Resolution:
-        """Does `domain` exist? A NODATA answer (no A record) still proves the name exists."""
+        """Does `domain` exist? A NODATA answer (no A record) still proves the name exists.
+
+        No AAAA query follows a NODATA: it could not change the answer, only cost time.
+        """
         name = to_name(domain)
         if name is None:
             return "unknown"
-        answer = await self.query(name, A)
-        if answer.kind in ("answer", "nodata"):
-            return "exists"
-        if answer.kind == "nxdomain":
-            return "nxdomain"
-        return "unknown"
+        return resolution_of(await self.query(name, A))
 
     async def addresses(self, host: str) -> tuple[list[str], str | None]:
         """A and AAAA addresses of `host` (for connecting), or ([], why) when there are none."""
@@ -173,3 +182,17 @@ class DnsClient:
 
     async def close(self) -> None:
         await self.cache.close()
+
+
+def _key(name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> tuple[bytes, int]:
+    # the raw labels, not to_text(): this runs for every lookup of every request
+    return b".".join(name.labels).lower(), int(rdtype)
+
+
+def resolution_of(answer: Answer) -> Resolution:
+    """What an A query's answer says about the name's existence."""
+    if answer.kind in ("answer", "nodata"):
+        return "exists"
+    if answer.kind == "nxdomain":
+        return "nxdomain"
+    return "unknown"

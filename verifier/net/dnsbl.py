@@ -7,6 +7,7 @@ timeout or an answer outside 127/8 (a resolver that rewrites NXDOMAIN), is "coul
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 import dns.exception
@@ -41,6 +42,7 @@ def interpret(zone: str, answer: Answer) -> DnsblResult:
     return DnsblResult(zone, "listed", texts[0], texts)
 
 
+@functools.lru_cache(maxsize=4096)
 def query_name(domain: str, zone: str) -> dns.name.Name | None:
     """`<domain>.<zone>` as an absolute name, or None when either part is unusable."""
     name, zone_name = to_name(domain), to_name(zone)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Self
 
 from yarl import URL
@@ -22,7 +22,7 @@ from verifier.analysis.evidence import (
     Resolution,
 )
 from verifier.net import dnsbl
-from verifier.net.dns import DnsClient
+from verifier.net.dns import A, Answer, DnsClient, resolution_of, to_name
 from verifier.net.expand import Expander
 from verifier.settings import Settings
 
@@ -99,24 +99,34 @@ class Probes:
 
     async def _gather(self, picked: list[str], urls: list[str]) -> NetworkEvidence:
         loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.budget
         resolved: dict[str, Resolution] = {}
         listed: dict[tuple[str, str], DnsblResult] = {}
         expanded: dict[str, ExpansionResult] = {}
         extra: list[str] = []  # final domains of expansions, probed once known
         zones = self.settings.dnsbl_zone_list
-        tasks: set[asyncio.Task[None]] = set()
+        # Wait on the shared queries themselves: cached answers are filled in at once, and no
+        # per-request wrapper task or shield is created, so N requests waiting on one popular
+        # name cost N callbacks, not N tasks.
+        slots: dict[asyncio.Future[Any], list[tuple[str, str | None]]] = {}
 
-        def spawn(coro: Coroutine[Any, Any, None]) -> None:
-            tasks.add(asyncio.ensure_future(coro))
+        def fill(domain: str, zone: str | None, answer: Answer) -> None:
+            if zone is None:
+                resolved[domain] = resolution_of(answer)
+            else:
+                listed[domain, zone] = dnsbl.interpret(zone, answer)
 
-        async def probe(domain: str) -> None:
-            async def res() -> None:
-                resolved[domain] = await self.dns.resolve(domain)
-
-            async def bl(zone: str) -> None:
-                listed[domain, zone] = await dnsbl.lookup(self.dns, domain, zone)
-
-            await asyncio.gather(res(), *(bl(z) for z in zones))
+        for domain in picked:
+            for zone, qname in [(None, to_name(domain))] + [
+                (z, dnsbl.query_name(domain, z)) for z in zones
+            ]:
+                if qname is None:
+                    continue  # unusable name: stays "unknown", no query
+                answer = self.dns.peek(qname, A)
+                if answer is not None:
+                    fill(domain, zone, answer)
+                else:
+                    slots.setdefault(self.dns.lookup_task(qname, A), []).append((domain, zone))
 
         async def expand(url: str) -> None:
             assert self._expander is not None
@@ -125,24 +135,35 @@ class Probes:
             final = result.final_domain
             if final and final not in picked and final not in extra:
                 extra.append(final)
-                await probe(final)
 
-        for domain in picked:
-            spawn(probe(domain))
-        deadline = loop.time() + self.budget
+                async def res() -> None:
+                    resolved[final] = await self.dns.resolve(final)
+
+                async def bl(zone: str) -> None:
+                    listed[final, zone] = await dnsbl.lookup(self.dns, final, zone)
+
+                await asyncio.gather(res(), *(bl(z) for z in zones))
+
+        own: set[asyncio.Future[Any]] = set()  # this request's tasks: cancelled at the deadline
         if urls and self._expander is not None:
-            for url in urls:
-                spawn(expand(url))
+            own = {asyncio.ensure_future(expand(url)) for url in urls}
             deadline += self.expand_timeout
         else:
             expanded = {u: ExpansionResult("skipped", why="disabled") for u in urls}
 
-        pending: set[asyncio.Task[None]] = set()
-        if tasks:
-            _done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - loop.time()))
-            for task in pending:
-                task.cancel()  # only stops waiting: shared queries go on for other requests
-            await asyncio.gather(*tasks, return_exceptions=True)
+        pending: set[asyncio.Future[Any]] = set()
+        if slots or own:
+            done, pending = await asyncio.wait(
+                {*slots, *own}, timeout=max(0.0, deadline - loop.time())
+            )
+            for task in done & slots.keys():
+                if not task.cancelled() and task.exception() is None:
+                    for domain, zone in slots[task]:
+                        fill(domain, zone, task.result()[0])
+            for task in pending & own:
+                task.cancel()
+            if own:
+                await asyncio.gather(*own, return_exceptions=True)
 
         for url in urls:  # still following redirects at the deadline
             expanded.setdefault(url, ExpansionResult("failed", why="timeout"))
@@ -161,7 +182,9 @@ class Probes:
         out = {d: evidence(d) for d in [*picked, *extra]}
         if pending:
             log.info(
-                "probes: deadline passed with %d of %d lookups pending", len(pending), len(tasks)
+                "probes: deadline passed, %d of %d waits pending",
+                len(pending),
+                len(slots) + len(own),
             )
         return NetworkEvidence(
             enabled=True, domains=out, timed_out=bool(pending), expansions=expanded
