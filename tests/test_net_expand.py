@@ -402,3 +402,31 @@ async def test_gather_expands_and_probes_the_final_domain(
     assert evidence.domains["site.test"].resolution == "exists"
     assert evidence.expansions["http://10.0.0.1/x"].status == "blocked"
     assert not evidence.timed_out
+
+
+async def test_gather_bounds_a_slow_expansion_and_survives_cancellation(
+    dns_server: DnsServer, dns: DnsClient, redirector: tuple[Redirector, int]
+) -> None:
+    _r, port = redirector
+    values: dict[str, Any] = {
+        "dns_nameservers": dns_server.nameserver,
+        "dns_timeout_ms": 200,
+        "expand_shorteners": "on",
+    }
+    slow = f"http://short.test:{port}/slow"
+    async with Probes(
+        Settings(**values), dns=dns, expander=expander(dns, timeout=5.0), expand_timeout=0.3
+    ) as probes:
+        started = time.monotonic()
+        evidence = await probes.gather(["short.test"], [slow])
+        assert time.monotonic() - started < 0.2 + 0.3 + 1.0
+        assert evidence.timed_out
+        assert (evidence.expansions[slow].status, evidence.expansions[slow].why) == (
+            "failed",
+            "timeout",
+        )
+        request = asyncio.ensure_future(probes.gather(["short.test"], [slow]))
+        await asyncio.sleep(0.05)
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request

@@ -133,7 +133,8 @@ class Probes:
             result = await self._expander.expand(url)
             expanded[url] = result
             final = result.final_domain
-            if final and final not in picked and final not in extra:
+            # IP literals and unusable names have no DNS evidence to add
+            if final and final not in picked and final not in extra and to_name(final):
                 extra.append(final)
 
                 async def res() -> None:
@@ -152,15 +153,17 @@ class Probes:
             expanded = {u: ExpansionResult("skipped", why="disabled") for u in urls}
 
         pending: set[asyncio.Future[Any]] = set()
-        if slots or own:
-            done, pending = await asyncio.wait(
-                {*slots, *own}, timeout=max(0.0, deadline - loop.time())
-            )
-            for task in done & slots.keys():
-                if not task.cancelled() and task.exception() is None:
-                    for domain, zone in slots[task]:
-                        fill(domain, zone, task.result()[0])
-            for task in pending & own:
+        try:
+            if slots or own:
+                done, pending = await asyncio.wait(
+                    {*slots, *own}, timeout=max(0.0, deadline - loop.time())
+                )
+                for task in done & slots.keys():
+                    if not task.cancelled() and task.exception() is None:
+                        for domain, zone in slots[task]:
+                            fill(domain, zone, task.result()[0])
+        finally:  # also when the request itself is cancelled (client went away)
+            for task in own:
                 task.cancel()
             if own:
                 await asyncio.gather(*own, return_exceptions=True)
@@ -181,7 +184,7 @@ class Probes:
 
         out = {d: evidence(d) for d in [*picked, *extra]}
         if pending:
-            log.info(
+            log.debug(
                 "probes: deadline passed, %d of %d waits pending",
                 len(pending),
                 len(slots) + len(own),
