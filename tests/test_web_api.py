@@ -8,7 +8,7 @@ import pytest
 
 from verifier.web.app import create_app
 
-from tests.web_support import bundled_holder, client, make_settings, settings  # noqa: F401
+from web_support import bundled_holder, client, make_settings, settings  # noqa: F401
 
 SCAM = "【网络仲裁委员会】您的案件已立案，请于24小时内联系13812345678处理，否则冻结名下所有银行卡。"
 JSON = {"Content-Type": "application/json"}

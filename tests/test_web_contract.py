@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 
 from verifier.web.app import create_app
 
-from tests.web_support import bundled_holder, client, make_settings, settings  # noqa: F401
+from web_support import bundled_holder, client, make_settings, settings  # noqa: F401
 
 SCAM = "【网络仲裁委员会】您的案件已立案，请于24小时内登录 http://bjac.org.cn.pay-case.cc 处理，联系13812345678"
 GENUINE = "【北京仲裁委员会】您好，您的仲裁案件已受理，详情请登录 www.bjac.org.cn 查询。"

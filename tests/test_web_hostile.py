@@ -10,7 +10,7 @@ import pytest
 
 from verifier.web import keys
 
-from tests.web_support import bundled_holder, client, settings  # noqa: F401
+from web_support import bundled_holder, client, settings  # noqa: F401
 
 JSON = {"Content-Type": "application/json"}
 PATHS = ["/v1/verify", "/v1/verify/batch"]

@@ -16,7 +16,7 @@ from aiohttp import web
 from verifier.settings import bundled_registry_path
 from verifier.web.app import StartupError, create_app
 
-from tests.web_support import make_settings
+from web_support import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

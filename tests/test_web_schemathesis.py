@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_web_server import start, stop
+from test_web_server import start, stop
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent
