@@ -10,6 +10,9 @@ import pytest
 from verifier.registry.compiled import Registry, load_registry
 from verifier.settings import bundled_registry_path
 
+# The web tests' fixtures (client, settings, bundled_holder) live in web_support.py.
+pytest_plugins = ["web_support"]
+
 # Made-up entries, only in the test copy: the shipped lists hold sourced entries only.
 TEST_SCAM_DOMAIN = "wlzc-case.top"
 TEST_SCAM_NUMBER = "16500001111"

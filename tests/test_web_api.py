@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from web_support import make_settings
 
 from verifier.web.app import create_app
-
-from web_support import bundled_holder, client, make_settings, settings  # noqa: F401
 
 SCAM = "【网络仲裁委员会】您的案件已立案，请于24小时内联系13812345678处理，否则冻结名下所有银行卡。"
 JSON = {"Content-Type": "application/json"}
@@ -255,3 +254,19 @@ async def test_overload_fast_503(aiohttp_client, bundled_holder):
     assert resp.headers["Retry-After"] == "1"
     app[keys.CONCURRENCY].in_flight = 0
     assert (await post(client, "/v1/verify", {"text": "x"})).status == 200
+
+
+async def test_network_checks_on_with_unreachable_dns(aiohttp_client, bundled_holder):
+    """Probes are created when network checks are on; DNS that cannot answer is 'could not
+    check' (NET_ info reasons), never an error."""
+    app = create_app(make_settings(network_checks="on", dns_nameservers="127.0.0.1:9",
+                                   dns_timeout_ms=100), registry_holder=bundled_holder)
+    client = await aiohttp_client(app)
+    from verifier.web import keys
+
+    assert app[keys.PROBES] is not None
+    resp = await post(client, "/v1/verify", {"text": SCAM + " http://bjac.org.cn.pay-case.cc/x"})
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["verdict"] in {"suspicious", "likely_scam"}
+    assert any(r["code"].startswith("NET_") for r in body["reasons"])

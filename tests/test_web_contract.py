@@ -7,10 +7,9 @@ import json
 
 import pytest
 from jsonschema import Draft202012Validator
+from web_support import make_settings
 
 from verifier.web.app import create_app
-
-from web_support import bundled_holder, client, make_settings, settings  # noqa: F401
 
 SCAM = "【网络仲裁委员会】您的案件已立案，请于24小时内登录 http://bjac.org.cn.pay-case.cc 处理，联系13812345678"
 GENUINE = "【北京仲裁委员会】您好，您的仲裁案件已受理，详情请登录 www.bjac.org.cn 查询。"
@@ -98,7 +97,7 @@ async def test_error_statuses_match_openapi(aiohttp_client, bundled_holder):
 async def test_openapi_is_valid_31(client):
     doc = await (await client.get("/openapi.json")).json()
     assert doc["openapi"] == "3.1.0"
-    for name, schema in doc["components"]["schemas"].items():
+    for schema in doc["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
     refs = {m for m in json.dumps(doc).split('"$ref": "')[1:]}
     for ref in refs:

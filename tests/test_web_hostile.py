@@ -10,8 +10,6 @@ import pytest
 
 from verifier.web import keys
 
-from web_support import bundled_holder, client, settings  # noqa: F401
-
 JSON = {"Content-Type": "application/json"}
 PATHS = ["/v1/verify", "/v1/verify/batch"]
 

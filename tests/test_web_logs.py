@@ -11,8 +11,6 @@ import pytest
 
 from verifier.web.logs import LOGGER_NAME, JsonFormatter, TextFormatter
 
-from web_support import bundled_holder, client, settings  # noqa: F401
-
 SECRETS = ["13812345678", "+8613912345678", "13912345678", "张三丰", "李四", "pay-case", "bjac-pay",
            "6222021234567890123", "110101199003071234", "SecretAgent", "198.51.100.77", "13700001111",
            "13600002222", "暗号", "evil.example", "hunter2"]

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from web_support import make_settings
 
 from verifier.settings import bundled_registry_path
 from verifier.web.app import StartupError, create_app
-
-from web_support import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,7 +47,7 @@ def test_serve_exits_with_file_and_line(registry_copy):
     env = os.environ | {"VERIFIER_REGISTRY": str(registry_copy), "VERIFIER_PORT": "0",
                         "VERIFIER_NETWORK_CHECKS": "off", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-m", "verifier.web.server"], env=env,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, check=False, timeout=60)
     assert proc.returncode == 3
     assert re.search(rf"{re.escape(str(registry_copy))}:\d+:\d+:", proc.stderr)
     assert "Traceback" not in proc.stderr
@@ -82,7 +81,7 @@ async def test_hot_reload_good_then_broken_then_fixed(aiohttp_client, registry_c
     break_file(registry_copy)
     broken = await wait_for(client, lambda b: b["last_reload_error"] is not None)
     assert broken["version"] == second["version"]  # the last good one keeps serving
-    assert re.search(rf"registry\.yaml:\d+:\d+:", broken["last_reload_error"])
+    assert re.search(r"registry\.yaml:\d+:\d+:", broken["last_reload_error"])
     metrics = await (await client.get("/metrics")).text()
     assert "verifier_registry_last_reload_successful 0.0" in metrics
     assert f'verifier_registry_info{{version="{second["version"]}"}} 1.0' in metrics

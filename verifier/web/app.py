@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from verifier.analysis.urls import registered_domain
+from verifier.net.probes import Probes
 from verifier.settings import Settings
 from verifier.web import handlers, keys
 from verifier.web.docs import render_docs
@@ -58,7 +60,6 @@ def _stamp(path: os.PathLike[str] | str) -> tuple[int, int, int] | None:
 
 async def _watch(app: web.Application) -> None:
     settings = app[keys.SETTINGS]
-    holder = app[keys.REGISTRY_HOLDER]
     seen = _stamp(settings.registry)
     while True:
         await asyncio.sleep(settings.reload_interval_s)
@@ -91,15 +92,10 @@ async def watcher_ctx(app: web.Application) -> AsyncIterator[None]:
 async def probes_ctx(app: web.Application) -> AsyncIterator[None]:
     """DNS and link-expansion probes, only when network checks are on."""
     settings = app[keys.SETTINGS]
-    probes: Any = None
+    probes: Probes | None = None
     if settings.network_checks == "on":
-        try:
-            from verifier.net.probes import Probes
-        except ImportError:  # the probes module is still being written (issue 5)
-            event("probes_unavailable", detail="verifier.net.probes missing; serving offline")
-        else:
-            probes = Probes(settings)
-            await probes.start()
+        probes = Probes(settings, domain_of=registered_domain)
+        await probes.start()
     app[keys.PROBES] = probes
     yield
     if probes is not None:

@@ -48,8 +48,9 @@ def _fields(schema: dict[str, Any]) -> str:
 
 
 def _operation(doc: dict[str, Any], path: str, method: str, op: dict[str, Any]) -> str:
-    out = [f'<h3><span class="m">{escape(method)}</span><code>{escape(path)}</code> — '
-           f'{escape(op.get("summary", ""))}</h3>', f"<p>{escape(op.get('description', ''))}</p>"]
+    title = (f'<h3><span class="m">{escape(method)}</span><code>{escape(path)}</code> — '
+             f'{escape(op.get("summary", ""))}</h3>')
+    out = [title, f"<p>{escape(op.get('description', ''))}</p>"]
     body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
     if body:
         out.append(f"<p>Request body: {_type(body)}</p>")

@@ -106,7 +106,7 @@ async def verify_batch(request: web.Request) -> web.Response:
             answer = await _verify_one(request, notice, registry, f"{rid}.{index}")
         except ProblemError as exc:
             return {"error": problem_body(exc.problem(rid))}
-        except Exception as exc:  # one failing item must not fail the other 99
+        except Exception as exc:  # noqa: BLE001 - one failing item must not fail the other 99
             event("unhandled_error", logging.ERROR, request_id=rid, item=index,
                   error=type(exc).__name__)
             error = ProblemError(500, f"The service failed on notice {index}; quote the request id.")

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from verifier.net.probes import Probes
+from verifier.registry.holder import RegistryHolder
 from verifier.settings import Settings
 from verifier.web.limits import ConcurrencyLimiter, InFlight, RateLimiter
 from verifier.web.metrics import Metrics
 
-if TYPE_CHECKING:
-    from verifier.net.probes import Probes
-    from verifier.registry.holder import RegistryHolder
-
 SETTINGS = web.AppKey("settings", Settings)
-REGISTRY_HOLDER = web.AppKey["RegistryHolder"]("registry_holder")
+REGISTRY_HOLDER = web.AppKey("registry_holder", RegistryHolder)
 # None when settings.network_checks == "off": the engine then reports the NET_ checks as not run.
-PROBES = web.AppKey["Probes | None"]("probes")
-RATE_LIMITER = web.AppKey["RateLimiter"]("rate_limiter")
+PROBES = web.AppKey[Probes | None]("probes")
+RATE_LIMITER = web.AppKey[RateLimiter]("rate_limiter")
 CONCURRENCY = web.AppKey("concurrency", ConcurrencyLimiter)
-METRICS = web.AppKey("metrics", Metrics)
-OPENAPI = web.AppKey["dict[str, Any]"]("openapi")
-DOCS_HTML = web.AppKey("docs_html", str)
 IN_FLIGHT = web.AppKey("in_flight", InFlight)
+METRICS = web.AppKey("metrics", Metrics)
+OPENAPI = web.AppKey[dict[str, Any]]("openapi")
+DOCS_HTML = web.AppKey("docs_html", str)

@@ -72,7 +72,7 @@ async def _handle(request: web.Request, handler: Handler, rid: str) -> web.Strea
         if exc.status < 400:
             raise
         response = problem_response(from_http_exception(exc), rid)
-    except Exception as exc:  # the catch-all: log the type and where, never the message
+    except Exception as exc:  # noqa: BLE001 - the catch-all: log the type and where, never the message
         event("unhandled_error", logging.ERROR, request_id=rid, route=route_template(request),
               error=type(exc).__name__, where="".join(traceback.format_tb(exc.__traceback__)))
         response = problem_response(
