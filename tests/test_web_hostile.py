@@ -199,3 +199,24 @@ async def test_limiter_memory_is_bounded(client):
         assert (await limiter.hit(f"10.0.{i // 256}.{i % 256}"))[0]
     assert len(limiter) == 100
     assert client.app[keys.RATE_LIMITER].max_keys <= 1_000_000
+
+
+async def raw_exchange(client, head: bytes, timeout: float = 3) -> bytes:
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(head)
+    await writer.drain()
+    data = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+    writer.close()
+    await writer.wait_closed()
+    return data
+
+
+async def test_expect_100_continue(client):
+    head = (b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n")
+    assert (await raw_exchange(client, head % 20)).startswith(b"HTTP/1.1 100 Continue")
+    # an oversized body is refused without asking the client to send it
+    refused = await raw_exchange(client, head % 50_000_000)
+    assert refused.startswith(b"HTTP/1.1 413") and b"application/problem+json" in refused
+    odd = await raw_exchange(client, head.replace(b"100-continue", b"teapot") % 2 + b"{}")
+    assert odd.startswith(b"HTTP/1.1 422")  # the odd Expect is ignored; {} is an empty notice

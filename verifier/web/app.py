@@ -12,7 +12,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
 from verifier.analysis.urls import registered_domain
 from verifier.net.probes import Probes
@@ -111,6 +111,18 @@ async def rate_limiter_ctx(app: web.Application) -> AsyncIterator[None]:
     await limiter.close()
 
 
+async def expect_continue(request: web.Request) -> None:
+    """Say "100 Continue" only to a body we would read: an oversized one gets the 413 problem
+    from the handler without the client sending it; an unknown Expect value is ignored."""
+    if request.version != HttpVersion11 or request.headers.get("Expect", "").lower() != "100-continue":
+        return
+    length = request.content_length
+    if length is not None and length > request.app[keys.SETTINGS].max_body_bytes:
+        return
+    await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    request.writer.output_size = 0
+
+
 def _default_holder(settings: Settings) -> RegistryHolder:
     from verifier.registry.holder import RegistryHolder
 
@@ -133,8 +145,9 @@ def create_app(settings: Settings, *, registry_holder: RegistryHolder | None = N
     app.cleanup_ctx.extend([registry_ctx, watcher_ctx, probes_ctx, rate_limiter_ctx])
 
     r = app.router
-    r.add_post("/v1/verify", handlers.verify, name="verify")
-    r.add_post("/v1/verify/batch", handlers.verify_batch, name="verify_batch")
+    r.add_post("/v1/verify", handlers.verify, name="verify", expect_handler=expect_continue)
+    r.add_post("/v1/verify/batch", handlers.verify_batch, name="verify_batch",
+               expect_handler=expect_continue)
     r.add_get("/v1/registry", handlers.registry_status, name="registry")
     r.add_get("/healthz", handlers.healthz, name="healthz")
     r.add_get("/readyz", handlers.readyz, name="readyz")
