@@ -130,9 +130,9 @@ def cmd_registry_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_registry_schema(args: argparse.Namespace) -> int:
-    from verifier.registry.schema import RegistryFile
+    from verifier.registry.schema import json_schema_text
 
-    print(json.dumps(RegistryFile.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+    sys.stdout.write(json_schema_text())
     return 0
 
 
