@@ -30,6 +30,17 @@ def gather_offline(req: VerifyRequest, reg: Registry, today: dt.date | None = No
     return Evidence(extract(req, reg, today), NetworkEvidence.off())
 
 
+def _inside_caution(f: Finding, cautions: list[tuple[int, int]]) -> bool:
+    """A finding all of whose text evidence lies inside a caution ("本会不会要求您向个人账户转账",
+    "冒充网络仲裁委员会的诈骗") is the message warning against the thing, not doing it."""
+    if f.code == "CONTENT_NEGATED_WARNING" or not f.evidence:
+        return False
+    spans = [(e.start, e.end) for e in f.evidence if e.field == "text" and e.start is not None]
+    if len(spans) != len(f.evidence):
+        return False
+    return all(any(a <= s and e <= b for a, b in cautions) for s, e in spans)
+
+
 def findings(ev: Evidence, reg: Registry) -> list[Finding]:
     ex = ev.extraction
     ctx = context(ex, reg)
@@ -41,7 +52,8 @@ def findings(ev: Evidence, reg: Registry) -> list[Finding]:
     out += content.check(ex, reg)
     out += consistency.check(ex, reg, ctx)
     out += network.check(ex, reg, ev.network)
-    return out
+    cautions = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
+    return [f for f in out if not _inside_caution(f, cautions)] if cautions else out
 
 
 def _institution(inst_id: str | None, reg: Registry) -> InstitutionInfo | None:

@@ -42,17 +42,31 @@ def _render(template: str, items: list[EvidenceItem]) -> str:
     return template.replace("{value}", value)
 
 
+def is_legal_notice(codes: set[str]) -> bool:
+    """The message presents itself as a legal notice: it names a body, cites a case number or
+    uses legal vocabulary. Some warnings weigh more then (registry `legal_score`)."""
+    return bool(codes & _LEGAL_MARKERS) or any(
+        c.startswith("BODY_") and c != "BODY_NONE" for c in codes
+    )
+
+
+_LEGAL_MARKERS = frozenset(
+    {"CONTENT_LEGAL_NOTICE", "CONTENT_EMERGENCY_CONTACT", "CASE_NUMBER_OK", "CASE_NUMBER_MALFORMED"}
+)
+
+
 def score(findings: list[Finding], reg: Registry, lang: str) -> Scored:
     warn: dict[str, float] = defaultdict(float)
     good: dict[str, float] = defaultdict(float)
     reasons: list[Reason] = []
-    any_high = False
-    for code, (mult, items) in _merge(findings).items():
+    merged = _merge(findings)
+    legal = is_legal_notice(set(merged))
+    for code, (mult, items) in merged.items():
         cdef = reg.codes[code]
-        contribution = 0.0 if cdef.testing else round(cdef.score * mult, 2)
+        base = cdef.legal_score if legal and cdef.legal_score is not None else cdef.score
+        contribution = 0.0 if cdef.testing else round(base * mult, 2)
         if contribution > 0:
             warn[cdef.group] += contribution
-            any_high |= cdef.severity == "high"
         elif contribution < 0:
             good[cdef.group] += contribution
         reasons.append(Reason(
@@ -67,7 +81,7 @@ def score(findings: list[Finding], reg: Registry, lang: str) -> Scored:
 
     if w >= t.likely_scam and groups >= t.likely_scam_min_groups:
         verdict, low, high = "likely_scam", t.likely_scam, 100
-    elif w >= t.suspicious or any_high:
+    elif w >= t.suspicious:
         verdict, low, high = "suspicious", t.suspicious, t.likely_scam - 1
     elif w == 0 and "CONSISTENCY_ALL_OFFICIAL" in codes:
         verdict, low, high = "likely_genuine", 0, 9

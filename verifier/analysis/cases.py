@@ -16,6 +16,10 @@ _STANDARD = regex.compile(
 _PREFIX_FIRST = regex.compile(
     r"(\p{Han}{2,10})\s?[(\[〔【]\s?((?:19|20)\d{2})\s?[)\]〕】]\s?第?\s?([a-z]{0,3}\d{1,8})\s?号"
 )
+# Looks like a case number but cannot be one: a five-digit year, letters for the serial.
+_LOOSE = regex.compile(
+    r"[(\[〔【]\s?\d{2,6}\s?[)\]〕】]\s?(\p{Han}{1,12}?)\s?第?\s?([a-z0-9]{0,12})\s?号"
+)
 # "案号：ZC-2024-0088" style labels whose value is not in the standard form.
 _LABELLED = regex.compile(r"(?:案号|案件编号|案件号|仲裁案号|case no\.?|case number)\s?[:：]?\s?([a-z0-9][a-z0-9\-_/]{3,30})")
 
@@ -50,6 +54,8 @@ def find_cases(text: Mapped, this_year: int) -> list[CaseNumber]:
     for m in _PREFIX_FIRST.finditer(s, timeout=1.0):
         year = int(m.group(2))
         add(m.start(), m.end(), year, m.group(1), m.group(3), 1990 <= year <= this_year + 1)
+    for m in _LOOSE.finditer(s, timeout=1.0):
+        add(m.start(), m.end(), None, m.group(1), m.group(2), False)
     for m in _LABELLED.finditer(s, timeout=1.0):
         add(m.start(1), m.end(1), None, None, m.group(1), False)
     return out

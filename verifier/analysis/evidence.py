@@ -17,7 +17,8 @@ Resolution = Literal["exists", "nxdomain", "unknown"]
 class DnsblResult:
     zone: str
     status: Literal["listed", "clean", "unknown", "refused"]
-    return_code: str | None = None  # e.g. "127.0.1.2"
+    return_code: str | None = None  # e.g. "127.0.1.2"; the lowest when several came back
+    return_codes: tuple[str, ...] = ()  # every code the zone returned, sorted
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,9 @@ class NetworkEvidence:
     enabled: bool
     domains: dict[str, DomainEvidence] = field(default_factory=dict)
     timed_out: bool = False
+    # per submitted URL (a domain can host several short links); DomainEvidence.expansion
+    # holds the first one for that domain
+    expansions: dict[str, ExpansionResult] = field(default_factory=dict)
 
     @classmethod
     def off(cls) -> "NetworkEvidence":

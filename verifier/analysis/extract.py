@@ -43,6 +43,8 @@ def _phrases(original: str, text: Mapped, registry: Registry) -> list[PhraseHit]
             if t.kind != "phrase":
                 continue
             a, b = end_idx + 1 - t.length, end_idx + 1
+            if not names.word_bounded(text.text, a, b):
+                continue
             start, end = text.span(a, b)
             if (t.key, start) not in seen:
                 seen.add((t.key, start))

@@ -24,22 +24,31 @@ NEAR_MISS = "near_miss"
 NON_BODY = "non_body"
 UNRECOGNISED = "unrecognised"
 
+# Also the misspellings scams use to slip past filters (仲栽, 委会): they become near misses.
 _SUFFIX_ZH = regex.compile(
-    r"仲裁委员会|仲裁委|仲裁院|仲裁中心|仲裁庭|仲裁所|仲裁处|仲裁机构|仲裁协会|人民法院|法院"
+    r"仲[裁栽载哉材财](?:委员会|委元会|委会|委|院|中心|机构|协会|庭)"
+    r"|人民法院|(?:互联网|金融|知识产权|海事|铁路运输)法院"
 )
+_FAKE_WORDS = regex.compile(r"网络|互联网|金融|电子|数字|在线|国家|全国|中国|线上|云")
 _SUFFIX_EN = regex.compile(
     r"\b(?:arbitration|arbitral|dispute resolution)\s(?:commission|centre|center|court|tribunal"
     r"|committee|association|institute|board|council|authority|bureau)\b"
-    r"|\bcourt of (?:international )?arbitration\b"
+    r"|\bcourt of (?:[a-z-]{2,20} ){0,2}arbitration\b"
 )
 # Characters that end a name when reading backwards from its suffix.
-_STOP = set("的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让司")
+_STOP = set(
+    "的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让司去往找来上下次周天想要会能交递提"
+    "诉申报收跟他她们说讲问这那个某此各当"
+)
 _MAX_NAME = 20
+_HAN = regex.compile(r"\p{Han}")
 _EN_STOP = frozenset(
     "the a an your you by with to at from filed before in this our has been dear of for and "
     "on is are was were be will notice that which".split()
 )
-_LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "农村土地承包仲裁委员会", "农村土地承包经营纠纷仲裁委员会")
+# Labour-dispute and rural-land commissions exist at county level everywhere: always lawful by name.
+_LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "劳动仲裁委员会", "劳动人事争议仲裁院",
+           "农村土地承包仲裁委员会", "农村土地承包经营纠纷仲裁委员会")
 _PLACE_END = tuple("省市区县州旗盟")
 
 
@@ -54,18 +63,19 @@ class NamedBody:
 
 
 def _backwards_name(text: str, end: int, registry: Registry) -> int:
-    """Start index of the name ending at `end`, read back to a stop character."""
-    start = end
-    while start > 0 and end - start < _MAX_NAME:
-        c = text[start - 1]
-        if not regex.match(r"\p{Han}", c) or c in _STOP:
-            break
-        start -= 1
-    # Prefer to start at a place name if one stands inside (drops leading noise like 关于).
-    for i in range(start, end):
-        for n in (2, 3, 4):
-            if text[i:i + n] in registry.cities or text[i:i + n] in registry.provinces:
+    """Start index of the name ending at `end`: at the last place name before it, if any,
+    else just after the nearest stop character (a preposition, pronoun, verb)."""
+    window = end
+    while window > 0 and end - window < _MAX_NAME and _HAN.match(text[window - 1]):
+        window -= 1
+    for i in range(end - 2, window - 1, -1):
+        for n in (2, 3, 4, 5):
+            piece = text[i:i + n]
+            if i + n <= end and (piece in registry.cities or piece in registry.provinces):
                 return i
+    start = end
+    while start > window and text[start - 1] not in _STOP:
+        start -= 1
     return start
 
 
@@ -91,16 +101,20 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
         return FAKE, None
     if name in registry.non_bodies:
         return NON_BODY, None
+    if canon.endswith(_LABOUR):
+        return LAWFUL, None
     place = _place_prefix(canon, registry)
     rest = canon[place:]
-    if place and (rest.endswith(_LABOUR) or regex.fullmatch(r"(?:\p{Han}{1,8}[区县旗])?(?:劳动人事争议|劳动争议|农村土地承包(?:经营纠纷)?)仲裁委员会", rest)):
-        return LAWFUL, None
     if rest.endswith("法院"):
-        head = rest[: -len("人民法院")] if rest.endswith("人民法院") else rest[:-2]
-        if place or head.endswith(_PLACE_END) or canon in ("最高人民法院",):
+        if place and rest in ("人民法院", "市人民法院") and canon[:place].rstrip("市") in registry.cities:
+            return IMPOSSIBLE, None  # a prefecture's courts are 中级/高级人民法院, never "X市人民法院"
+        head = regex.sub(r"(?:人民|互联网|金融|知识产权|海事|铁路运输)法院$", "", rest)
+        if place or head.endswith(_PLACE_END):
             return LAWFUL, None
+        if not _FAKE_WORDS.search(head) and "仲裁" not in head:
+            return UNRECOGNISED, None
     elif place:
-        middle = regex.sub(r"(?:仲裁委员会|仲裁委|仲裁院|仲裁中心)$", "", rest)
+        middle = regex.sub(r"^(?:仲裁委员会|仲裁委|仲裁院|仲裁中心)$", "", rest)
         for mod in registry.body_modifiers:
             middle = middle.replace(mod, "")
         if not middle:
@@ -130,6 +144,19 @@ def judge(name: str, registry: Registry) -> tuple[str, str | None]:
     return judge_english(name, registry) if name.isascii() else judge_chinese(name, registry)
 
 
+def word_bounded(s: str, a: int, b: int) -> bool:
+    """An ASCII term must not be part of a longer word ('national' inside 'international')."""
+    if not s[a:b].isascii():
+        return True
+    before = s[a - 1] if a > 0 else " "
+    after = s[b] if b < len(s) else " "
+    return not _WORDISH(before) and not _WORDISH(after)
+
+
+def _WORDISH(c: str) -> bool:  # noqa: N802 - reads as a predicate
+    return c.isascii() and (c.isalnum() or c in "_-@")
+
+
 def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
     s = text.text
     found: list[NamedBody] = []
@@ -150,6 +177,8 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
                 hits.append((end_idx + 1 - t.length, end_idx + 1, t))
     hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
     for a, b, t in hits:
+        if not word_bounded(s, a, b):
+            continue
         if t.kind == "institution":
             inst = registry.institutions[t.key]
             add(a, b, SUB_BRAND if inst.parent else REGISTERED, t.key)
@@ -159,7 +188,12 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
     for m in _SUFFIX_ZH.finditer(s, timeout=1.0):
         a = _backwards_name(s, m.start(), registry)
         b = m.end()
+        if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
+            continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
         if b - a <= len(m.group(0)):
+            if a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]" and "仲" in m.group(0):
+                # "【仲裁中心】" signs as a body with no name at all
+                add(a, b, IMPOSSIBLE, None)
             continue  # "本仲裁委员会", "该法院": a reference, not a name
         status, inst = judge_chinese(s[a:b], registry)
         add(a, b, status, inst)
@@ -168,11 +202,17 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
         words = s[: m.start()].split(" ")[-7:-1] if s[: m.start()].endswith(" ") else []
         lead: list[str] = []
         for w in reversed(words):
-            if not regex.fullmatch(r"[a-z][a-z.&'()-]*", w) or w in _EN_STOP:
+            if not regex.fullmatch(r"\(?[a-z][a-z.&'-]*", w) or w in _EN_STOP:
                 break
             lead.insert(0, w)
+            if w.startswith("("):
+                break
         a = m.start() - sum(len(w) + 1 for w in lead)
+        if lead and lead[0].startswith("("):
+            a += 1
         name = s[a: m.end()]
+        if not lead and not name.startswith("court of"):
+            continue  # "the arbitration commission": a reference, not a name
         status, inst = judge_english(name, registry)
         add(a, m.end(), status, inst)
         if len(found) > 50:

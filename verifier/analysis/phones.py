@@ -16,7 +16,7 @@ from phonenumbers import geocoder
 from verifier.analysis.normalise import Mapped
 
 # Digits with the separators people (and scammers) put between them; no nested quantifiers.
-_NUMBER = regex.compile(r"(?<![0-9a-z])(?:\+|00)?\d(?:[ \-.()（）]?\d){4,21}(?![0-9a-z])")
+_NUMBER = regex.compile(r"(?<![0-9a-z])(?:\+|00)?\d(?:[ \-.()（）]{0,3}\d){4,21}(?![0-9a-z])")
 _HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
 
 MOBILE = "mobile"

@@ -18,11 +18,15 @@ from verifier.analysis.normalise import Mapped
 MAX_LINKS = 50
 
 # Rewrites that undo common obfuscation; only applied to the copy used to find links.
+_TLDS = r"(?:com|cn|net|org|top|vip|xyz|cc|hk|tw|site|online|shop|club|icu|ltd|link)\b"
 _DOT_WORDS = regex.compile(
     r"(?<=[a-z0-9])\s{0,2}(?:\[\s?(?:\.|dot|点)\s?\]|\(\s?(?:\.|dot|点)\s?\)|\{\s?(?:\.|dot|点)\s?\}"
-    r"|点|。|\s(?:dot)\s|\s\.\s?|\.\s)\s{0,2}(?=[a-z0-9])"
+    r"|点|。)\s{0,2}(?=[a-z0-9])"
+    rf"|(?<=[a-z0-9])(?:\s(?:dot|\.)\s?|\.\s)(?={_TLDS})"
 )
 _HXXP = regex.compile(r"\bh(?:xx|\*\*|tt)p(s?)\s?(?::|：)\s?/\s?/\s?")
+# "w w w . x y z . c o m": one character at a time, spaced out to dodge filters.
+_SPACED_OUT = regex.compile(r"(?<![a-z0-9])(?:[a-z0-9.\-/:] ){5,80}[a-z0-9./]\b")
 _SLASH_SPACES = regex.compile(r"(?<=[a-z0-9])\s?/\s?(?=[a-z0-9])")
 
 _LABEL = r"(?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9](?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9-]{0,61}[\p{Latin}\p{Cyrillic}\p{Greek}0-9])?)"
@@ -33,7 +37,7 @@ _URL = regex.compile(
     rf"|(?<![a-z0-9.])\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?::\d{{1,5}})?(?:/[^\s\p{{Han}}]{{0,400}})?"
 )
 _OBFUSCATION_HINT = regex.compile(
-    r"点|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|\s|hxxp|h\*\*p|[\uff00-\uffef\u200b-\u200f\u2060\ufeff]", regex.I
+    r"点|點|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|\s|hxxp|h\*\*p|[\uff00-\uffef\u200b-\u200f\u2060\ufeff]", regex.I
 )
 _TRAILING = ".,;:!?)]}>'\"-_"
 
@@ -159,7 +163,8 @@ def parse_link(raw: str, start: int | None = None, end: int | None = None,
 
 def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
     """Links in the text (at most MAX_LINKS) and how many were found in all."""
-    clean = text.sub(_HXXP, lambda m: f"http{m.group(1)}://")
+    clean = text.sub(_SPACED_OUT, lambda m: m.group(0).replace(" ", "") if "." in m.group(0) else m.group(0))
+    clean = clean.sub(_HXXP, lambda m: f"http{m.group(1)}://")
     clean = clean.sub(_DOT_WORDS, ".")
     clean = clean.sub(_SLASH_SPACES, "/")
     links: list[Link] = []

@@ -33,7 +33,7 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
             continue
         ids = owners(c.prefix, reg)
         if ids and ctx.primary:
-            out.append(Finding("CASE_PREFIX_MATCH" if ids & ctx.family else "CASE_PREFIX_MISMATCH", ev))
+            out.append(Finding("CASE_PREFIX_MATCH" if ids & ctx.named else "CASE_PREFIX_MISMATCH", ev))
         elif ids and ctx.named_fake:
             out.append(Finding("CASE_PREFIX_MISMATCH", ev))
     return out

@@ -15,24 +15,21 @@ PHRASE_CODES = frozenset({
     "CONTENT_INSTALL_APP", "CONTENT_SCREEN_SHARE", "CONTENT_THREAT_ARREST",
     "CONTENT_THREAT_HOME_VISIT", "CONTENT_THREAT_CONTACTS", "CONTENT_FREEZE_ACCOUNTS",
     "CONTENT_DEADLINE_HOURS", "CONTENT_THREAT_CREDIT", "CONTENT_EMERGENCY_CONTACT",
-    "CONTENT_QR_CODE", "CONTENT_CALLBACK_MOBILE", "CONTENT_NEGATED_WARNING",
+    "CONTENT_QR_CODE", "CONTENT_CALLBACK_MOBILE", "CONTENT_NEGATED_WARNING", "CONTENT_LEGAL_NOTICE",
+    "CONTENT_PRIZE_CONTRACT",
 })
 EMITS = PHRASE_CODES | {"CONTENT_NONE", "CONTENT_BANK_CARD"}
 
 
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
     by_code: dict[str, list] = defaultdict(list)
-    negations = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
     for h in ex.phrases:
-        # "本会不会要求您向个人账户转账": a phrase inside a negated warning is the opposite.
-        if h.code != "CONTENT_NEGATED_WARNING" and any(a <= h.start < b for a, b in negations):
-            continue
         by_code[h.code].append(item("text", h.value, h.start, h.end))
     for p in ex.phones:
         if p.kind in (phones.MOBILE, phones.VIRTUAL):
             by_code["CONTENT_CALLBACK_MOBILE"].append(item("text", ex.original[p.start:p.end], p.start, p.end))
     for card in ex.bank_cards:
         by_code["CONTENT_BANK_CARD"].append(item("text", ex.original[card.start:card.end], card.start, card.end))
-    if not by_code:
-        return [Finding("CONTENT_NONE")]
+    if not set(by_code) - {"CONTENT_LEGAL_NOTICE", "CONTENT_NEGATED_WARNING"}:
+        by_code["CONTENT_NONE"] = []
     return [Finding(code, tuple(items[:10])) for code, items in by_code.items()]

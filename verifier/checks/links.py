@@ -14,6 +14,7 @@ EMITS = frozenset({
     "LINK_FREE_HOSTING", "LINK_EMBEDDED_OFFICIAL", "LINK_LOOKALIKE", "LINK_PUNYCODE",
     "LINK_APK", "LINK_OBFUSCATED", "LINK_UNKNOWN_DOMAIN", "LINK_TOO_MANY",
 })
+_SUFFIX_WORDS = frozenset({"org", "cn", "gov", "com", "net", "orgcn", "govcn", "comcn", "hk", "sg"})
 _DOWNLOADS = (".apk", ".exe", ".ipa", ".scr", ".bat", ".msi", ".jar", ".dmg")
 
 
@@ -42,7 +43,9 @@ def lookalike_of(link: Link, reg: Registry) -> str | None:
         for piece in label.replace("_", "-").split("-"):
             if piece == official and label != official:
                 return reg.label_to_domains[official][0]
-        if label.startswith(official) and label[len(official):] in ("org", "cn", "gov", "com", "net", "orgcn", "gov-cn"):
+        if label != official and skeleton(label).startswith(skeleton(official)) and skeleton(
+            label[len(official):]
+        ) in _SUFFIX_WORDS:
             return reg.label_to_domains[official][0]
     return None
 

@@ -131,6 +131,22 @@ class Registry:
         }
 
 
+def english_variants(name: str) -> set[str]:
+    """'Beijing Arbitration Commission / Beijing International Arbitration Center (BAC/BIAC)'
+    -> each name alone, without the bracketed acronyms, plus the acronyms."""
+    out: set[str] = set()
+    for part in regex.split(r"\s/\s|;", name):
+        bare = regex.sub(r"\([^)]*\)", "", part).strip().lower()
+        if bare:
+            out.add(" ".join(bare.split()))
+        for inner in regex.findall(r"\(([^)]*)\)", part):
+            for acro in regex.split(r"[/,]", inner):
+                acro = acro.strip().lower()
+                if acro and len(acro) >= 3 and " " not in acro:
+                    out.add(acro)
+    return out
+
+
 def _freeze(d: Mapping[str, set[str]]) -> Mapping[str, frozenset[str]]:
     return MappingProxyType({k: frozenset(v) for k, v in d.items()})
 
@@ -181,8 +197,8 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
             if names.get(key, inst.id) != inst.id:
                 bad(where, f"name {name!r} is also used by {names[key]!r}")
             names[key] = inst.id
-        if inst.name_en:
-            english.setdefault(fold(inst.name_en), inst.id)
+        for variant in english_variants(inst.name_en or ""):
+            english.setdefault(variant, inst.id)
         for j, d in enumerate(inst.domains):
             host = d.value.lower().strip(".")
             if not registered_domain(host) or host != d.value or "/" in host:
@@ -238,6 +254,9 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
 
     for key, inst_id in names.items():
         if len(key) >= 3:  # two-character short names are too ambiguous in free text
+            add(key, Term("institution", inst_id, len(key)))
+    for key, inst_id in english.items():
+        if len(key) >= 4:  # ICC, AAA: too common as words; HKIAC, CIETAC are not
             add(key, Term("institution", inst_id, len(key)))
     fake = frozenset(fold(e.value) for e in m.fake_bodies)
     for key in fake:

@@ -74,6 +74,11 @@ class CodeDef(Strict):
     group: str
     severity: Severity
     score: float = Field(ge=-100, le=100)
+    legal_score: float | None = Field(
+        None, ge=0, le=100,
+        description="Score instead of `score` when the message presents itself as a legal notice "
+        "(a shortener in a shop ad is ordinary; in an arbitration notice it is not).",
+    )
     testing: bool = Field(False, description="Shadow mode: fires and is reported, scores 0.")
     messages: Messages
 
@@ -81,7 +86,7 @@ class CodeDef(Strict):
     def _sign(self) -> "CodeDef":
         if self.severity == "positive" and self.score > 0:
             raise ValueError("a positive-evidence code must have a score <= 0")
-        if self.severity == "info" and self.score != 0:
+        if self.severity == "info" and (self.score != 0 or self.legal_score):
             raise ValueError("an info code must have score 0")
         if self.severity in ("high", "medium", "low") and self.score < 0:
             raise ValueError("a warning code must have a score >= 0")
