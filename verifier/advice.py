@@ -35,10 +35,10 @@ def build(verdict: str, reasons: list[Reason], ctx: Context, reg: Registry, lang
     legal = any(c.startswith(_LEGAL) and c not in ("BODY_NONE", "CASE_NONE") for c in fired)
     inst = ctx.primary
     if inst is not None:
-        contacts = [p.value for p in inst.phones] + [d.value for d in inst.domains]
-        if not contacts and inst.parent:
-            parent = reg.institutions[inst.parent]
-            contacts = [p.value for p in parent.phones] + [d.value for d in parent.domains]
+        family = [inst] + [reg.institutions[i] for i in sorted(ctx.family - {inst.id})]
+        contacts = list(dict.fromkeys(
+            [p.value for f in family for p in f.phones] + [d.value for f in family for d in f.domains]
+        ))
         out.append(say("confirm_official", contacts, name=inst.name if lang != "en" else (inst.name_en or inst.name)))
     elif legal or warned:
         out.append(say("confirm_unknown_body"))

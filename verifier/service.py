@@ -29,6 +29,6 @@ async def verify(
     network = NetworkEvidence.off()
     if probes is not None and ex.links:
         domains = [lk.domain for lk in ex.links if lk.domain]
-        expand = [lk.url for lk in ex.links if lk.domain in registry.shorteners]
+        expand = [lk.url for lk in ex.links if lk.domain in registry.shorteners or lk.host in registry.shorteners]
         network = await probes.gather(domains, expand)
     return evaluate(Evidence(ex, network), registry, lang, request_id)

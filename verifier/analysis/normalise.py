@@ -31,7 +31,7 @@ _SPACE_IN_CJK = regex.compile(rf"(?<={_CJK})[ ]+(?={_CJK})")
 
 @lru_cache(maxsize=1)
 def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("tw2sp")  # traditional (incl. Taiwan usage: 螢幕, 軟體) -> simplified
+    return opencc.OpenCC("tw2s")  # character level: phrase conversion turns 執行 into 运行
 
 
 @dataclass(frozen=True, slots=True)

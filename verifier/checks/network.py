@@ -42,7 +42,10 @@ def check(ex: Extraction, reg: Registry, net: NetworkEvidence) -> list[Finding]:
         for r in d.dnsbl:
             code = _dnsbl_code(r.zone, r.return_code, reg) if r.status == "listed" else _DNSBL[r.status]
             out.append(Finding(code, (item("network", f"{domain} @ {r.zone} {r.return_code or ''}".strip()),)))
-        x = d.expansion
+    for link in ex.links:
+        x = net.expansions.get(link.url)
+        if x is None and link.domain in net.domains:
+            x = net.domains[link.domain].expansion
         if x is None or x.status == "skipped":
             continue
         if x.status == "expanded" and x.final_url:

@@ -1,0 +1,83 @@
+"""The command line, run as a real subprocess: check, --json, --jsonl, registry check/eval."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+CORPUS = Path(__file__).parent / "corpus" / "notices.jsonl"
+SCAM = "【网络仲裁委员会】您的案件已立案，请于24小时内联系专员13800138000处理，否则将通知您的家人。"
+
+
+def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "verifier", *args], input=stdin, capture_output=True,
+                          text=True, timeout=300, cwd=cwd)
+
+
+def test_check_human(tmp_path):
+    r = run("check", SCAM, "--sender", "17012345678", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    assert "likely_scam" in first
+    assert "BODY_KNOWN_FAKE" in r.stdout and "96110" in r.stdout
+
+
+def test_check_json_matches_endpoint_shape():
+    r = run("check", SCAM, "--json", "--lang", "en")
+    body = json.loads(r.stdout)
+    assert set(body) >= {"verdict", "risk", "reasons", "institution", "extracted", "advice", "registry", "request_id"}
+    assert body["lang"] == "en" and body["verdict"] == "likely_scam"
+
+
+def test_check_stdin_and_traditional():
+    r = run("check", "-", "--lang", "zh-Hant", stdin="【網絡仲裁委員會】請轉告其家人")
+    assert r.returncode == 0 and "網絡仲裁委員會" in r.stdout
+
+
+def test_check_needs_input():
+    r = run("check", "   ")
+    assert r.returncode == 2 and "at least one" in r.stderr
+
+
+def test_jsonl_bad_lines_get_error_objects():
+    lines = [json.dumps({"text": SCAM}), "{not json", json.dumps({"text": 5}), json.dumps({}),
+             json.dumps({"sender": "95588"}), json.dumps({"text": "x", "bogus": 1})]
+    r = run("check", "--jsonl", "-", stdin="\n".join(lines) + "\n")
+    out = [json.loads(x) for x in r.stdout.splitlines()]
+    assert r.returncode == 0 and r.stderr == ""
+    assert len(out) == 6
+    assert out[0]["verdict"] == "likely_scam"
+    assert out[1]["error"]["status"] == 400
+    assert out[2]["error"]["errors"][0]["loc"] == ["text"]
+    assert "error" in out[3] and "error" in out[5] and out[4]["verdict"] == "unverified"
+
+
+def test_jsonl_ten_thousand_notices(tmp_path):
+    src = [json.loads(x)["request"] for x in CORPUS.read_text("utf-8").splitlines() if x.strip()]
+    path = tmp_path / "in.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(10_000):
+            f.write(json.dumps(src[i % len(src)], ensure_ascii=False) + "\n")
+    r = run("check", "--jsonl", str(path))
+    assert r.returncode == 0 and r.stderr == ""
+    out = r.stdout.splitlines()
+    assert len(out) == 10_000 and all('"verdict"' in x for x in out)
+
+
+def test_registry_check_and_eval():
+    r = run("registry", "check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = run("registry", "eval", str(CORPUS), "--min-recall", "0.95", "--max-false-positive-rate", "0.03")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "recall" in r.stdout
+    r = run("registry", "eval", str(CORPUS), "--min-recall", "1.01")
+    assert r.returncode == 1
+
+
+def test_bad_registry_is_fatal_with_location(tmp_path):
+    bad = tmp_path / "registry.yaml"
+    bad.write_text("schema_version: 1\nversion: x\nverdicts: {suspicious: 80, likely_scam: 20}\n", encoding="utf-8")
+    r = run("check", "hello", "--registry", str(bad))
+    assert r.returncode == 1 and f"{bad}:3:" in r.stderr

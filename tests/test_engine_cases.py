@@ -1,0 +1,231 @@
+"""The engine, table-driven: which codes fire and which verdict results, for every code.
+
+Pure: no event loop, no network. Network evidence is built by hand as the probes would.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from verifier.analysis.evidence import DnsblResult, DomainEvidence, ExpansionResult, NetworkEvidence
+from verifier.analysis.extract import extract
+from verifier.checks import ALL_CODES
+from verifier.engine import Evidence, evaluate
+from verifier.models import VerifyRequest
+
+FLAGGED = {"suspicious", "likely_scam"}
+NOT_FLAGGED = {"likely_genuine", "unverified"}
+SCAM = {"likely_scam"}
+
+# id, request, codes that must fire, codes that must not, allowed verdicts
+CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
+    # --- the issue's hard cases
+    ("court-delivery-genuine", {"text": "【北京市朝阳区人民法院】您有一份诉讼文书待签收，请登录 https://zxfw.court.gov.cn 查看，如有疑问请拨打12368。"},
+     {"LINK_OFFICIAL", "BODY_LAWFUL_PATTERN"}, {"LINK_LOOKALIKE", "CONSISTENCY_LINK_NOT_OFFICIAL"}, NOT_FLAGGED),
+    ("court-cites-award", {"text": "【北京市第二中级人民法院】申请人依据北京仲裁委员会（2023）京仲裁字第01234号裁决书申请执行一案已立案，请登录 https://zxfw.court.gov.cn 查阅，或拨打12368咨询。"},
+     {"CASE_PREFIX_MATCH", "LINK_OFFICIAL"}, {"CONSISTENCY_LINK_NOT_OFFICIAL", "CASE_PREFIX_MISMATCH"}, NOT_FLAGGED),
+    ("labour-commission", {"text": "【杭州市上城区劳动人事争议仲裁委员会】您申请的劳动争议案件已受理，定于7月12日上午9:30在本委第二仲裁庭开庭。"},
+     {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_KNOWN_FAKE"}, NOT_FLAGGED),
+    ("rural-land-county", {"text": "【平江县农村土地承包仲裁委员会】您与村民委员会的土地流转纠纷已受理。"},
+     {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
+    ("real-body-lookalike-link", {"text": "【北京仲裁委员会】您的案件已立案，请登录 https://bjac-org.cn/case 查看裁决书。"},
+     {"BODY_REGISTERED", "LINK_LOOKALIKE", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, SCAM),
+    ("fake-body-no-link", {"text": "【网络仲裁委员会】您的借款纠纷已立案，请尽快处理。"},
+     {"BODY_KNOWN_FAKE", "LINK_NONE"}, set(), FLAGGED),
+    ("ordinary-meeting", {"text": "明天下午三点开会"},
+     {"BODY_NONE", "LINK_NONE", "CONTENT_NONE", "CASE_NONE", "SENDER_NOT_GIVEN"}, set(), {"unverified"}),
+    ("genuine-commission", {"text": "【广州仲裁委员会】申请人某银行与您的金融借款合同纠纷一案已受理，请登录 https://www.gzac.org 查阅仲裁文书。", "sender": "10690200123456"},
+     {"BODY_REGISTERED", "LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL", "SENDER_SERVICE_PORT"}, set(), {"likely_genuine"}),
+    # --- sender
+    ("sender-mobile", {"text": "您的仲裁案件已立案。", "sender": "13800138000"}, {"SENDER_PERSONAL_MOBILE"}, set(), NOT_FLAGGED | FLAGGED),
+    ("sender-virtual", {"text": "您的仲裁案件已立案，请回电。", "sender": "+86 170 1234 5678"}, {"SENDER_VIRTUAL_OPERATOR", "CONTENT_CALLBACK_MOBILE"}, set(), FLAGGED),
+    ("sender-foreign", {"text": "Arbitration notice: call back now.", "sender": "+44 7700 900123"}, {"SENDER_FOREIGN"}, set(), FLAGGED),
+    ("sender-short", {"text": "您的信用卡账单已出。", "sender": "95588"}, {"SENDER_SHORT_NUMBER"}, set(), {"unverified"}),
+    ("sender-400", {"text": "您的仲裁案件已受理。", "sender": "400-812-3456"}, {"SENDER_HOTLINE_400"}, set(), NOT_FLAGGED | FLAGGED),
+    ("sender-landline", {"text": "请明天来取件。", "sender": "020-83287919"}, {"SENDER_LANDLINE"}, set(), {"unverified"}),
+    ("sender-alnum", {"text": "Your parcel is on its way.", "sender": "DHL-INFO"}, {"SENDER_ALPHANUMERIC"}, set(), {"unverified"}),
+    ("sender-hidden", {"text": "您的仲裁案件已立案。", "sender": "未知号码"}, {"SENDER_HIDDEN"}, set(), NOT_FLAGGED | FLAGGED),
+    ("sender-unparseable", {"text": "hello", "sender": "---"}, {"SENDER_UNPARSEABLE"}, set(), {"unverified"}),
+    ("sender-official", {"text": "【中国国际经济贸易仲裁委员会】您的案件仲裁庭已组成。", "sender": "010-82217788"}, {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, set(), {"likely_genuine"}),
+    ("sender-not-official", {"text": "【中国国际经济贸易仲裁委员会】您的案件已转入速裁程序，请回电。", "sender": "02165550177"}, {"SENDER_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    # --- links
+    ("link-embedded", {"text": "【北京仲裁委员会】请登录 bjac.org.cn.pay-case.cc 缴纳费用"}, {"LINK_EMBEDDED_OFFICIAL"}, set(), FLAGGED),
+    ("link-digit-lookalike", {"text": "【广州仲裁委员会】请访问 gzac0rg.com 进行调解确认"}, {"LINK_LOOKALIKE"}, set(), FLAGGED),
+    ("link-punycode", {"text": "仲裁案件查询 http://xn--bjac-7ve.com/case"}, {"LINK_PUNYCODE"}, set(), NOT_FLAGGED | FLAGGED),
+    ("link-shortener-legal", {"text": "【仲裁文书送达】您有一份裁决书待查收 dwz.cn/zC8kQ2"}, {"LINK_SHORTENER"}, set(), FLAGGED),
+    ("link-shortener-ad", {"text": "双十一大促，全场五折 t.cn/A6x9Zq 回T退订"}, {"LINK_SHORTENER"}, set(), {"unverified"}),
+    ("link-ip", {"text": "仲裁确认请打开 http://47.96.123.45:8080/case/3391"}, {"LINK_IP_LITERAL"}, set(), FLAGGED),
+    ("link-decimal-ip", {"text": "see http://2130706433/case"}, {"LINK_IP_LITERAL"}, set(), FLAGGED),
+    ("link-apk", {"text": "查看裁决书请下载 http://zct-app.cn/download/zct.apk"}, {"LINK_APK"}, set(), FLAGGED),
+    ("link-free-hosting", {"text": "【金融纠纷仲裁】您的案件查询地址：https://zcaj-query.netlify.app"}, {"LINK_FREE_HOSTING"}, set(), FLAGGED),
+    ("link-obfuscated-dian", {"text": "【網絡仲裁委員會】案件查詢請瀏覽 www點wlzc88點com"}, {"LINK_OBFUSCATED", "BODY_KNOWN_FAKE"}, set(), FLAGGED),
+    ("link-obfuscated-brackets", {"text": "仲裁结果见 hxxp://wlzc88[.]com/case"}, {"LINK_OBFUSCATED"}, set(), FLAGGED),
+    ("link-spaced-out", {"text": "Internet Arbitration Commission: visit w w w . i a c - c a s e . c o m now"}, {"LINK_OBFUSCATED", "BODY_KNOWN_FAKE"}, set(), FLAGGED),
+    ("link-fullwidth", {"text": "仲裁查询：ｗｗｗ．ｗｌｚｃ８８．ｃｏｍ"}, {"LINK_OBFUSCATED"}, set(), FLAGGED),
+    ("link-unknown-ad", {"text": "新品上市 https://www.example-shop.com"}, {"LINK_UNKNOWN_DOMAIN"}, set(), {"unverified"}),
+    ("link-given-separately", {"text": "【北京仲裁委员会】案件已受理", "links": ["https://www.bjac.org.cn/case"]}, {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, set(), {"likely_genuine"}),
+    ("link-too-many", {"text": " ".join(f"https://s{i}.example.com" for i in range(60))}, {"LINK_TOO_MANY"}, set(), NOT_FLAGGED | FLAGGED),
+    ("link-gov-cn", {"text": "【深圳市劳动人事争议仲裁委员会】请登录 https://hrss.sz.gov.cn 查看开庭通知。"}, {"LINK_OFFICIAL"}, {"LINK_UNKNOWN_DOMAIN"}, NOT_FLAGGED),
+    # --- bodies
+    ("body-impossible", {"text": "【全国电子仲裁中心】您的案件已立案"}, {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
+    ("body-bare-signature", {"text": "【仲裁中心】为进行线上调解，请下载视频会议软件并开启屏幕分享"}, {"BODY_IMPOSSIBLE_NAME", "CONTENT_SCREEN_SHARE"}, set(), SCAM),
+    ("body-near-miss", {"text": "【北京仲栽委员会】您涉及的借贷纠纷案件已立案，请今日内联系 18800188000"}, {"BODY_NEAR_MISS"}, {"BODY_REGISTERED"}, FLAGGED),
+    ("body-near-miss-trad", {"text": "【深圳國際仲栽院】您的糾紛已提交本院，請聯絡承辦人微信 scia_tj01"}, {"BODY_NEAR_MISS"}, {"BODY_REGISTERED"}, FLAGGED),
+    ("body-non-body", {"text": "【法务部】您的借款已严重逾期，我部将上门走访"}, {"BODY_NON_BODY", "CONTENT_THREAT_HOME_VISIT"}, set(), FLAGGED),
+    ("body-sub-brand", {"text": "【中国南沙国际仲裁中心】您的案件材料已送达，请查收。"}, {"BODY_SUB_BRAND"}, {"BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
+    ("body-lawful-unlisted", {"text": "【丽江仲裁委员会】您的案件已受理，请留意书面通知。"}, {"BODY_LAWFUL_PATTERN"}, set(), NOT_FLAGGED),
+    ("body-city-plus-fake", {"text": "【广州市网络仲裁委员会】您的借款纠纷已立案"}, set(), {"BODY_LAWFUL_PATTERN", "BODY_REGISTERED"}, FLAGGED),
+    ("body-impossible-court", {"text": "北京市人民法院通知：您与淘宝网签约一份领奖合同，请立即联系本院解除合同。"}, {"BODY_IMPOSSIBLE_NAME", "CONTENT_PRIZE_CONTRACT"}, set(), FLAGGED),
+    ("body-english-fake", {"text": "INTERNET ARBITRATION COMMISSION: settle within 24 hours or all your bank accounts will be frozen."}, {"BODY_KNOWN_FAKE", "CONTENT_DEADLINE_HOURS", "CONTENT_FREEZE_ACCOUNTS"}, set(), SCAM),
+    ("body-english-registered", {"text": "HKIAC: documents are available on https://www.hkiac.org ."}, {"BODY_REGISTERED", "LINK_OFFICIAL"}, set(), {"likely_genuine"}),
+    ("body-english-unrecognised", {"text": "Pacific Arbitration Council: your hearing is scheduled."}, {"BODY_UNRECOGNISED"}, set(), NOT_FLAGGED),
+    ("body-english-international-not-national", {"text": "Beijing International Arbitration Center (BAC): hearing on 3 December, see https://www.bjac.org.cn"}, {"BODY_REGISTERED"}, {"BODY_KNOWN_FAKE"}, NOT_FLAGGED),
+    ("body-institution-field", {"text": "您的案件已立案", "institution": "網絡仲裁委員會"}, {"BODY_KNOWN_FAKE"}, set(), FLAGGED),
+    # --- case numbers
+    ("case-ok-match", {"text": "【北京仲裁委员会】（2024）京仲裁字第11021号案件开庭通知，详见 https://www.bjac.org.cn"}, {"CASE_NUMBER_OK", "CASE_PREFIX_MATCH"}, set(), {"likely_genuine"}),
+    ("case-mismatch", {"text": "【中国国际经济贸易仲裁委员会】（2024）京仲裁字第88号案件请回电处理"}, {"CASE_PREFIX_MISMATCH"}, set(), FLAGGED),
+    ("case-city-mismatch", {"text": "【北京仲裁委员会】案号（2024）穗仲案字第10293号，请于今天内联系书记员协商。"}, {"CONSISTENCY_CITY_MISMATCH"}, set(), FLAGGED),
+    ("case-malformed-year", {"text": "【网络仲裁委员会】您的案件（20244）网仲字第ZC88号已立案"}, {"CASE_NUMBER_MALFORMED"}, {"CASE_NUMBER_OK"}, FLAGGED),
+    ("case-malformed-label", {"text": "仲裁通知：案号：ZC-2024-0088，请立即处理。"}, {"CASE_NUMBER_MALFORMED"}, set(), NOT_FLAGGED | FLAGGED),
+    # --- content
+    ("content-personal-account", {"text": "您的仲裁案件请今天内将欠款转至承办人支付宝 zc_luoyang@163.com（户名：李*）"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("content-verification-code", {"text": "本会受理的借款纠纷案需您在线确认身份，请输入收到的短信验证码完成认证。"}, {"CONTENT_VERIFICATION_CODE"}, set(), FLAGGED),
+    ("content-otp-is-ordinary", {"text": "【支付宝】验证码123456，用于登录，5分钟内有效。请勿将验证码告知他人。", "sender": "95188"}, set(), {"CONTENT_VERIFICATION_CODE"}, {"unverified"}),
+    ("content-install-app", {"text": "【网络仲裁】查看裁决书请下载“仲裁通”APP"}, {"CONTENT_INSTALL_APP"}, set(), FLAGGED),
+    ("content-screen-share", {"text": "仲裁调解员将指导您开启屏幕共享核对流水"}, {"CONTENT_SCREEN_SHARE"}, set(), FLAGGED),
+    ("content-arrest", {"text": "【互联网金融仲裁中心】今天下午5点前未结清将移送公安机关追究刑事责任。"}, {"CONTENT_THREAT_ARREST", "CONTENT_DEADLINE_HOURS"}, set(), SCAM),
+    ("content-contacts", {"text": "你的欠款已申请仲裁，今天不还，我们就爆你通讯录。"}, {"CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
+    ("content-contacts-trad", {"text": "最後通知：你的欠款已申請仲裁，今天不還，我們就爆你通訊錄。"}, {"CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
+    ("content-freeze", {"text": "通知：仲裁冻结令已下达，24小时后将冻\u200b结名下全部银\u200b行卡。"}, {"CONTENT_FREEZE_ACCOUNTS", "CONTENT_DEADLINE_HOURS"}, set(), FLAGGED),
+    ("content-credit", {"text": "Arbitration case: unpaid debts will be reported to the credit bureau and you will be blacklisted."}, {"CONTENT_THREAT_CREDIT"}, set(), NOT_FLAGGED | FLAGGED),
+    ("content-emergency", {"text": "您被填写为紧急联系人，请转告其今晚8点前还款，否则通知其家人及公司同事。"}, {"CONTENT_EMERGENCY_CONTACT", "CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
+    ("content-qr", {"text": "【北京仲裁委員會】閣下案件已裁決，請掃描附件二維碼繳納執行款。"}, {"CONTENT_QR_CODE", "CONTENT_PAYMENT_DEMAND"}, set(), NOT_FLAGGED | FLAGGED),
+    ("content-bank-card", {"text": "Arbitration award: transfer the amount to account 6222 0000 1234 5678 901 (holder: Zhang Wei)."}, {"CONTENT_BANK_CARD", "CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("content-callback-spaced", {"text": "通知：你的仲裁案件已下达，撤案联系 1 3 9 - 0 0 1 3 - 9 0 0 0，过了今天晚上10点就没有机会了。"}, {"CONTENT_CALLBACK_MOBILE", "CONTENT_DEADLINE_HOURS"}, set(), FLAGGED),
+    ("content-caution-not-counted", {"text": "【中国国际经济贸易仲裁委员会】本会不会要求您向任何个人账户转账，也不会索要验证码。"}, {"CONTENT_NEGATED_WARNING"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
+    ("content-anti-fraud-notice", {"text": "【国家反诈中心】近期冒充“网络仲裁委员会”发送仲裁通知的诈骗高发，凡要求转账到个人账户、下载APP、共享屏幕的都是诈骗。", "sender": "12381"}, set(), {"BODY_KNOWN_FAKE", "CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
+    ("content-legal-notice", {"text": "您的仲裁案件已受理。"}, {"CONTENT_LEGAL_NOTICE"}, set(), {"unverified"}),
+    ("content-phone-not-official", {"text": "【深圳国际仲裁院】您的案件请致电 0755-88886666 处理。"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, set(), NOT_FLAGGED | FLAGGED),
+]
+
+
+@pytest.mark.parametrize("case_id,req,expect,forbid,verdicts", CASES, ids=[c[0] for c in CASES])
+def test_case(registry, case_id, req, expect, forbid, verdicts):
+    resp = evaluate(Evidence(extract(VerifyRequest(**req), registry), NetworkEvidence.off()), registry)
+    codes = {r.code for r in resp.reasons}
+    assert expect <= codes, f"missing {expect - codes}; got {sorted(codes)}"
+    assert not (forbid & codes), f"forbidden {forbid & codes}"
+    assert resp.verdict in verdicts, (resp.verdict, sorted(codes))
+
+
+def _net(req: dict, registry, **evidence) -> set[str]:
+    ex = extract(VerifyRequest(**req), registry)
+    resp = evaluate(Evidence(ex, NetworkEvidence(enabled=True, **evidence)), registry)
+    return {r.code for r in resp.reasons}, resp.verdict
+
+
+NET_REQ = {"text": "仲裁查询 https://zc-notice.com/case"}
+
+
+def test_net_outcomes(registry):
+    codes, _ = _net(NET_REQ, registry, domains={"zc-notice.com": DomainEvidence("zc-notice.com", "exists")})
+    assert "NET_DOMAIN_EXISTS" in codes
+    codes, _ = _net(NET_REQ, registry, domains={"zc-notice.com": DomainEvidence("zc-notice.com", "nxdomain")})
+    assert "NET_DOMAIN_NXDOMAIN" in codes
+    codes, verdict = _net(NET_REQ, registry, domains={"zc-notice.com": DomainEvidence("zc-notice.com", "unknown")})
+    assert "NET_DNS_UNAVAILABLE" in codes and "NET_DOMAIN_NXDOMAIN" not in codes
+    codes, _ = _net(NET_REQ, registry, domains={})
+    assert "NET_DNS_UNAVAILABLE" in codes
+
+
+def test_could_not_check_is_not_evidence(registry):
+    """A timeout must never make a verdict worse than no network at all."""
+    off = evaluate(Evidence(extract(VerifyRequest(**NET_REQ), registry), NetworkEvidence.off()), registry)
+    _, verdict = _net(NET_REQ, registry, domains={"zc-notice.com": DomainEvidence(
+        "zc-notice.com", "unknown", (DnsblResult("dbl.spamhaus.org", "unknown"),))}, timed_out=True)
+    assert verdict == off.verdict
+
+
+@pytest.mark.parametrize("status,code_,expected", [
+    ("listed", "127.0.1.4", "NET_DNSBL_LISTED"),
+    ("listed", "127.0.1.102", "NET_DNSBL_ABUSED_LEGIT"),
+    ("clean", None, "NET_DNSBL_CLEAN"),
+    ("refused", "127.255.255.254", "NET_DNSBL_REFUSED"),
+])
+def test_dnsbl_codes(registry, status, code_, expected):
+    d = DomainEvidence("zc-notice.com", "exists", (DnsblResult("dbl.spamhaus.org", status, code_),))
+    codes, _ = _net(NET_REQ, registry, domains={"zc-notice.com": d})
+    assert expected in codes
+
+
+def test_shortener_expansion_outcomes(registry):
+    req = {"text": "【仲裁文书送达】裁决书待查收 https://dwz.cn/zC8kQ2"}
+    url = "https://dwz.cn/zC8kQ2".lower()
+    dom = {"dwz.cn": DomainEvidence("dwz.cn", "exists")}
+    codes, verdict = _net(req, registry, domains=dom, expansions={url: ExpansionResult(
+        "expanded", "https://bjac.org.cn.pay-case.cc/x", "pay-case.cc", 1)})
+    assert {"NET_SHORTENER_EXPANDED", "LINK_EMBEDDED_OFFICIAL"} <= codes and verdict in FLAGGED
+    codes, _ = _net(req, registry, domains=dom, expansions={url: ExpansionResult("blocked", why="private_address")})
+    assert "NET_SHORTENER_BLOCKED" in codes
+    codes, _ = _net(req, registry, domains=dom, expansions={url: ExpansionResult("failed", why="timeout")})
+    assert "NET_SHORTENER_FAILED" in codes
+
+
+def test_network_off_is_reported(registry):
+    resp = evaluate(Evidence(extract(VerifyRequest(**NET_REQ), registry), NetworkEvidence.off()), registry)
+    assert "NET_CHECKS_OFF" in {r.code for r in resp.reasons}
+
+
+def test_known_scam_lists(test_registry):
+    from conftest import TEST_SCAM_DOMAIN, TEST_SCAM_NUMBER
+
+    resp = evaluate(Evidence(extract(VerifyRequest(text=f"仲裁查询 https://{TEST_SCAM_DOMAIN}/c", sender=TEST_SCAM_NUMBER),
+                                     test_registry), NetworkEvidence.off()), test_registry)
+    codes = {r.code for r in resp.reasons}
+    assert {"LINK_KNOWN_SCAM", "SENDER_KNOWN_SCAM"} <= codes
+    assert resp.verdict == "likely_scam"
+
+
+def test_every_code_is_exercised():
+    """Each code a check can emit appears in some case above or in the network/list tests."""
+    in_table = set().union(*(c[2] for c in CASES))
+    elsewhere = {
+        "NET_DOMAIN_EXISTS", "NET_DOMAIN_NXDOMAIN", "NET_DNS_UNAVAILABLE", "NET_DNSBL_LISTED",
+        "NET_DNSBL_ABUSED_LEGIT", "NET_DNSBL_CLEAN", "NET_DNSBL_REFUSED", "NET_SHORTENER_EXPANDED",
+        "NET_SHORTENER_BLOCKED", "NET_SHORTENER_FAILED", "NET_CHECKS_OFF", "LINK_KNOWN_SCAM",
+        "SENDER_KNOWN_SCAM",
+    }
+    assert ALL_CODES - in_table - elsewhere == set()
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant", "en"])
+def test_messages_in_each_language(registry, lang):
+    resp = evaluate(Evidence(extract(VerifyRequest(text="【网络仲裁委员会】请于24小时内联系 13800138000"), registry),
+                             NetworkEvidence.off()), registry, lang)
+    assert resp.lang == lang
+    assert all(r.message for r in resp.reasons) and resp.advice
+    if lang == "en":
+        assert all(r.message.isascii() or "“" in r.message for r in resp.reasons)
+
+
+def test_evidence_offsets_point_into_original(registry):
+    text = "【網絡仲裁委員會】請於２４小時內聯絡 １３８ ００１３ ８０００，否則通知您的家人。"
+    resp = evaluate(Evidence(extract(VerifyRequest(text=text), registry), NetworkEvidence.off()), registry)
+    for r in resp.reasons:
+        for e in r.evidence:
+            if e.field == "text":
+                assert 0 <= e.start < e.end <= len(text)
+                assert text[e.start:e.end] == e.value or r.code.startswith("CONTENT_CALLBACK")
+
+
+def test_emergency_contact_advice(registry):
+    resp = evaluate(Evidence(extract(VerifyRequest(text="您被填写为紧急联系人，请转告其尽快还款，否则爆通讯录。"), registry),
+                             NetworkEvidence.off()), registry, "en")
+    assert "owe_nothing" in {a.kind for a in resp.advice}
+
+
+def test_advice_contacts_come_from_registry(registry):
+    resp = evaluate(Evidence(extract(VerifyRequest(text="【中国国际经济贸易仲裁委员会】请致电 021-65550177 处理。"), registry),
+                             NetworkEvidence.off()), registry)
+    contacts = [c for a in resp.advice for c in a.contacts]
+    assert "010-82217788" in contacts and not any("65550177" in c for c in contacts)

@@ -1,0 +1,100 @@
+"""Hostile input to the engine: a verdict or a clear error, fast, never a traceback.
+
+Every regular expression, in code and in the registry, is fed adversarial strings.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+import regex
+
+from verifier.analysis import cases, names, phones, urls
+from verifier.analysis.normalise import normalise
+from verifier.engine import check_offline
+from verifier.models import MAX_TEXT_CHARS, VerifyRequest
+
+HOSTILE = {
+    "empty": "",
+    "spaces": " " * 5000,
+    "binary": bytes(range(256)).decode("latin-1") * 30,
+    "urls": " ".join(f"http://a{i}.com" for i in range(2000)),
+    "dots": "a." * 4999,
+    "brackets": "（2024）" * 1400,
+    "digits": "1 " * 4999,
+    "han": "仲" * MAX_TEXT_CHARS,
+    "suffixes": "仲裁委员会" * 2000,
+    "zero-width": "\u200b" * MAX_TEXT_CHARS,
+    "mixed": "网络仲裁委员会http://x.cn 13800138000 " * 250,
+    "bidi": "\u202ehttp://moc.elgoog\u202c 仲裁",
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_text_gets_a_verdict(registry, name):
+    text = HOSTILE[name][:MAX_TEXT_CHARS]
+    t0 = time.perf_counter()
+    resp = check_offline(VerifyRequest(text=text or None, sender="x" if not text else None), registry)
+    assert resp.verdict in ("likely_genuine", "unverified", "suspicious", "likely_scam")
+    assert time.perf_counter() - t0 < 10  # a correctness bound (no runaway), not a speed target
+
+
+def test_lone_surrogates_are_a_clear_validation_error():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        VerifyRequest(text="\ud800仲裁\udfff委员会")
+    assert info.value.errors()[0]["loc"] == ("text",)
+
+
+def test_oversized_text_is_a_validation_error():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        VerifyRequest(text="x" * (MAX_TEXT_CHARS + 1))
+
+
+def test_random_strings_never_raise(registry):
+    rnd = random.Random(7)
+    alphabet = "仲裁委员会法院网络【】（）()[].:/ 0123456789abcxyz@_-点。，\u200bｗ"
+    for _ in range(300):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 400)))
+        check_offline(VerifyRequest(text=text or "x"), registry)
+
+
+def _patterns(registry) -> list[tuple[str, regex.Pattern[str]]]:
+    mods = [urls, phones, cases, names]
+    found = []
+    for mod in mods:
+        for attr, value in vars(mod).items():
+            if isinstance(value, regex.Pattern):
+                found.append((f"{mod.__name__}.{attr}", value))
+    for code, pat in registry.patterns:
+        found.append((f"registry:{code}:{pat.pattern[:30]}", pat))
+    return found
+
+
+def _attacks(p: regex.Pattern[str]) -> list[str]:
+    chars = sorted(set(regex.sub(r"\\[a-zA-Z]|[\[\](){}?*+|^$.\\]", "", p.pattern)))[:40] or ["a"]
+    out = []
+    for c in chars + ["a", "1", " ", ".", "仲"]:
+        out.append(c * 5000 + "!")
+        out.append((c + " ") * 2500 + "!")
+    out.append("a." * 2500 + "!")
+    out.append("1-" * 2500)
+    out.append("(2024)" * 800)
+    return out
+
+
+def test_no_regex_backtracks_catastrophically(registry):
+    for name, p in _patterns(registry):
+        for attack in _attacks(p):
+            t0 = time.perf_counter()
+            try:
+                for _ in p.finditer(normalise(attack).text, timeout=2.0):
+                    pass
+            except TimeoutError:
+                pytest.fail(f"{name} timed out on an adversarial string")
+            assert time.perf_counter() - t0 < 2.5, name

@@ -1,0 +1,66 @@
+"""Normalisation keeps a map back to the original text; extraction sees through obfuscation."""
+
+from __future__ import annotations
+
+import pytest
+
+from verifier.analysis.normalise import normalise
+from verifier.analysis.urls import find_links, parse_link, registered_domain
+
+
+@pytest.mark.parametrize("original,expected", [
+    ("網絡仲裁委員會", "网络仲裁委员会"),
+    ("网\u200b络仲\u200d裁委员会", "网络仲裁委员会"),
+    ("网 络 仲 裁 委 员 会", "网络仲裁委员会"),
+    ("ＡＢＣ１２３", "abc123"),
+    ("①②③", "123"),
+    ("\u202eevil", "evil"),
+])
+def test_normalised_text(original, expected):
+    assert normalise(original).text == expected
+
+
+def test_offsets_map_back():
+    original = "前\u200b文 ＨＫＩＡＣ 後"
+    m = normalise(original)
+    i = m.text.index("hkiac")
+    start, end = m.span(i, i + 5)
+    assert original[start:end] == "ＨＫＩＡＣ"
+
+
+@pytest.mark.parametrize("text,host,obfuscated", [
+    ("请访问 https://www.bjac.org.cn/case 查看", "www.bjac.org.cn", False),
+    ("访问bjac.org.cn查看", "bjac.org.cn", False),
+    ("gzac点org", "gzac.org", True),
+    ("www[.]wlzc88[.]com", "www.wlzc88.com", True),
+    ("hxxp://wlzc88.com/x", "wlzc88.com", True),
+    ("ｗｗｗ．ｗｌｚｃ８８．ｃｏｍ", "www.wlzc88.com", True),
+    ("w w w . w l z c 8 8 . c o m /case", "www.wlzc88.com", True),
+    ("wlzc88 . com", "wlzc88.com", True),
+])
+def test_links_found(text, host, obfuscated):
+    links, _ = find_links(text, normalise(text))
+    assert [lk.host for lk in links] == [host]
+    assert links[0].obfuscated is obfuscated
+    assert text[links[0].start:links[0].end]
+
+
+@pytest.mark.parametrize("text", ["Ok. Me watching tv too.", "3.5 hours", "file.txt", "a@b.com"])
+def test_no_false_links(text):
+    links, _ = find_links(text, normalise(text))
+    assert all(lk.host != "me.watching" for lk in links)
+    assert not [lk for lk in links if lk.host in ("mail.com", "file.txt", "b.com")]
+
+
+@pytest.mark.parametrize("raw,ip", [
+    ("http://2130706433/", "127.0.0.1"), ("http://0x7f.1/", "127.0.0.1"),
+    ("http://017700000001/", "127.0.0.1"), ("http://10.0.0.1:8080/x", "10.0.0.1"),
+])
+def test_ip_literal_forms(raw, ip):
+    assert parse_link(raw).ip == ip
+
+
+def test_registered_domain_offline():
+    assert registered_domain("a.b.bjac.org.cn") == "bjac.org.cn"
+    assert registered_domain("zxfw.court.gov.cn") == "court.gov.cn"
+    assert registered_domain("localhost") == ""
