@@ -31,6 +31,12 @@ def relabel(text: str, n: int) -> str:
     return text.replace(LABEL, f"version: test-{n}\n", 1)
 
 
+def append_in_place(path: Path, text: str) -> None:
+    """What a non-atomic writer does: the same file grows (same inode)."""
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(text)
+
+
 def replace_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, "utf-8")
@@ -126,8 +132,7 @@ async def test_file_changed_while_reading_is_rejected(loaded: RegistryHolder, re
 
     def read_then_writer_continues(path: Path):  # type: ignore[no-untyped-def]
         raw = real_read(path)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write("# the writer was not finished\n")
+        append_in_place(path, "# the writer was not finished\n")
         return raw
 
     monkeypatch.setattr(holder_mod, "read_registry", read_then_writer_continues)
@@ -157,8 +162,7 @@ async def test_watcher_waits_for_a_half_written_file(loaded: RegistryHolder, reg
     prefix = full[: full.index("- id: ch12368\n")]
     reg.write_text(prefix, "utf-8")
     assert not await watcher.poll_once()  # changed: wait for it to settle
-    with open(reg, "a", encoding="utf-8") as f:
-        f.write(full[len(prefix):])
+    append_in_place(reg, full[len(prefix):])
     assert not await watcher.poll_once()  # changed again: still waiting
     assert loaded.reloads_ok == 1
     assert await watcher.poll_once()  # stable across two polls: load it

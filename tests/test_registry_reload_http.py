@@ -17,9 +17,9 @@ import pytest
 web_app = pytest.importorskip("verifier.web.app")
 keys = pytest.importorskip("verifier.web.keys")
 
-from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
+from aiohttp.test_utils import TestClient, TestServer
 
-from verifier.settings import Settings  # noqa: E402
+from verifier.settings import Settings
 
 REGISTRY = Path(__file__).resolve().parent.parent / "registry" / "registry.yaml"
 LABEL = "version: 2026.11.24-1\n"

@@ -22,7 +22,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ __all__ = ["RegistryHolder", "RegistryWatcher", "install_sighup", "load_registry
 log = logging.getLogger("verifier.registry")
 
 FileId = tuple[Any, ...]
+Reloader = Callable[[], Coroutine[Any, Any, Any]]
 Identity = tuple[FileId, ...]
 MAX_ERROR_LINES = 20
 
@@ -127,7 +128,7 @@ class RegistryWatcher:
     """Polls the registry's files; reloads a change once it has been stable for one interval."""
 
     def __init__(self, holder: RegistryHolder, interval: float,
-                 reload: Callable[[], Awaitable[Any]] | None = None):
+                 reload: Reloader | None = None):
         self.holder, self.interval = holder, interval
         self._reload = reload or holder.reload
         self._pending: Identity | None = None
@@ -156,7 +157,7 @@ class RegistryWatcher:
                 log.exception("registry watcher poll failed; retrying")
 
 
-def install_sighup(reload: Callable[[], Awaitable[Any]]) -> Callable[[], None] | None:
+def install_sighup(reload: Reloader) -> Callable[[], None] | None:
     """Reload on SIGHUP; returns an uninstaller, or None where signals are unavailable."""
     if not hasattr(signal, "SIGHUP"):
         return None
@@ -172,11 +173,15 @@ def install_sighup(reload: Callable[[], Awaitable[Any]]) -> Callable[[], None] |
         loop.add_signal_handler(signal.SIGHUP, on_hup)
     except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
         return None
-    return lambda: loop.remove_signal_handler(signal.SIGHUP)
+
+    def uninstall() -> None:
+        loop.remove_signal_handler(signal.SIGHUP)
+
+    return uninstall
 
 
 async def watch(holder: RegistryHolder, interval: float, *,
-                reload: Callable[[], Awaitable[Any]] | None = None, sighup: bool = True) -> None:
+                reload: Reloader | None = None, sighup: bool = True) -> None:
     """Run until cancelled: poll every `interval` seconds and reload on SIGHUP.
 
     `reload` defaults to `holder.reload`; the web app passes its own to log and count reloads.
