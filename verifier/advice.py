@@ -51,7 +51,7 @@ def build(verdict: str, reasons: list[Reason], ctx: Context, reg: Registry, lang
         out.append(say("do_not_call_back"))
     if codes & _CODES:
         out.append(say("do_not_share_code"))
-    if "CONTENT_EMERGENCY_CONTACT" in fired:
+    if fired & {"CONTENT_EMERGENCY_CONTACT", "CONTENT_RELAY_REQUEST"} and (warned or legal):
         out.append(say("owe_nothing"))
     if not legal and not warned and verdict == "unverified":
         out.append(say("not_a_legal_notice"))

@@ -105,17 +105,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_registry_check(args: argparse.Namespace) -> int:
-    from verifier.registry.lint import lint
-
+    from verifier.registry.lint import lint_report
     from verifier.settings import bundled_registry_path
 
-    problems = lint(Path(args.path) if args.path else bundled_registry_path())
-    for p in problems:
+    report = lint_report(Path(args.path) if args.path else bundled_registry_path())
+    for p in report.errors:
         print(p)
-    if problems:
-        print(f"{len(problems)} problem(s)", file=sys.stderr)
+    for p in report.notes:  # notes never fail the check (see verifier/registry/lint.py)
+        print(f"{p.path}:{p.line}:{p.col}: note: {p.message}")
+    notes = f", {len(report.notes)} note(s)" if report.notes else ""
+    if report.errors:
+        print(f"{len(report.errors)} problem(s){notes}", file=sys.stderr)
         return 1
-    print("registry OK", file=sys.stderr)
+    print(f"registry OK{notes}", file=sys.stderr)
     return 0
 
 
@@ -128,9 +130,9 @@ def cmd_registry_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_registry_schema(args: argparse.Namespace) -> int:
-    from verifier.registry.schema import RegistryFile
+    from verifier.registry.schema import json_schema_text
 
-    print(json.dumps(RegistryFile.model_json_schema(by_alias=True), ensure_ascii=False, indent=2))
+    sys.stdout.write(json_schema_text())
     return 0
 
 

@@ -50,7 +50,9 @@ def is_legal_notice(codes: set[str]) -> bool:
     )
 
 
-_LEGAL_MARKERS = frozenset({"CONTENT_LEGAL_NOTICE", "CASE_NUMBER_OK", "CASE_NUMBER_MALFORMED"})
+_LEGAL_MARKERS = frozenset(
+    {"CONTENT_LEGAL_NOTICE", "CONTENT_EMERGENCY_CONTACT", "CASE_NUMBER_OK", "CASE_NUMBER_MALFORMED"}
+)
 
 
 def score(findings: list[Finding], reg: Registry, lang: str) -> Scored:

@@ -220,15 +220,18 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
         name: list_entries(text) for name, (_p, text) in raw.list_texts.items()
     }
     scam_domains = frozenset(e.lower() for _n, e in lists.get("scam_domains", []))
-    for d in sorted(scam_domains & set(domains)):
-        bad(("lists", "scam_domains"), f"{d} is both an official domain and a known scam domain")
+    for number, e in lists.get("scam_domains", []):
+        if e.lower() in domains:  # point into the list file, where the maintainer must look
+            problems.append(Problem(str(raw.list_texts["scam_domains"][0]), number, 1,
+                                    f"{e} is both an official domain and a known scam domain"))
 
     cities: dict[str, City] = {}
     provinces: set[str] = set()
-    for _n, line in lists.get("cities", []):
+    for number, line in lists.get("cities", []):
         parts = [p.strip() for p in line.split("\t")]
         if len(parts) != 3:
-            bad(("lists", "cities"), f"cities line {line!r}: expected short<TAB>full<TAB>province")
+            problems.append(Problem(str(raw.list_texts["cities"][0]), number, 1,
+                                    f"cities line {line!r}: expected short<TAB>full<TAB>province"))
             continue
         city = City(*parts)
         cities.setdefault(fold(city.short), city)

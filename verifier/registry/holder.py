@@ -1,42 +1,195 @@
-"""The registry snapshot being served, and its reload: build beside, swap one reference.
+"""Hot reload: the holder of the current registry snapshot, its file watcher and SIGHUP handler.
 
-A failed reload keeps the previous snapshot serving and records why in `last_error`
-(file:line:col: message lines), which GET /v1/registry and the metrics report.
+Handlers read `holder.current` once per request and use that snapshot to the end, so a reload
+never changes the rules under a request. `reload()` reads, validates and compiles the new file in
+a worker thread, beside the old snapshot, and swaps one reference only if every step succeeded; on
+any failure the old snapshot keeps serving and `last_error` says `file:line:col: message`.
+
+A file still being written must not be served. Three defences, weakest to strongest:
+* a truncated YAML file almost always fails to parse or validate, so it is rejected like any error;
+* the watcher reloads only after the files' identity (resolved path, inode, size, mtime, for
+  registry.yaml and every list it names) has been the same on two consecutive polls;
+* `reload()` stats the files before and after reading and rejects the result if they changed.
+Writers should still replace the file atomically (write a temporary file, then rename it over the
+old one), which is what `kubectl`'s ConfigMap volumes do with their `..data` symlink flip; the
+watcher resolves symlinks, so such a flip is seen as a change.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import signal
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
-from verifier.registry.compiled import Registry, load_registry
-from verifier.registry.load import RegistryError
+from verifier.registry.compiled import Registry, compile_registry, load_registry
+from verifier.registry.load import Problem, RegistryError, read_registry
 
-__all__ = ["RegistryError", "RegistryHolder", "load_registry"]
+__all__ = ["RegistryHolder", "RegistryWatcher", "install_sighup", "load_registry", "watch"]
+
+log = logging.getLogger("verifier.registry")
+
+FileId = tuple[Any, ...]
+Reloader = Callable[[], Coroutine[Any, Any, Any]]
+Identity = tuple[FileId, ...]
+MAX_ERROR_LINES = 20
+
+
+def file_identity(path: Path) -> FileId:
+    """What changes when a file is rewritten or replaced, following symlinks (ConfigMap ..data)."""
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+    except OSError as exc:
+        return (str(path), "unreadable", exc.errno)
+    return (real, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _identity(paths: tuple[Path, ...]) -> Identity:
+    return tuple(file_identity(p) for p in paths)
+
+
+class _Built:
+    def __init__(self, registry: Registry, sources: tuple[Path, ...], identity: Identity):
+        self.registry, self.sources, self.identity = registry, sources, identity
 
 
 class RegistryHolder:
-    def __init__(self, path: Path) -> None:
+    """One reference to the current registry; `reload()` replaces it only with a valid one."""
+
+    def __init__(self, path: Path | str):
         self.path = Path(path)
         self.current: Registry | None = None
-        self.last_error: str | None = None
+        self.last_error: str | None = None  # None once a reload succeeds
+        self.last_error_at: float | None = None
         self.loaded_at: float | None = None
+        self.reloads_ok = 0
+        self.reloads_failed = 0
+        self.identity: Identity | None = None  # of the files behind the last attempt
+        self._sources: tuple[Path, ...] = (self.path,)  # registry.yaml and the lists it names
         self._lock = asyncio.Lock()
 
+    def stat_identity(self) -> Identity:
+        return _identity(self._sources)
+
+    def _build(self) -> _Built:
+        """Runs in a worker thread: nothing here touches the event loop or `current`."""
+        from verifier.checks import ALL_CODES
+
+        before = self.stat_identity()
+        raw = read_registry(self.path)
+        registry = compile_registry(raw, ALL_CODES)
+        lists = [rel for rel in raw.model.lists.model_dump().values() if rel]
+        sources = (self.path,) + tuple(self.path.parent / rel for rel in lists)
+        after = _identity(sources)
+        old = dict(zip(self._sources, before))
+        if any(p in old and old[p] != now for p, now in zip(sources, after)):
+            raise RegistryError([Problem(str(self.path), 1, 1,
+                                         "changed while it was being read; it is loaded once it stops "
+                                         "changing (write a temporary file and rename it into place)")])
+        return _Built(registry, sources, after)
+
     async def reload(self) -> bool:
-        """Load and compile the file (in a thread, so requests keep being answered), then swap.
-        True on success; on failure the old snapshot stays and `last_error` says why."""
-        async with self._lock:  # a SIGHUP and the file watcher must not build twice at once
+        """Build a new snapshot beside the old one; swap on success, keep the old one on failure."""
+        async with self._lock:  # SIGHUP and the watcher may fire together; build one at a time
+            before = await asyncio.to_thread(self.stat_identity)
             try:
-                fresh = await asyncio.to_thread(load_registry, self.path)
+                built = await asyncio.to_thread(self._build)
             except RegistryError as exc:
-                self.last_error = str(exc)
+                self._failed(exc.problems, before)
                 return False
-            except Exception as exc:  # noqa: BLE001 - any failure must keep the old snapshot
-                self.last_error = f"{self.path}:1:1: {type(exc).__name__}: {exc}"
+            except Exception as exc:  # any failure keeps the old snapshot serving
+                log.exception("registry reload failed unexpectedly")
+                self._failed([Problem(str(self.path), 1, 1, f"cannot load: {exc!r}")], before)
                 return False
-            self.current = fresh
-            self.loaded_at = time.time()
-            self.last_error = None
+            self.current = built.registry  # the swap: one reference
+            self._sources, self.identity = built.sources, built.identity
+            self.loaded_at = built.registry.loaded_at
+            self.last_error = self.last_error_at = None
+            self.reloads_ok += 1
             return True
+
+    def _failed(self, problems: list[Problem], identity: Identity) -> None:
+        lines = [str(p) for p in problems[:MAX_ERROR_LINES]]
+        if len(problems) > MAX_ERROR_LINES:
+            lines.append(f"… and {len(problems) - MAX_ERROR_LINES} more (run `verifier registry check`)")
+        self.last_error = "\n".join(lines) or f"{self.path}:1:1: invalid registry"
+        self.last_error_at = time.time()
+        self.reloads_failed += 1
+        # Remember what was tried, so the watcher retries only when the files change again.
+        self.identity = identity
+
+
+class RegistryWatcher:
+    """Polls the registry's files; reloads a change once it has been stable for one interval."""
+
+    def __init__(self, holder: RegistryHolder, interval: float,
+                 reload: Reloader | None = None):
+        self.holder, self.interval = holder, interval
+        self._reload = reload or holder.reload
+        self._pending: Identity | None = None
+
+    async def poll_once(self) -> bool:
+        """One poll; True if it started a reload (whatever the reload's outcome)."""
+        now = await asyncio.to_thread(self.holder.stat_identity)
+        if now == self.holder.identity:
+            self._pending = None
+            return False
+        if now != self._pending:  # changed since the last poll: the writer may not be done
+            self._pending = now
+            return False
+        self._pending = None
+        await self._reload()
+        return True
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.poll_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a watcher that dies silently would stop all future reloads
+                log.exception("registry watcher poll failed; retrying")
+
+
+def install_sighup(reload: Reloader) -> Callable[[], None] | None:
+    """Reload on SIGHUP; returns an uninstaller, or None where signals are unavailable."""
+    if not hasattr(signal, "SIGHUP"):
+        return None
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[Any]] = set()
+
+    def on_hup() -> None:
+        task = loop.create_task(reload())
+        tasks.add(task)  # keep a reference until done, or the task may be collected mid-reload
+        task.add_done_callback(tasks.discard)
+
+    try:
+        loop.add_signal_handler(signal.SIGHUP, on_hup)
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+        return None
+
+    def uninstall() -> None:
+        loop.remove_signal_handler(signal.SIGHUP)
+
+    return uninstall
+
+
+async def watch(holder: RegistryHolder, interval: float, *,
+                reload: Reloader | None = None, sighup: bool = True) -> None:
+    """Run until cancelled: poll every `interval` seconds and reload on SIGHUP.
+
+    `reload` defaults to `holder.reload`; the web app passes its own to log and count reloads.
+    """
+    do_reload = reload or holder.reload
+    uninstall = install_sighup(do_reload) if sighup else None
+    try:
+        await RegistryWatcher(holder, interval, do_reload).run()
+    finally:
+        if uninstall is not None:
+            uninstall()

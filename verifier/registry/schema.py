@@ -7,6 +7,7 @@ not a silently ignored fact. `verifier registry schema` exports it as JSON Schem
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -216,3 +217,15 @@ class RegistryFile(Strict):
     dnsbl: list[DnsblCode] = Field(default_factory=list)
     lists: ListFiles = ListFiles()
     reporting_channels: list[ReportingChannel] = Field(default_factory=list)
+
+
+def json_schema_text() -> str:
+    """The JSON Schema editors use (committed as registry/registry.schema.json; a test keeps it current)."""
+    generated = RegistryFile.model_json_schema(by_alias=True)
+    generated.pop("title", None)
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "The verifier's registry (registry/registry.yaml); see registry/README.md",
+        **generated,
+    }
+    return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"

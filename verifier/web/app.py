@@ -8,14 +8,13 @@ the rate limiter's store.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
 from aiohttp import HttpVersion11, web
 
 from verifier.analysis.urls import registered_domain
 from verifier.net.probes import Probes
+from verifier.registry.holder import RegistryHolder, watch
 from verifier.settings import Settings
 from verifier.web import handlers, keys
 from verifier.web.docs import render_docs
@@ -24,9 +23,6 @@ from verifier.web.logs import event
 from verifier.web.metrics import Metrics
 from verifier.web.middleware import guard, outer
 from verifier.web.openapi import build_openapi
-
-if TYPE_CHECKING:
-    from verifier.registry.holder import RegistryHolder
 
 _LOAD_ON_START = web.AppKey("load_registry_on_start", bool)
 
@@ -50,26 +46,6 @@ async def registry_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-def _stamp(path: os.PathLike[str] | str) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-async def _watch(app: web.Application) -> None:
-    settings = app[keys.SETTINGS]
-    seen = _stamp(settings.registry)
-    while True:
-        await asyncio.sleep(settings.reload_interval_s)
-        stamp = _stamp(settings.registry)
-        if stamp == seen:
-            continue
-        seen = stamp
-        await reload_registry(app)
-
-
 async def reload_registry(app: web.Application) -> bool:
     """Rebuild the registry beside the old one and swap; on failure the old one keeps serving."""
     holder = app[keys.REGISTRY_HOLDER]
@@ -81,8 +57,12 @@ async def reload_registry(app: web.Application) -> bool:
 
 
 async def watcher_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Poll the registry file; a changed file is reloaded (SIGHUP does the same, see server)."""
-    task = asyncio.create_task(_watch(app)) if app[_LOAD_ON_START] else None
+    """Watch the registry files (and SIGHUP); a changed, stable file is reloaded."""
+    task = None
+    if app[_LOAD_ON_START]:
+        holder = app[keys.REGISTRY_HOLDER]
+        task = asyncio.create_task(watch(holder, app[keys.SETTINGS].reload_interval_s,
+                                         reload=lambda: reload_registry(app)))
     yield
     if task is not None:
         task.cancel()
@@ -124,8 +104,6 @@ async def expect_continue(request: web.Request) -> None:
 
 
 def _default_holder(settings: Settings) -> RegistryHolder:
-    from verifier.registry.holder import RegistryHolder
-
     return RegistryHolder(settings.registry)
 
 

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from verifier.settings import Settings
 from verifier.web import keys
-from verifier.web.app import StartupError, create_app, reload_registry
+from verifier.web.app import StartupError, create_app
 from verifier.web.logs import configure_logging, event
 
 SHUTDOWN_TIMEOUT = 30.0  # seconds an in-flight request may take to finish after SIGTERM
@@ -44,7 +44,7 @@ def bind(host: str, port: int, backlog: int = 1024) -> socket.socket:
 
 def _install_signals(app: web.Application, stop: asyncio.Event) -> None:
     """SIGTERM/SIGINT start one graceful shutdown; repeats change nothing (Ctrl-C reaches the
-    workers from the terminal and from the parent). SIGHUP reloads the registry."""
+    workers from the terminal and from the parent). SIGHUP is the registry watcher's."""
     loop = asyncio.get_running_loop()
 
     def on_stop(signame: str) -> None:
@@ -54,7 +54,6 @@ def _install_signals(app: web.Application, stop: asyncio.Event) -> None:
 
     loop.add_signal_handler(signal.SIGTERM, on_stop, "SIGTERM")
     loop.add_signal_handler(signal.SIGINT, on_stop, "SIGINT")
-    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(reload_registry(app)))
 
 
 async def _serve(app: web.Application, sock: socket.socket) -> None:

@@ -1,0 +1,246 @@
+"""`verifier registry check`: each rule fires on a copy of the real registry with one thing broken,
+at the line where the broken text is; the shipped registry passes (also through the real CLI)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import regex
+
+from verifier.registry.lint import lint_report
+from verifier.registry.lint_regex import dynamic_problem, static_problems
+from verifier.registry.load import Problem
+
+REPO = Path(__file__).resolve().parent.parent
+REGISTRY = REPO / "registry" / "registry.yaml"
+
+
+@pytest.fixture
+def reg(tmp_path: Path) -> Path:
+    """A private copy of registry.yaml and its lists, to break one thing in."""
+    shutil.copy(REGISTRY, tmp_path / "registry.yaml")
+    shutil.copytree(REGISTRY.parent / "lists", tmp_path / "lists")
+    return tmp_path / "registry.yaml"
+
+
+def edit(path: Path, old: str, new: str, nth: int = 1) -> int:
+    """Replace the nth occurrence of `old`; return the 1-based line where `new` starts."""
+    text = path.read_text("utf-8")
+    at = -1
+    for _ in range(nth):
+        at = text.index(old, at + 1)
+    path.write_text(text[:at] + new + text[at + len(old):], "utf-8")
+    return text[:at].count("\n") + 1 + new[: len(new) - len(new.lstrip("\n"))].count("\n")
+
+
+def append(path: Path, line: str) -> int:
+    """Append one line to a list file; return its line number."""
+    text = path.read_text("utf-8")
+    if text and not text.endswith("\n"):
+        text += "\n"
+    path.write_text(text + line + "\n", "utf-8")
+    return text.count("\n") + 1
+
+
+def line_of(path: Path, needle: str, nth: int = 1) -> int:
+    text = path.read_text("utf-8")
+    at = -1
+    for _ in range(nth):
+        at = text.index(needle, at + 1)
+    return text[:at].count("\n") + 1
+
+
+def expect(path: Path, line: int, words: str, *, notes: bool = False) -> Problem:
+    report = lint_report(path.parent.parent / "registry.yaml" if path.suffix == ".txt" else path)
+    pool = report.notes if notes else report.errors
+    paths = {str(path), str(path.resolve())}
+    hits = [p for p in pool if p.path in paths and p.line == line and re.search(words, p.message)]
+    assert hits, f"no problem matching {words!r} at {path.name}:{line}; got:\n" + "\n".join(
+        map(str, report.errors + report.notes)
+    )
+    assert re.fullmatch(r".+:\d+:\d+: .+", str(hits[0]), re.DOTALL)
+    return hits[0]
+
+
+def test_shipped_registry_has_no_errors() -> None:
+    report = lint_report(REGISTRY)
+    assert report.errors == [], "\n".join(map(str, report.errors))
+
+
+def test_cli_check_passes_on_shipped_registry() -> None:
+    proc = subprocess.run([sys.executable, "-m", "verifier", "registry", "check"],
+                          check=False, capture_output=True, text=True, cwd=REPO,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "registry OK" in proc.stderr
+
+
+def test_cli_check_fails_with_path_line_col(reg: Path) -> None:
+    line = edit(reg, "- id: cmac\n", "- id: cietac\n")
+    proc = subprocess.run([sys.executable, "-m", "verifier", "registry", "check", str(reg)],
+                          check=False, capture_output=True, text=True, cwd=REPO,
+                          timeout=300)
+    assert proc.returncode == 1
+    assert re.search(rf"^{re.escape(str(reg))}:{line}:\d+: .*duplicate institution id", proc.stdout, re.MULTILINE)
+
+
+# --- schema and codes -------------------------------------------------------------------------
+
+def test_unknown_key(reg: Path) -> None:
+    line = edit(reg, "  kind: commercial_arbitration\n", "  kind: commercial_arbitration\n  knd: x\n") + 1
+    expect(reg, line, "knd")
+
+
+def test_missing_language(reg: Path) -> None:
+    start = line_of(reg, "  BODY_NONE:\n")
+    edit(reg, "      en: The notice names no arbitration body or court.\n", "")
+    text = reg.read_text("utf-8").splitlines()
+    messages = next(i for i in range(start, len(text)) if text[i].strip() == "messages:") + 1
+    expect(reg, messages, r"messages\.en.*(required|missing)|Field required")
+
+
+def test_unused_code(reg: Path) -> None:
+    line = edit(reg, "codes:\n", "codes:\n  BODY_MADE_UP:\n    group: body\n    severity: low\n    score: 5\n"
+                "    messages: {zh-Hans: 甲, zh-Hant: 甲, en: a}\n") + 1
+    expect(reg, line, "no check emits")
+
+
+def test_testing_code_is_a_note_not_an_error(reg: Path) -> None:
+    line = edit(reg, "  BODY_NONE:\n    group: body\n", "  BODY_NONE:\n    group: body\n    testing: true\n") + 2
+    expect(reg, line, "testing", notes=True)
+    assert lint_report(reg).errors == []
+
+
+def test_value_placeholder_missing_in_one_language(reg: Path) -> None:
+    line = edit(reg, "      en: “{value}” is a known fake name", "      en: “This” is a known fake name")
+    expect(reg, line, r"\{value\} appears in zh-Hans, zh-Hant but not in en")
+
+
+def test_unknown_placeholder(reg: Path) -> None:
+    line = edit(reg, "      en: “{value}” is a known fake name", "      en: “{valeu}” is a known fake name")
+    expect(reg, line, r"unknown placeholder \{valeu\}")
+
+
+# --- duplicates and conflicts -----------------------------------------------------------------
+
+def test_duplicate_institution_id(reg: Path) -> None:
+    expect(reg, edit(reg, "- id: cmac\n", "- id: cietac\n"), "duplicate institution id")
+
+
+def test_alias_on_two_bodies(reg: Path) -> None:
+    line = edit(reg, "  - value: CMAC\n", "  - value: 贸仲\n")
+    expect(reg, line, "also used by 'cietac'")
+
+
+def test_official_domain_in_scam_list(reg: Path) -> None:
+    lst = reg.parent / "lists" / "scam_domains.txt"
+    expect(lst, append(lst, "cietac.org"), "both an official domain and a known scam domain")
+
+
+def test_official_number_in_scam_list(reg: Path) -> None:
+    lst = reg.parent / "lists" / "scam_numbers.txt"
+    expect(lst, append(lst, "01082217788"), "official number of 'cietac'")
+
+
+def test_fake_body_that_is_a_registered_name(reg: Path) -> None:
+    line = edit(reg, "fake_bodies:\n", "fake_bodies:\n- value: 北京仲裁委员会\n  reason: test\n") + 1
+    expect(reg, line, "registered institution 'bac'")
+
+
+def test_duplicate_fake_body(reg: Path) -> None:
+    edit(reg, "fake_bodies:\n", "fake_bodies:\n- value: 网络仲裁委员会\n  reason: test\n")
+    expect(reg, line_of(reg, "- value: 网络仲裁委员会\n", 2), "duplicates the entry at line")
+
+
+def test_phrase_term_in_two_rules(reg: Path) -> None:
+    edit(reg, "phrases:\n", "phrases:\n- code: CONTENT_PAY_PERSONAL_ACCOUNT\n  terms:\n  - 个人账户\n"
+         "  reason: test\n")
+    expect(reg, line_of(reg, "  - 个人账户\n", 2), "duplicates the term at line")
+
+
+# --- malformed values -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad", ["https://cietac.org/", "CIETAC.org", "cietac.nosuchtld"])
+def test_malformed_official_domain(reg: Path, bad: str) -> None:
+    expect(reg, edit(reg, "  - value: cietac.org\n", f"  - value: {bad}\n"), "domain")
+
+
+@pytest.mark.parametrize("bad", ["010-8221", "+86 1", "(010) 82-21"])
+def test_malformed_phone(reg: Path, bad: str) -> None:
+    expect(reg, edit(reg, "  - value: 010-82217788\n", f"  - value: '{bad}'\n"), "not a valid China")
+
+
+def test_source_not_a_url(reg: Path) -> None:
+    line = edit(reg, "    source: http://cmac.org.cn/en/index.php?catid=11\n",
+                "    source: cmac.org.cn/en/index.php?catid=11\n")
+    expect(reg, line, "not an http")
+
+
+# --- regexes ----------------------------------------------------------------------------------
+
+def _pattern_line(reg: Path, new: str) -> int:
+    return edit(reg, "  regex: (?:today|tonight)\\sbefore\\s\\d{1,2}\n", f"  regex: '{new}'\n")
+
+
+def test_regex_that_does_not_compile(reg: Path) -> None:
+    expect(reg, _pattern_line(reg, "(unclosed"), "does not compile")
+
+
+@pytest.mark.parametrize("bad", ["(a+)+$", "(a|ab)*c", "(\\w|\\d)+$", "(x|)*y"])
+def test_regex_backtracking_static(reg: Path, bad: str) -> None:
+    expect(reg, _pattern_line(reg, bad), "backtrack catastrophically")
+
+
+def test_regex_backtracking_caught_only_by_the_timed_run(reg: Path) -> None:
+    bad = "(?:a?){30}a{30}$"  # `?` inside a repeat is allowed statically
+    assert static_problems(bad) == []
+    expect(reg, _pattern_line(reg, bad), "ran longer than")
+
+
+def test_static_and_dynamic_checks_accept_safe_patterns() -> None:
+    for safe in [r"(?>a+)+$", r"a++b", r"\d(?:[ \-.]?\d){4,21}", r"(?:今天|今日)\s?\d{1,2}", r"(?i)within\s\d+"]:
+        assert static_problems(safe) == [], safe
+        assert dynamic_problem(regex.compile(safe, regex.V1), safe) is None, safe
+
+
+# --- list files: canonical form, line numbers in the list file ---------------------------------
+
+def test_list_duplicate(reg: Path) -> None:
+    lst = reg.parent / "lists" / "shorteners.txt"
+    line = edit(lst, "bit.ly\n", "bit.ly\nbit.ly\n") + 1
+    expect(lst, line, "duplicates line")
+
+
+def test_list_not_lower_case(reg: Path) -> None:
+    lst = reg.parent / "lists" / "shorteners.txt"
+    expect(lst, edit(lst, "bit.ly\n", "Bit.ly\n"), "lower case")
+
+
+def test_list_not_sorted(reg: Path) -> None:
+    lst = reg.parent / "lists" / "shorteners.txt"
+    expect(lst, append(lst, "aaa.cn"), "out of order")
+
+
+def test_list_trailing_spaces(reg: Path) -> None:
+    lst = reg.parent / "lists" / "shorteners.txt"
+    expect(lst, edit(lst, "bit.ly\n", "bit.ly  \n"), "trailing spaces")
+
+
+def test_list_domain_with_scheme(reg: Path) -> None:
+    lst = reg.parent / "lists" / "scam_domains.txt"
+    expect(lst, append(lst, "https://pay-case.cc/x"), "without scheme or path")
+
+
+def test_list_bad_number(reg: Path) -> None:
+    lst = reg.parent / "lists" / "scam_numbers.txt"
+    expect(lst, append(lst, "12ab"), "digits only")
+
+
+def test_cities_shape(reg: Path) -> None:
+    lst = reg.parent / "lists" / "cities.txt"
+    expect(lst, append(lst, "无名\t无名市"), "expected short<TAB>full<TAB>province")

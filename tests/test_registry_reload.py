@@ -1,0 +1,244 @@
+"""Hot reload: the holder swaps only to a valid registry, keeps the old one on any failure, never
+loads a half-written file, and its watcher sees edits, list changes and ConfigMap symlink flips."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+
+from verifier.registry import holder as holder_mod
+from verifier.registry.holder import RegistryHolder, RegistryWatcher, install_sighup, watch
+
+REGISTRY = Path(__file__).resolve().parent.parent / "registry" / "registry.yaml"
+LABEL = "version: 2026.11.24-1\n"  # the maintainers' label; editing it changes the content hash
+
+
+def copy_registry(into: Path) -> Path:
+    into.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REGISTRY, into / "registry.yaml")
+    shutil.copytree(REGISTRY.parent / "lists", into / "lists")
+    return into / "registry.yaml"
+
+
+def relabel(text: str, n: int) -> str:
+    assert LABEL in text
+    return text.replace(LABEL, f"version: test-{n}\n", 1)
+
+
+def append_in_place(path: Path, text: str) -> None:
+    """What a non-atomic writer does: the same file grows (same inode)."""
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(text)
+
+
+def replace_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)
+
+
+@pytest.fixture
+def reg(tmp_path: Path) -> Path:
+    return copy_registry(tmp_path)
+
+
+@pytest.fixture
+async def loaded(reg: Path) -> RegistryHolder:
+    h = RegistryHolder(reg)
+    assert await h.reload(), h.last_error
+    return h
+
+
+async def test_first_load(loaded: RegistryHolder) -> None:
+    assert loaded.current is not None
+    assert loaded.loaded_at == loaded.current.loaded_at
+    assert (loaded.reloads_ok, loaded.reloads_failed, loaded.last_error) == (1, 0, None)
+
+
+async def test_good_file_gives_new_version(loaded: RegistryHolder, reg: Path) -> None:
+    old = loaded.current
+    replace_atomically(reg, relabel(reg.read_text("utf-8"), 1))
+    assert await loaded.reload()
+    assert loaded.current is not old and loaded.current is not None and old is not None
+    assert loaded.current.version != old.version
+    assert loaded.current.label == "test-1"
+    assert loaded.reloads_ok == 2
+
+
+async def test_broken_file_keeps_old_version_and_names_file_and_line(loaded: RegistryHolder, reg: Path) -> None:
+    old = loaded.current
+    text = reg.read_text("utf-8")
+    line = text[: text.index("- id: cmac\n")].count("\n") + 1
+    replace_atomically(reg, text.replace("- id: cmac\n", "- id: cietac\n", 1))
+    assert not await loaded.reload()
+    assert loaded.current is old
+    assert loaded.last_error is not None and f"{reg}:{line}:" in loaded.last_error
+    assert "duplicate institution id" in loaded.last_error
+    assert loaded.last_error_at is not None and loaded.reloads_failed == 1
+    # Fixing the file recovers and clears the error.
+    replace_atomically(reg, relabel(text, 2))
+    assert await loaded.reload()
+    assert loaded.last_error is None and loaded.last_error_at is None
+    assert loaded.current is not old
+
+
+async def test_truncated_file_is_not_loaded(loaded: RegistryHolder, reg: Path) -> None:
+    old = loaded.current
+    text = reg.read_text("utf-8")
+    for cut in (len(text) // 2, len(text) // 3 + 7, 100):
+        reg.write_text(text[:cut], "utf-8")
+        assert not await loaded.reload(), f"a file cut at {cut} characters was loaded"
+        assert loaded.current is old
+
+
+@pytest.mark.parametrize("how", ["directory", "deleted", "dangling_symlink", "not_utf8", "empty"])
+async def test_unusable_file_keeps_old_version(loaded: RegistryHolder, reg: Path, how: str) -> None:
+    old = loaded.current
+    reg.unlink()
+    if how == "directory":
+        reg.mkdir()
+    elif how == "dangling_symlink":
+        reg.symlink_to(reg.parent / "nowhere.yaml")
+    elif how == "not_utf8":
+        reg.write_bytes(b"schema_version: 1\nversion: \xff\xfe\n")
+    elif how == "empty":
+        reg.write_bytes(b"")
+    assert not await loaded.reload()
+    assert loaded.current is old
+    assert loaded.last_error is not None and loaded.last_error.startswith(f"{reg}:")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
+async def test_unreadable_file_keeps_old_version(loaded: RegistryHolder, reg: Path) -> None:
+    old = loaded.current
+    reg.chmod(0)
+    try:
+        assert not await loaded.reload()
+        assert loaded.current is old and "cannot read" in (loaded.last_error or "")
+    finally:
+        reg.chmod(0o644)
+
+
+async def test_file_changed_while_reading_is_rejected(loaded: RegistryHolder, reg: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    old = loaded.current
+    real_read = holder_mod.read_registry
+
+    def read_then_writer_continues(path: Path):  # type: ignore[no-untyped-def]
+        raw = real_read(path)
+        append_in_place(path, "# the writer was not finished\n")
+        return raw
+
+    monkeypatch.setattr(holder_mod, "read_registry", read_then_writer_continues)
+    assert not await loaded.reload()
+    assert loaded.current is old and "changed while it was being read" in (loaded.last_error or "")
+
+
+async def test_compile_runs_off_the_event_loop(reg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[threading.Thread] = []
+    real_compile = holder_mod.compile_registry
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread())
+        return real_compile(*args, **kwargs)
+
+    monkeypatch.setattr(holder_mod, "compile_registry", spy)
+    assert await RegistryHolder(reg).reload()
+    assert threads and threads[0] is not threading.main_thread()
+
+
+async def test_watcher_waits_for_a_half_written_file(loaded: RegistryHolder, reg: Path) -> None:
+    """A writer that appends between polls is not loaded until two polls see the same file,
+    even when its prefix would validate on its own (cut before the last reporting channel)."""
+    watcher = RegistryWatcher(loaded, interval=3600)
+    assert not await watcher.poll_once()  # nothing changed
+    full = relabel(reg.read_text("utf-8"), 3)
+    prefix = full[: full.index("- id: ch12368\n")]
+    reg.write_text(prefix, "utf-8")
+    assert not await watcher.poll_once()  # changed: wait for it to settle
+    append_in_place(reg, full[len(prefix):])
+    assert not await watcher.poll_once()  # changed again: still waiting
+    assert loaded.reloads_ok == 1
+    assert await watcher.poll_once()  # stable across two polls: load it
+    assert loaded.current is not None and loaded.current.label == "test-3"
+    assert len(loaded.current.reporting_channels) == full.count("\n- id: ch")
+    assert loaded.reloads_ok == 2
+    assert not await watcher.poll_once()  # loaded: nothing more to do
+
+
+async def test_watcher_sees_a_list_file_change(loaded: RegistryHolder, reg: Path) -> None:
+    old = loaded.current
+    watcher = RegistryWatcher(loaded, interval=3600)
+    shorteners = reg.parent / "lists" / "shorteners.txt"
+    replace_atomically(shorteners, shorteners.read_text("utf-8") + "zzz-short.cn\n")
+    assert not await watcher.poll_once()
+    assert await watcher.poll_once()
+    assert loaded.current is not old and loaded.current is not None and old is not None
+    assert "zzz-short.cn" in loaded.current.shorteners and loaded.current.version != old.version
+
+
+async def test_watcher_does_not_retry_a_broken_file_until_it_changes(loaded: RegistryHolder, reg: Path) -> None:
+    watcher = RegistryWatcher(loaded, interval=3600)
+    text = reg.read_text("utf-8")
+    replace_atomically(reg, text.replace("- id: cmac\n", "- id: cietac\n", 1))
+    assert not await watcher.poll_once()
+    assert await watcher.poll_once() and loaded.reloads_failed == 1
+    assert not await watcher.poll_once() and loaded.reloads_failed == 1
+
+
+def _configmap_version(root: Path, name: str, n: int) -> None:
+    """A ConfigMap volume: <root>/..<name>/ holds the files, ..data points at the current one."""
+    reg = copy_registry(root / name)
+    reg.write_text(relabel(reg.read_text("utf-8"), n), "utf-8")
+    tmp = root / "..data_tmp"
+    tmp.symlink_to(name)
+    os.replace(tmp, root / "..data")  # the atomic flip kubelet does
+
+
+async def test_watcher_follows_a_configmap_symlink_flip(tmp_path: Path) -> None:
+    root = tmp_path / "cm"
+    root.mkdir()
+    _configmap_version(root, "..2026_11_24_01", 1)
+    (root / "registry.yaml").symlink_to("..data/registry.yaml")
+    (root / "lists").symlink_to("..data/lists")
+    h = RegistryHolder(root / "registry.yaml")
+    assert await h.reload() and h.current is not None and h.current.label == "test-1"
+    task = asyncio.create_task(watch(h, 0.01, sighup=False))
+    try:
+        _configmap_version(root, "..2026_11_24_02", 2)
+        async with asyncio.timeout(30):  # a generous bound; it normally takes a few polls
+            while h.current.label != "test-2":
+                await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert h.reloads_ok == 2 and h.reloads_failed == 0
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")
+async def test_sighup_reloads(loaded: RegistryHolder, reg: Path) -> None:
+    uninstall = install_sighup(loaded.reload)
+    if uninstall is None:
+        pytest.skip("signal handlers need the main thread")
+    try:
+        replace_atomically(reg, relabel(reg.read_text("utf-8"), 4))
+        os.kill(os.getpid(), signal.SIGHUP)
+        async with asyncio.timeout(30):
+            while loaded.current is None or loaded.current.label != "test-4":
+                await asyncio.sleep(0.01)
+    finally:
+        uninstall()
+    assert loaded.reloads_ok == 2
+
+
+async def test_concurrent_reloads_are_serialised(loaded: RegistryHolder, reg: Path) -> None:
+    replace_atomically(reg, relabel(reg.read_text("utf-8"), 5))
+    results = await asyncio.gather(*(loaded.reload() for _ in range(3)))
+    assert results == [True, True, True] and loaded.reloads_ok == 4
+    assert loaded.current is not None and loaded.current.label == "test-5"

@@ -1,0 +1,35 @@
+"""The committed registry/registry.schema.json is current, and the shipped registry satisfies it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from verifier.registry.schema import json_schema_text
+
+REGISTRY_DIR = Path(__file__).resolve().parent.parent / "registry"
+
+
+def test_exported_schema_is_up_to_date() -> None:
+    committed = (REGISTRY_DIR / "registry.schema.json").read_text("utf-8")
+    assert committed == json_schema_text(), (
+        "registry/registry.schema.json is stale; regenerate it with "
+        "`verifier registry schema > registry/registry.schema.json`"
+    )
+
+
+def test_registry_yaml_points_editors_at_the_schema() -> None:
+    first = (REGISTRY_DIR / "registry.yaml").read_text("utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=registry.schema.json"
+
+
+def test_shipped_registry_satisfies_the_exported_schema() -> None:
+    schema = json.loads((REGISTRY_DIR / "registry.schema.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = yaml.safe_load((REGISTRY_DIR / "registry.yaml").read_text("utf-8"))
+    errors = [f"{list(e.absolute_path)}: {e.message}"
+              for e in jsonschema.Draft202012Validator(schema).iter_errors(data)]
+    assert errors == []

@@ -1,0 +1,248 @@
+"""Regex safety for registry `patterns`: a static look for backtracking traps, then a timed run.
+
+The engine runs every pattern on every notice (up to 10,000 characters) with a small timeout; a
+pattern that backtracks catastrophically is skipped there, silently, so it never fires. The linter
+therefore rejects such patterns before they ship, in two independent ways:
+
+* static: a repeated group (`*`, `+`, `{n,}`, `{n,m}` with m >= 2) that contains another unbounded
+  or multi-step quantifier (`(a+)+`), or an alternation whose branches can start with the same
+  character or match nothing (`(a|ab)*`, `(\\w|\\d)+`, `(a|)*`). Atomic groups `(?>…)` and
+  possessive quantifiers (`a++`) do not backtrack and are exempt. `?` inside a repeat is allowed
+  (`(?:-?\\d){4,21}`): each step still consumes a character, and the timed run covers the rest.
+* dynamic: run the pattern with the `regex` module's timeout over adversarial strings made from its
+  own alphabet (`'a' * 5000 + '!'` style: every literal, literal run and class representative,
+  repeated, then a character that makes the match fail at the end).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import regex
+
+DYNAMIC_LENGTH = 5000
+# Generous (10x the engine's per-notice budget) so a slow CI machine does not flag a linear pattern.
+DYNAMIC_TIMEOUT_S = 0.5
+_PROBE = "a1 中!，。x_-.:Z\n\t,;?" + "".join(chr(c) for c in range(0x21, 0x7F))
+_ESCAPE_REP = {"d": "1", "D": "a", "w": "a", "W": "!", "s": " ", "S": "a", "n": "\n", "t": "\t"}
+_ZERO_WIDTH = set("bBAZzGmM")
+
+
+@dataclass
+class Node:
+    kind: str  # "atom", "seq", "alt", "repeat"
+    src: str = ""  # atom: its source text (a literal, escape, class or '.')
+    rep: str = ""  # atom: a character it matches ("" if zero-width)
+    children: list[Node] = field(default_factory=list)
+    lo: int = 1
+    hi: int | None = 1  # None: unbounded
+    atomic: bool = False  # possessive quantifier or atomic group: never backtracks
+
+
+class _Parser:
+    """Just enough of the regex syntax to see groups, alternation and quantifiers."""
+
+    def __init__(self, pattern: str):
+        self.p, self.i = pattern, 0
+
+    def parse(self) -> Node:
+        return self._alt()
+
+    def _alt(self) -> Node:
+        branches = [self._seq()]
+        while self.i < len(self.p) and self.p[self.i] == "|":
+            self.i += 1
+            branches.append(self._seq())
+        return branches[0] if len(branches) == 1 else Node("alt", children=branches)
+
+    def _seq(self) -> Node:
+        items: list[Node] = []
+        while self.i < len(self.p) and self.p[self.i] not in "|)":
+            atom = self._atom()
+            items.append(self._quantified(atom))
+        return Node("seq", children=items)
+
+    def _atom(self) -> Node:
+        p, i = self.p, self.i
+        c = p[i]
+        if c == "(":
+            atomic = False
+            self.i += 1
+            if p.startswith("?", self.i):
+                head = regex.match(r"\?(?:P?<[A-Za-z_]\w*>|[:>=!|]|<[=!]|[a-zA-Z\-]*[:)])", p[self.i:])
+                token = head.group(0) if head else "?"
+                self.i += len(token)
+                atomic = token == "?>"
+                if token.endswith(")") and token != "?:":  # inline flags like (?i)
+                    return Node("seq")
+                if token in ("?=", "?!", "?<=", "?<!"):  # lookarounds consume nothing
+                    self._alt()
+                    self.i += 1
+                    return Node("seq", atomic=True)
+            inner = self._alt()
+            self.i += 1  # ')'
+            inner.atomic = inner.atomic or atomic
+            return Node("seq", children=[inner], atomic=atomic)
+        if c == "[":
+            m = regex.match(r"\[\^?\]?(?:\\.|\[:\w+:\]|[^\]])*\]", p[i:])
+            src = m.group(0) if m else p[i:]
+            self.i += len(src)
+            return Node("atom", src=src, rep=_representative(src))
+        if c == "\\":
+            m = regex.match(r"\\(?:[pP]\{[^}]*\}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|N\{[^}]*\}|.)", p[i:], regex.S)
+            src = m.group(0) if m else "\\"
+            self.i += len(src)
+            if len(src) == 2 and src[1] in _ZERO_WIDTH:
+                return Node("atom", src=src, rep="")
+            return Node("atom", src=src, rep=_representative(src))
+        self.i += 1
+        if c in "^$":
+            return Node("atom", src=c, rep="")
+        return Node("atom", src=c, rep="a" if c == "." else c)
+
+    def _quantified(self, atom: Node) -> Node:
+        p = self.p
+        m = regex.match(r"(?:\*|\+|\?|\{(\d*)(?:(,)(\d*))?\})([?+]?)", p[self.i:])
+        if not m or (m.group(0).startswith("{") and not (m.group(1) or m.group(3))):
+            return atom
+        self.i += len(m.group(0))
+        q = m.group(0)[0]
+        if q == "*":
+            lo, hi = 0, None
+        elif q == "+":
+            lo, hi = 1, None
+        elif q == "?":
+            lo, hi = 0, 1
+        else:
+            lo = int(m.group(1) or 0)
+            hi = (int(m.group(3)) if m.group(3) else None) if m.group(2) else lo
+        return Node("repeat", children=[atom], lo=lo, hi=hi, atomic=m.group(4) == "+")
+
+
+def _representative(src: str) -> str:
+    """A character the atom matches, found by trying probe characters against it."""
+    if src.startswith("\\") and len(src) == 2 and src[1] in _ESCAPE_REP:
+        return _ESCAPE_REP[src[1]]
+    try:
+        compiled = regex.compile(src, regex.V1)
+    except regex.error:
+        return ""
+    return next((c for c in _PROBE if compiled.fullmatch(c)), "")
+
+
+def _matches(src: str, c: str) -> bool:
+    try:
+        return bool(regex.fullmatch(src, c, regex.V1))
+    except regex.error:
+        return False
+
+
+def _first(node: Node) -> tuple[list[str], bool]:
+    """Atom sources a node can start with, and whether it can match the empty string."""
+    if node.kind == "atom":
+        return ([node.src], False) if node.rep else ([], True)
+    if node.kind == "repeat":
+        firsts, empty = _first(node.children[0])
+        return firsts, empty or node.lo == 0
+    if node.kind == "alt":
+        out: list[str] = []
+        empty = False
+        for b in node.children:
+            f, e = _first(b)
+            out += f
+            empty = empty or e
+        return out, empty
+    out = []
+    for child in node.children:
+        f, e = _first(child)
+        out += f
+        if not e:
+            return out, False
+    return out, True
+
+
+def _overlap(a: list[str], b: list[str]) -> bool:
+    probe = set(_PROBE)
+    for x in a:
+        for y in b:
+            if x == y:
+                return True
+            if any(_matches(x, c) and _matches(y, c) for c in probe | {x[-1], y[-1]}):
+                return True
+    return False
+
+
+def _walk(node: Node, under_repeat: bool, found: list[str]) -> None:
+    if node.atomic:
+        return
+    if node.kind == "repeat":
+        repeats = node.hi is None or node.hi >= 2
+        if under_repeat and repeats and (node.hi is None or node.hi > node.lo):
+            found.append("nested quantifiers: a repeated group contains another repeat")
+        _walk(node.children[0], under_repeat or repeats, found)
+        return
+    if node.kind == "alt" and under_repeat:
+        firsts = [_first(b) for b in node.children]
+        if any(e for _f, e in firsts):
+            found.append("an alternative under repetition can match nothing")
+        for i in range(len(firsts)):
+            for j in range(i + 1, len(firsts)):
+                if _overlap(firsts[i][0], firsts[j][0]):
+                    found.append("alternatives under repetition can start with the same character")
+    for child in node.children:
+        _walk(child, under_repeat, found)
+
+
+def static_problems(pattern: str) -> list[str]:
+    found: list[str] = []
+    _walk(_Parser(pattern).parse(), False, found)
+    return sorted(set(found))
+
+
+def _units(node: Node, out: set[str]) -> str:
+    """Collect repeated-unit candidates; return the node's representative text."""
+    if node.kind == "atom":
+        if node.rep:
+            out.add(node.rep)
+        return node.rep
+    texts = [_units(c, out) for c in node.children]
+    text = texts[0] if node.kind == "alt" and texts else "".join(texts)
+    if node.kind == "alt":
+        out.update(t for t in texts if t)
+    if text:
+        out.add(text)
+    return text
+
+
+def adversarial_inputs(pattern: str, length: int = DYNAMIC_LENGTH) -> list[str]:
+    units: set[str] = set()
+    _units(_Parser(pattern).parse(), units)
+    out = []
+    for unit in sorted(units):
+        body = unit * max(1, length // len(unit))
+        out.extend([body + "!", body + "\x00", body])
+    return out
+
+
+def dynamic_problem(compiled: regex.Pattern[str], pattern: str, timeout: float = DYNAMIC_TIMEOUT_S) -> str | None:
+    for text in adversarial_inputs(pattern):
+        try:
+            compiled.findall(text, timeout=timeout)
+        except TimeoutError:
+            shown = repr(text[:12] + "…" + text[-1:])
+            return f"ran longer than {timeout}s on {len(text)} characters like {shown}"
+    return None
+
+
+def regex_problems(pattern: str) -> list[str]:
+    """Why this pattern must not ship (empty if it compiles and is safe)."""
+    try:
+        compiled = regex.compile(pattern, regex.V1)
+    except regex.error:
+        return []  # compile_registry reports patterns that do not compile
+    hint = "; rewrite it without nested or overlapping repetition (or use an atomic group (?>…))"
+    out = [f"regex can backtrack catastrophically: {p}{hint}" for p in static_problems(pattern)]
+    slow = dynamic_problem(compiled, pattern)
+    if slow:
+        out.append(f"regex can backtrack catastrophically: it {slow}{hint}")
+    return out
