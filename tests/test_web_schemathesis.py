@@ -25,7 +25,7 @@ def test_schemathesis_finds_nothing(tmp_path):
              f"http://127.0.0.1:{port}/openapi.json", "--checks", "all",
              "--max-examples", "100", "--workers", "1", "--seed", "1",
              "--max-failures", "5", "--request-timeout", "10"],
-            capture_output=True, text=True, check=False, timeout=300,
+            capture_output=True, text=True, check=False, timeout=300, cwd=tmp_path,
         )
     finally:
         assert stop(proc) == 0
