@@ -1,0 +1,257 @@
+"""The HTTP API over the real app factory on loopback: routes, statuses, shapes, languages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from verifier.web.app import create_app
+
+from tests.web_support import _engine_stand_in, client, make_settings, settings  # noqa: F401
+
+SCAM = "【网络仲裁委员会】您的案件已立案，请于24小时内联系13812345678处理，否则冻结名下所有银行卡。"
+JSON = {"Content-Type": "application/json"}
+
+
+async def post(client, path, body, headers=None):
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body, ensure_ascii=False)
+    return await client.post(path, data=data, headers={**JSON, **(headers or {})})
+
+
+def assert_problem(resp, body, status):
+    assert resp.status == status
+    assert resp.content_type == "application/problem+json"
+    assert set(body) <= {"type", "title", "status", "detail", "errors", "request_id", "checks"}
+    assert body["status"] == status
+    assert body["title"] and body["detail"]
+    assert body["request_id"] == resp.headers["X-Request-ID"]
+
+
+async def test_verify_shape(client):
+    resp = await post(client, "/v1/verify", {"text": SCAM, "sender": "+8613812345678"})
+    assert resp.status == 200
+    assert resp.content_type == "application/json"
+    body = await resp.json()
+    assert set(body) == {"verdict", "risk", "reasons", "institution", "extracted", "advice",
+                         "registry", "request_id", "lang"}
+    assert body["verdict"] in {"likely_genuine", "unverified", "suspicious", "likely_scam"}
+    assert 0 <= body["risk"] <= 100
+    assert set(body["extracted"]) == {"senders", "phones", "links", "institutions", "case_numbers"}
+    assert set(body["registry"]) == {"version"}
+    assert body["request_id"] == resp.headers["X-Request-ID"]
+    for reason in body["reasons"]:
+        assert {"code", "severity", "score", "group", "message", "evidence"} <= set(reason)
+        assert reason["code"].isupper()
+
+
+async def test_verify_scam_is_flagged(client):
+    body = await (await post(client, "/v1/verify", {"text": SCAM})).json()
+    assert body["verdict"] in {"suspicious", "likely_scam"}
+    assert body["reasons"]
+
+
+@pytest.mark.parametrize(
+    ("header", "field", "expected"),
+    [
+        (None, None, "zh-Hans"),
+        ("zh-CN,zh;q=0.9", None, "zh-Hans"),
+        ("zh-SG", None, "zh-Hans"),
+        ("zh-TW", None, "zh-Hant"),
+        ("zh-HK,en;q=0.5", None, "zh-Hant"),
+        ("zh-Hant-MO", None, "zh-Hant"),
+        ("en-US,en;q=0.9", None, "en"),
+        ("fr-FR, en;q=0.3, zh-TW;q=0.8", None, "zh-Hant"),
+        ("fr, de", None, "zh-Hans"),
+        ("en;q=0, zh-HK;q=0.1", None, "zh-Hant"),
+        ("en", "zh-Hant", "zh-Hant"),
+        (None, "en", "en"),
+    ],
+)
+async def test_language(client, header, field, expected):
+    body = {"text": SCAM} | ({"lang": field} if field else {})
+    resp = await post(client, "/v1/verify", body, {"Accept-Language": header} if header else None)
+    assert (await resp.json())["lang"] == expected
+
+
+async def test_request_id_echo_and_replace(client):
+    resp = await post(client, "/v1/verify", {"text": "hi"}, {"X-Request-ID": "abc-123.X_y"})
+    assert resp.headers["X-Request-ID"] == "abc-123.X_y"
+    assert (await resp.json())["request_id"] == "abc-123.X_y"
+    resp = await post(client, "/v1/verify", {"text": "hi"}, {"X-Request-ID": "bad id\u00e9" * 3})
+    rid = resp.headers["X-Request-ID"]
+    assert len(rid) == 32 and rid.isalnum()
+    resp = await client.get("/healthz", headers={"X-Request-ID": "x" * 65})
+    assert resp.headers["X-Request-ID"] != "x" * 65
+
+
+async def test_batch_in_order_with_inline_errors(client):
+    notices = [{"text": SCAM}, {"text": 5}, {}, "not an object", {"text": "明天下午三点开会", "lang": "en"}]
+    resp = await post(client, "/v1/verify/batch", {"notices": notices})
+    assert resp.status == 200
+    results = (await resp.json())["results"]
+    assert len(results) == 5
+    assert results[0]["verdict"] in {"suspicious", "likely_scam"}
+    assert results[1]["error"]["status"] == 422
+    assert results[1]["error"]["errors"][0]["loc"] == ["body", "notices", 1, "text"]
+    assert {tuple(e["loc"]) for e in results[2]["error"]["errors"]} == {
+        ("body", "notices", 2, f) for f in ("text", "sender", "links", "institution")}
+    assert results[3]["error"]["errors"][0]["loc"] == ["body", "notices", 3]
+    assert results[4]["lang"] == "en" and "verdict" in results[4]
+    rid = resp.headers["X-Request-ID"]
+    assert results[0]["request_id"] == f"{rid}.0"
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"notices": []}, ["body", "notices"]),
+        ({"notices": [{"text": "x"}] * 101}, ["body", "notices"]),
+        ({"notices": {"text": "x"}}, ["body", "notices"]),
+        ({}, ["body", "notices"]),
+        ({"notices": [{"text": "x"}], "extra": 1}, ["body", "extra"]),
+    ],
+)
+async def test_batch_envelope_errors(client, body, loc):
+    resp = await post(client, "/v1/verify/batch", body)
+    problem = await resp.json()
+    assert_problem(resp, problem, 422)
+    assert loc in [e["loc"] for e in problem["errors"]]
+
+
+async def test_registry_endpoint(client):
+    resp = await client.get("/v1/registry")
+    assert resp.status == 200
+    body = await resp.json()
+    assert set(body) == {"version", "loaded_at", "counts", "last_reload_error"}
+    assert body["version"] and body["loaded_at"].endswith("Z")
+    assert body["last_reload_error"] is None
+    assert isinstance(body["counts"], dict) and body["counts"]
+
+
+async def test_health_and_ready(client):
+    resp = await client.get("/healthz")
+    assert resp.status == 200 and await resp.json() == {"status": "ok"}
+    resp = await client.get("/readyz")
+    body = await resp.json()
+    assert resp.status == 200 and body["status"] == "ready"
+    assert body["registry"]["loaded"] is True and body["registry"]["version"]
+    assert body["redis"] == {"configured": False}
+
+
+class _Unloaded:
+    current = None
+    last_error = None
+    loaded_at = None
+
+    async def reload(self) -> bool:
+        return False
+
+
+async def test_not_ready_is_503_problem(aiohttp_client):
+    client = await aiohttp_client(create_app(make_settings(), registry_holder=_Unloaded()))
+    for method, path in [("GET", "/readyz"), ("GET", "/v1/registry"), ("POST", "/v1/verify")]:
+        resp = await client.request(method, path, json={"text": "x"})
+        body = await resp.json()
+        assert_problem(resp, body, 503)
+        assert int(resp.headers["Retry-After"]) >= 1
+    assert body["checks"]["registry"]["loaded"] is False
+    assert (await client.get("/healthz")).status == 200
+
+
+async def test_metrics(client):
+    await post(client, "/v1/verify", {"text": SCAM})
+    await client.get("/nope/13812345678?q=secret")
+    resp = await client.get("/metrics")
+    assert resp.status == 200 and resp.content_type == "text/plain"
+    text = await resp.text()
+    assert 'verifier_http_requests_total{method="POST",route="/v1/verify",status="200"} 1.0' in text
+    assert 'route="(unmatched)"' in text
+    assert "verifier_verdicts_total{" in text and "verifier_reasons_total{" in text
+    assert "verifier_http_request_duration_seconds_bucket" in text
+    assert 'verifier_registry_info{version="' in text
+    assert "verifier_registry_last_reload_successful 1.0" in text
+    assert "13812345678" not in text and "secret" not in text and "网络" not in text
+
+
+async def test_metrics_per_app(aiohttp_client):
+    a = await aiohttp_client(create_app(make_settings()))
+    b = await aiohttp_client(create_app(make_settings()))
+    await a.get("/healthz")
+    text_b = await (await b.get("/metrics")).text()
+    assert 'route="/healthz"' not in text_b
+
+
+async def test_unknown_method_label_is_bounded(client):
+    resp = await client.request("PROPFIND", "/v1/verify")
+    assert resp.status == 405
+    text = await (await client.get("/metrics")).text()
+    assert "PROPFIND" not in text and 'method="OTHER"' in text
+
+
+async def test_openapi_and_docs(client):
+    resp = await client.get("/openapi.json")
+    doc = await resp.json()
+    assert doc["openapi"].startswith("3.1")
+    assert {"/v1/verify", "/v1/verify/batch", "/v1/registry", "/healthz", "/readyz",
+            "/metrics", "/openapi.json", "/docs"} <= set(doc["paths"])
+    assert "VerifyResponse" in doc["components"]["schemas"]
+    resp = await client.get("/docs")
+    html = await resp.text()
+    assert resp.status == 200 and resp.content_type == "text/html"
+    assert "/v1/verify" in html and "VerifyRequest" in html
+    assert "<script" not in html and "http://cdn" not in html and "https://" not in html
+    assert "default-src 'none'" in resp.headers["Content-Security-Policy"]
+
+
+async def test_404_and_405_are_problems(client):
+    resp = await client.get("/v2/nothing")
+    assert_problem(resp, await resp.json(), 404)
+    resp = await client.get("/v1/verify")
+    assert_problem(resp, await resp.json(), 405)
+    assert "POST" in resp.headers["Allow"]
+    resp = await client.delete("/healthz")
+    assert_problem(resp, await resp.json(), 405)
+
+
+async def test_rate_limit_429(aiohttp_client):
+    client = await aiohttp_client(create_app(make_settings(rate_limit="2/minute")))
+    statuses = [(await post(client, "/v1/verify", {"text": "x"})).status for _ in range(2)]
+    assert statuses == [200, 200]
+    resp = await post(client, "/v1/verify", {"text": "x"})
+    assert_problem(resp, await resp.json(), 429)
+    assert 1 <= int(resp.headers["Retry-After"]) <= 60
+    assert (await client.get("/healthz")).status == 200  # only the verify routes are limited
+
+
+async def test_rate_limit_per_forwarded_client(aiohttp_client):
+    app = create_app(make_settings(rate_limit="1/minute", trusted_proxies="127.0.0.1/32"))
+    client = await aiohttp_client(app)
+    a = {"X-Forwarded-For": "198.51.100.1"}
+    b = {"X-Forwarded-For": "203.0.113.9, 198.51.100.2"}
+    assert (await post(client, "/v1/verify", {"text": "x"}, a)).status == 200
+    assert (await post(client, "/v1/verify", {"text": "x"}, a)).status == 429
+    assert (await post(client, "/v1/verify", {"text": "x"}, b)).status == 200
+    # a client cannot escape by forging hops left of the proxy's entry
+    forged = {"X-Forwarded-For": "192.0.2.77, 198.51.100.2"}
+    assert (await post(client, "/v1/verify", {"text": "x"}, forged)).status == 429
+
+
+async def test_forwarded_for_ignored_from_untrusted_peer(aiohttp_client):
+    client = await aiohttp_client(create_app(make_settings(rate_limit="1/minute")))
+    assert (await post(client, "/v1/verify", {"text": "x"}, {"X-Forwarded-For": "198.51.100.1"})).status == 200
+    resp = await post(client, "/v1/verify", {"text": "x"}, {"X-Forwarded-For": "198.51.100.99"})
+    assert resp.status == 429
+
+
+async def test_overload_fast_503(aiohttp_client):
+    app = create_app(make_settings(max_concurrency=1))
+    client = await aiohttp_client(app)
+    from verifier.web import keys
+
+    app[keys.CONCURRENCY].in_flight = 1  # one request is being analysed
+    resp = await post(client, "/v1/verify", {"text": "x"})
+    assert_problem(resp, await resp.json(), 503)
+    assert resp.headers["Retry-After"] == "1"
+    app[keys.CONCURRENCY].in_flight = 0
+    assert (await post(client, "/v1/verify", {"text": "x"})).status == 200

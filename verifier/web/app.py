@@ -1,0 +1,147 @@
+"""The application factory: `create_app(settings)` builds the one aiohttp app, for serve and tests.
+
+Each shared resource has its own cleanup context with exactly one `yield`: the registry holder
+(loaded at start; an invalid registry is fatal), its reload watcher, the network probes, and
+the rate limiter's store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from verifier.settings import Settings
+from verifier.web import handlers, keys
+from verifier.web.docs import render_docs
+from verifier.web.limits import ConcurrencyLimiter, MemoryRateLimiter
+from verifier.web.logs import event
+from verifier.web.metrics import Metrics
+from verifier.web.middleware import guard, outer
+from verifier.web.openapi import build_openapi
+
+if TYPE_CHECKING:
+    from verifier.registry.holder import RegistryHolder
+
+_LOAD_ON_START = web.AppKey("load_registry_on_start", bool)
+
+
+class StartupError(Exception):
+    """The service must not start; the message says why and what to do."""
+
+
+async def registry_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Load the registry before the first request. An invalid one at start-up is fatal."""
+    holder = app[keys.REGISTRY_HOLDER]
+    if app[_LOAD_ON_START] and holder.current is None:
+        path = app[keys.SETTINGS].registry
+        if not await holder.reload() or holder.current is None:
+            raise StartupError(
+                f"the registry {path} cannot be served:\n{holder.last_error}\n"
+                f"Fix it (run `verifier registry check {path}`) or point VERIFIER_REGISTRY "
+                "at a valid file."
+            )
+        event("registry_loaded", version=holder.current.version)
+    yield
+
+
+def _stamp(path: os.PathLike[str] | str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+async def _watch(app: web.Application) -> None:
+    settings = app[keys.SETTINGS]
+    holder = app[keys.REGISTRY_HOLDER]
+    seen = _stamp(settings.registry)
+    while True:
+        await asyncio.sleep(settings.reload_interval_s)
+        stamp = _stamp(settings.registry)
+        if stamp == seen:
+            continue
+        seen = stamp
+        await reload_registry(app)
+
+
+async def reload_registry(app: web.Application) -> bool:
+    """Rebuild the registry beside the old one and swap; on failure the old one keeps serving."""
+    holder = app[keys.REGISTRY_HOLDER]
+    ok = await holder.reload()
+    current = holder.current
+    event("registry_reload", ok=ok, version=current.version if current else None,
+          error=holder.last_error if not ok else None)
+    return ok
+
+
+async def watcher_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Poll the registry file; a changed file is reloaded (SIGHUP does the same, see server)."""
+    task = asyncio.create_task(_watch(app)) if app[_LOAD_ON_START] else None
+    yield
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def probes_ctx(app: web.Application) -> AsyncIterator[None]:
+    """DNS and link-expansion probes, only when network checks are on."""
+    settings = app[keys.SETTINGS]
+    probes: Any = None
+    if settings.network_checks == "on":
+        try:
+            from verifier.net.probes import Probes
+        except ImportError:  # the probes module is still being written (issue 5)
+            event("probes_unavailable", detail="verifier.net.probes missing; serving offline")
+        else:
+            probes = Probes(settings)
+            await probes.start()
+    app[keys.PROBES] = probes
+    yield
+    if probes is not None:
+        await probes.close()
+
+
+async def rate_limiter_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The per-client rate limit store (in-process; a Redis backend plugs in here)."""
+    count, per = app[keys.SETTINGS].rate
+    limiter = MemoryRateLimiter(count, per)
+    app[keys.RATE_LIMITER] = limiter
+    yield
+    await limiter.close()
+
+
+def _default_holder(settings: Settings) -> RegistryHolder:
+    from verifier.registry.holder import RegistryHolder
+
+    return RegistryHolder(settings.registry)
+
+
+def create_app(settings: Settings, *, registry_holder: RegistryHolder | None = None) -> web.Application:
+    """The web app. Tests pass their own `registry_holder` (then it is not loaded at start)."""
+    app = web.Application(middlewares=[outer, guard], client_max_size=settings.max_body_bytes)
+    app[keys.SETTINGS] = settings
+    app[_LOAD_ON_START] = registry_holder is None
+    app[keys.REGISTRY_HOLDER] = (
+        registry_holder if registry_holder is not None else _default_holder(settings)
+    )
+    app[keys.METRICS] = Metrics()
+    app[keys.CONCURRENCY] = ConcurrencyLimiter(settings.max_concurrency)
+    app[keys.OPENAPI] = build_openapi()
+    app[keys.DOCS_HTML] = render_docs(app[keys.OPENAPI])
+    app.cleanup_ctx.extend([registry_ctx, watcher_ctx, probes_ctx, rate_limiter_ctx])
+
+    r = app.router
+    r.add_post("/v1/verify", handlers.verify, name="verify")
+    r.add_post("/v1/verify/batch", handlers.verify_batch, name="verify_batch")
+    r.add_get("/v1/registry", handlers.registry_status, name="registry")
+    r.add_get("/healthz", handlers.healthz, name="healthz")
+    r.add_get("/readyz", handlers.readyz, name="readyz")
+    r.add_get("/metrics", handlers.metrics, name="metrics")
+    r.add_get("/openapi.json", handlers.openapi, name="openapi")
+    r.add_get("/docs", handlers.docs, name="docs")
+    return app

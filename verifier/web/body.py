@@ -1,0 +1,147 @@
+"""Reading and validating request bodies: bounded, strict UTF-8 JSON objects, then pydantic.
+
+Every way a client can get a body wrong ends here as a ProblemError (400/413/415/422) that
+names the field, so nothing a client sends reaches the catch-all 500.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from verifier.models import VerifyRequest
+from verifier.web.problems import ProblemError
+
+Loc = tuple[str | int, ...]
+MAX_DEPTH = 32  # deeper JSON is refused before it reaches pydantic
+_EMPTY_FIELDS = ("text", "sender", "links", "institution")
+_ACCEPTED_CHARSETS = {None, "utf-8", "utf8"}
+
+
+def _check_content_type(request: web.Request) -> None:
+    ctype = request.content_type.lower()
+    if ctype != "application/json" and not (ctype.startswith("application/") and ctype.endswith("+json")):
+        raise ProblemError(415, "Send the body as JSON with Content-Type: application/json.",
+                           errors=[(("header", "Content-Type"), "must be application/json")])
+    charset = request.charset.lower() if request.charset else None
+    if charset not in _ACCEPTED_CHARSETS:
+        raise ProblemError(415, "Send the body in UTF-8 (charset=utf-8 or no charset).",
+                           errors=[(("header", "Content-Type"), "charset must be utf-8")])
+
+
+def _too_large(max_bytes: int) -> ProblemError:
+    return ProblemError(413, f"The body is larger than {max_bytes} bytes; send a smaller one "
+                             "(split a batch into several requests).")
+
+
+async def read_bounded(request: web.Request, max_bytes: int) -> bytes:
+    """The body, refusing more than max_bytes: from Content-Length before reading, and while
+    reading a chunked body."""
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        raise _too_large(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(min(65_536, max_bytes + 1 - size))
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _walk(value: Any, loc: Loc, depth: int) -> Iterator[tuple[Loc, str]]:
+    """Strings no field may hold: NUL characters and lone surrogates (from \\ud800 escapes)."""
+    if depth > MAX_DEPTH:
+        yield loc, f"nested more than {MAX_DEPTH} levels deep"
+        return
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield loc, "contains a NUL character (\\u0000); remove it"
+        elif any("\ud800" <= ch <= "\udfff" for ch in value):
+            yield loc, "contains a lone surrogate (invalid Unicode escape); send valid Unicode text"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(key, loc + (key if _clean(key) else "(key)",), depth + 1)
+            yield from _walk(item, loc + (key if _clean(key) else "(key)",), depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, loc + (index,), depth + 1)
+
+
+def _clean(key: str) -> bool:
+    return "\x00" not in key and not any("\ud800" <= ch <= "\udfff" for ch in key)
+
+
+async def read_json_object(request: web.Request, max_bytes: int) -> dict[str, Any]:
+    _check_content_type(request)
+    raw = await read_bounded(request, max_bytes)
+    if not raw.strip():
+        raise ProblemError(400, "The body is empty; send a JSON object.", errors=[(("body",), "empty")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProblemError(400, f"The body is not valid UTF-8 (byte {exc.start}); send UTF-8 JSON.",
+                           errors=[(("body",), "invalid UTF-8")]) from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ProblemError(400, f"The body is not valid JSON: {exc.msg} at line {exc.lineno} "
+                                f"column {exc.colno}.", errors=[(("body",), exc.msg)]) from None
+    except RecursionError:
+        raise ProblemError(400, f"The JSON is nested too deeply; at most {MAX_DEPTH} levels.",
+                           errors=[(("body",), "nested too deeply")]) from None
+    except ValueError as exc:  # NaN/Infinity, integers longer than Python converts
+        raise ProblemError(400, f"The body is not valid JSON: {exc}.",
+                           errors=[(("body",), "invalid JSON value")]) from None
+    if not isinstance(data, dict):
+        raise ProblemError(400, f"The body must be a JSON object, not {_json_type(data)}.",
+                           errors=[(("body",), "must be an object")])
+    bad = list(_walk(data, ("body",), 0))
+    if bad:
+        raise ProblemError(422, "Some values cannot be processed; `errors` lists where.", errors=bad[:20])
+    return data
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"
+
+
+def validation_errors(exc: ValidationError, prefix: Loc) -> list[tuple[Loc, str]]:
+    return [(prefix + tuple(err["loc"]), err["msg"]) for err in exc.errors(include_url=False)]
+
+
+def parse_notice(data: Any, prefix: Loc = ("body",)) -> VerifyRequest:
+    """One notice object to a VerifyRequest, or a 422 naming every bad field."""
+    if not isinstance(data, dict):
+        raise ProblemError(422, "Each notice must be a JSON object.",
+                           errors=[(prefix, f"must be an object, not {_json_type(data)}")])
+    try:
+        req = VerifyRequest.model_validate(data)
+    except ValidationError as exc:
+        raise ProblemError(422, "Some fields are invalid; `errors` lists them.",
+                           errors=validation_errors(exc, prefix)) from None
+    if req.is_empty():
+        msg = "give at least one of text, sender, links, institution"
+        raise ProblemError(422, "The notice is empty: give at least one of text, sender, links, "
+                                "institution.", errors=[(prefix + (f,), msg) for f in _EMPTY_FIELDS])
+    return req

@@ -1,0 +1,102 @@
+"""Prometheus metrics of one app, in its own CollectorRegistry (tests build many apps).
+
+Labels hold only values the service chooses: route templates, known methods, status codes,
+verdicts and reason codes from the registry. Never text, numbers, URLs or raw paths.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def method_label(method: str) -> str:
+    return method if method in KNOWN_METHODS else "OTHER"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "verifier_http_requests",
+            "HTTP requests by route template, method and status.",
+            ["route", "method", "status"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "verifier_http_request_duration_seconds",
+            "Time from request to response, by route template.",
+            ["route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "verifier_http_in_flight", "Verify requests being analysed now.", registry=r
+        )
+        self.verdicts = Counter(
+            "verifier_verdicts", "Verdicts given, by verdict.", ["verdict"], registry=r
+        )
+        self.reasons = Counter(
+            "verifier_reasons", "Reason codes reported, by code.", ["code"], registry=r
+        )
+        self.rate_limited = Counter(
+            "verifier_rate_limited", "Requests refused by the per-client rate limit.", registry=r
+        )
+        self.overloaded = Counter(
+            "verifier_overloaded", "Requests refused by the concurrency bound.", registry=r
+        )
+        self.registry_info = Gauge(
+            "verifier_registry_info",
+            "The registry version being served (value 1).",
+            ["version"],
+            registry=r,
+        )
+        self.reload_ok = Gauge(
+            "verifier_registry_last_reload_successful",
+            "1 if the last registry (re)load succeeded, else 0.",
+            registry=r,
+        )
+        self.registry_loaded_at = Gauge(
+            "verifier_registry_loaded_timestamp_seconds",
+            "When the served registry was loaded (Unix time).",
+            registry=r,
+        )
+        self._version: str | None = None
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method_label(method), str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+
+    def observe_verdict(self, verdict: str, codes: list[str]) -> None:
+        self.verdicts.labels(verdict).inc()
+        for code in codes:
+            self.reasons.labels(code).inc()
+
+    def observe_registry(self, version: str | None, ok: bool, loaded_at: float | None) -> None:
+        if version != self._version:
+            if self._version is not None:
+                self.registry_info.remove(self._version)
+            if version is not None:
+                self.registry_info.labels(version).set(1)
+            self._version = version
+        self.reload_ok.set(1 if ok else 0)
+        if loaded_at is not None:
+            self.registry_loaded_at.set(loaded_at)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def as_timestamp(value: Any) -> float | None:
+    """loaded_at may be a datetime or a Unix time; metrics want seconds."""
+    if value is None:
+        return None
+    if hasattr(value, "timestamp"):
+        return float(value.timestamp())
+    return float(value)

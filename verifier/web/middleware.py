@@ -1,0 +1,116 @@
+"""Middlewares: request ids, problem rendering, the catch-all, metrics and the access log;
+then the per-client rate limit and the concurrency bound on the verify routes."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from verifier.web import keys
+from verifier.web.limits import client_address, client_key
+from verifier.web.logs import event
+from verifier.web.metrics import method_label
+from verifier.web.problems import ProblemError, from_http_exception, problem_response
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+REQUEST_ID = web.RequestKey("request_id", str)
+# Filled by the verify handlers for the access event and metrics: verdicts and reason codes.
+OUTCOMES = web.RequestKey("outcomes", list)
+REGISTRY_VERSION = web.RequestKey("registry_version", str)
+
+_SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Routes whose work is the engine's: rate limited and bounded in concurrency.
+GUARDED_ROUTES = frozenset({"verify", "verify_batch"})
+OVERLOAD_RETRY_AFTER = "1"
+
+
+def route_template(request: web.Request) -> str:
+    """The matched route's template ("/v1/verify"), never the raw path a client sent."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "(unmatched)"
+
+
+def _request_id(request: web.Request) -> str:
+    given = request.headers.get("X-Request-ID", "")
+    return given if _SANE_ID.match(given) else uuid.uuid4().hex
+
+
+@web.middleware
+async def outer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Outermost: every response gets a request id, a problem body if it is an error, a metric
+    and one access event. Unexpected exceptions become a 500 problem without internals."""
+    started = time.perf_counter()
+    rid = _request_id(request)
+    request[REQUEST_ID] = rid
+    request[OUTCOMES] = []
+    try:
+        response = await handler(request)
+    except ProblemError as exc:
+        response = problem_response(exc, rid)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = problem_response(from_http_exception(exc), rid)
+    except Exception as exc:  # the catch-all: log the type and where, never the message
+        event("unhandled_error", logging.ERROR, request_id=rid, route=route_template(request),
+              error=type(exc).__name__, where="".join(traceback.format_tb(exc.__traceback__)))
+        response = problem_response(
+            ProblemError(500, "The service failed on this request; quote the request id if you "
+                              "report it."), rid)
+    response.headers["X-Request-ID"] = rid
+    _account(request, response.status, time.perf_counter() - started)
+    return response
+
+
+def _account(request: web.Request, status: int, seconds: float) -> None:
+    route = route_template(request)
+    outcomes = request.get(OUTCOMES, [])
+    app = request.app
+    app[keys.METRICS].observe_request(route, request.method, status, seconds)
+    verdicts = [verdict for verdict, _ in outcomes]
+    codes = sorted({code for _, cs in outcomes for code in cs})
+    event(
+        "access",
+        request_id=request[REQUEST_ID],
+        method=method_label(request.method),
+        route=route,
+        status=status,
+        verdict=(verdicts[0] if len(verdicts) == 1 else verdicts) or None,
+        codes=codes or None,
+        registry=request.get(REGISTRY_VERSION),
+        ms=round(seconds * 1000, 2),
+    )
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Per-client rate limit, then the concurrency bound: past it a fast 503, never a queue."""
+    if request.match_info.route.name not in GUARDED_ROUTES:
+        return await handler(request)
+    app = request.app
+    settings = app[keys.SETTINGS]
+    ip = client_address(request.remote, request.headers.getall("X-Forwarded-For", []),
+                        settings.proxy_networks)
+    allowed, retry_after = await app[keys.RATE_LIMITER].hit(client_key(ip))
+    if not allowed:
+        app[keys.METRICS].rate_limited.inc()
+        raise ProblemError(429, f"Too many requests from this client (limit {settings.rate_limit}); "
+                                f"retry in {retry_after} s.", headers={"Retry-After": str(retry_after)})
+    limiter = app[keys.CONCURRENCY]
+    if not limiter.try_acquire():
+        app[keys.METRICS].overloaded.inc()
+        raise ProblemError(503, "The service is busy; retry in a moment.",
+                           headers={"Retry-After": OVERLOAD_RETRY_AFTER})
+    app[keys.METRICS].in_flight.inc()
+    try:
+        return await handler(request)
+    finally:
+        limiter.release()
+        app[keys.METRICS].in_flight.dec()
