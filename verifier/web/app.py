@@ -17,6 +17,7 @@ from aiohttp import web
 from verifier.settings import Settings
 from verifier.web import handlers, keys
 from verifier.web.docs import render_docs
+from verifier.web.embed import setup_embed
 from verifier.web.limits import ConcurrencyLimiter, MemoryRateLimiter
 from verifier.web.logs import event
 from verifier.web.metrics import Metrics
@@ -144,4 +145,5 @@ def create_app(settings: Settings, *, registry_holder: RegistryHolder | None = N
     r.add_get("/metrics", handlers.metrics, name="metrics")
     r.add_get("/openapi.json", handlers.openapi, name="openapi")
     r.add_get("/docs", handlers.docs, name="docs")
+    setup_embed(app, settings)
     return app
