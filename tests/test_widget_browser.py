@@ -17,11 +17,15 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from verifier.web.app import create_app
-
 from tests.widget_support import (  # noqa: F401
-    GENUINE, SCAM, LoadedHolder, real_registry, widget_settings, write_partners,
+    GENUINE,
+    SCAM,
+    LoadedHolder,
+    real_registry,
+    widget_settings,
+    write_partners,
 )
+from verifier.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -44,7 +48,9 @@ PARTNER_PAGE = """<!doctype html>
 <title>{title}</title>
 <style>
   body {{ margin: 0; padding: 12px; background: #f3f1ea; font-family: serif; }}
-  h1, h2, p, label, button, textarea, main {{ color: #006644 !important; font-family: serif !important; }}
+  h1, h2, p, label, button, textarea, main {{
+    color: #006644 !important; font-family: serif !important;
+  }}
   iframe {{ border: 5px dashed #006644; }}
 </style></head>
 <body>
@@ -218,7 +224,8 @@ CONTRAST_JS = """() => {
   const lum = (c) => { const v = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map((x) => {
       x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
     return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
-  const bg = (el) => { for (; el; el = el.parentElement) { const c = getComputedStyle(el).backgroundColor;
+  const bg = (el) => { for (; el; el = el.parentElement) {
+      const c = getComputedStyle(el).backgroundColor;
       const a = c.match(/[\\d.]+/g); if (a && (a.length < 4 || Number(a[3]) > 0.5)) return c; }
     return "rgb(255, 255, 255)"; };
   const bad = [];
@@ -239,7 +246,8 @@ LANG_STEPS = [
 ]
 
 
-@pytest.mark.parametrize(("device", "width", "height"), [("desktop", 1280, 900), ("phone", 360, 780)])
+@pytest.mark.parametrize(("device", "width", "height"),
+                         [("desktop", 1280, 900), ("phone", 360, 780)])
 def test_partner_page_scam_in_three_languages(visit, servers, device, width, height):
     v = visit(width, height)
     v.page.goto(servers.partner + "/")
@@ -389,7 +397,8 @@ def test_keyboard_only(visit, servers):
     v.page.keyboard.press("Enter")
     status = frame.locator("#vw-status")
     sync_api.expect(status).to_contain_text("很可能是诈骗", timeout=15_000)
-    assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
+    assert status.get_attribute("role") == "status"
+    assert status.get_attribute("aria-live") == "polite"
     assert frame.locator("textarea").evaluate("t => t.labels.length") == 1
     assert frame.locator("#vw-sender").evaluate("t => t.labels.length") == 1
     # an empty submission is explained, and focus goes back to the text box

@@ -9,11 +9,14 @@ import re
 import pytest
 from aiohttp import web
 
-from verifier.web.app import StartupError, create_app
-
 from tests.widget_support import (  # noqa: F401
-    SCAM, LoadedHolder, real_registry, widget_settings, write_partners,
+    SCAM,
+    LoadedHolder,
+    real_registry,
+    widget_settings,
+    write_partners,
 )
+from verifier.web.app import StartupError, create_app
 
 PARTNER = "https://partner.example"
 EVIL = "https://evil.example"
@@ -56,7 +59,8 @@ def own(client) -> str:
 def assert_page_headers(resp):
     policy = csp(resp)
     assert policy["default-src"] == "'self'"
-    assert policy["script-src"] == "'self'" and "unsafe" not in resp.headers["Content-Security-Policy"]
+    assert policy["script-src"] == "'self'"
+    assert "unsafe" not in resp.headers["Content-Security-Policy"]
     assert policy["form-action"] == "'none'"
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["Referrer-Policy"] == "no-referrer"
@@ -127,7 +131,8 @@ async def test_assets(client):
     assert js.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
     again = await client.get("/embed.js", headers={"If-None-Match": js.headers["ETag"]})
     assert again.status == 304
-    for path, kind in (("/widget/widget.js", "text/javascript"), ("/widget/widget.css", "text/css")):
+    for path, kind in (("/widget/widget.js", "text/javascript"),
+                       ("/widget/widget.css", "text/css")):
         resp = await client.get(path)
         assert resp.status == 200 and resp.headers["Content-Type"].startswith(kind)
         assert resp.headers["Cross-Origin-Resource-Policy"] == "same-origin"
@@ -142,7 +147,7 @@ def test_scripts_never_write_markup_or_store(name):
     from importlib import resources
 
     source = resources.files("verifier.widget").joinpath(name).read_text(encoding="utf-8")
-    code = re.sub(r"/\*.*?\*/", "", source, flags=re.S)  # comments may name what is not done
+    code = re.sub(r"/\*.*?\*/", "", source, flags=re.DOTALL)  # comments may name what is not done
     for banned in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
                    "localStorage", "sessionStorage", "indexedDB", "document.cookie",
                    "new Function", 'postMessage(message, "*")'):
@@ -232,7 +237,8 @@ async def test_text_never_logged(client, caplog):
 
 async def test_invalid_partners_file_is_fatal(tmp_path, real_registry):  # noqa: F811
     bad = tmp_path / "partners.yaml"
-    bad.write_text("- key: ok-key\n  name: x\n  origins: [https://*.example.org]\n", encoding="utf-8")
+    bad.write_text("- key: ok-key\n  name: x\n  origins: [https://*.example.org]\n",
+                   encoding="utf-8")
     app = create_app(widget_settings(partners=bad), registry_holder=LoadedHolder(real_registry))
     runner = web.AppRunner(app)
     with pytest.raises(StartupError, match=r"partners.yaml:1: partner 1, origins"):

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from verifier.web.partners import (
-    NO_PARTNERS, PartnersError, load_partners, normalise_origin, origin_of, parse_partners,
+    NO_PARTNERS,
+    PartnersError,
+    load_partners,
+    normalise_origin,
+    origin_of,
+    parse_partners,
 )
 
 
@@ -50,8 +55,10 @@ def test_request_origin(header, expected):
 
 def test_parse_valid_file():
     partners = parse_partners(
-        "- key: cg-example\n  name: 消费者协会\n  origins: [https://example.org, https://EXAMPLE.org]\n"
-        "- key: other_key\n  name: Other\n  origins: [https://other.example]\n  rate_limit: 5/second\n"
+        "- key: cg-example\n  name: 消费者协会\n"
+        "  origins: [https://example.org, https://EXAMPLE.org]\n"
+        "- key: other_key\n  name: Other\n  origins: [https://other.example]\n"
+        "  rate_limit: 5/second\n"
     )
     assert len(partners) == 2
     assert partners.get("cg-example").origins == ("https://example.org",)

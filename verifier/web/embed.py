@@ -23,8 +23,14 @@ from verifier.web import keys
 from verifier.web.lang import choose
 from verifier.web.limits import MemoryRateLimiter, RateLimiter
 from verifier.web.middleware import GUARDED_ROUTES, Handler
-from verifier.web.partners import NO_PARTNERS, Partner, Partners, PartnersError, load_partners
-from verifier.web.partners import origin_of
+from verifier.web.partners import (
+    NO_PARTNERS,
+    Partner,
+    Partners,
+    PartnersError,
+    load_partners,
+    origin_of,
+)
 from verifier.web.problems import ProblemError
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
@@ -164,7 +170,9 @@ async def embed_js(request: web.Request) -> web.StreamResponse:
     return _asset_response(request, request.app[ASSETS].files["embed.js"], cross_origin=True)
 
 
-def _asset_response(request: web.Request, found: Asset, *, cross_origin: bool) -> web.StreamResponse:
+def _asset_response(
+    request: web.Request, found: Asset, *, cross_origin: bool
+) -> web.StreamResponse:
     headers = {
         "ETag": found.etag,
         # embed.js is fetched by partner pages on every load: short cache, revalidated by ETag.
@@ -205,7 +213,8 @@ async def partner_gate(request: web.Request, handler: Handler) -> web.StreamResp
     if origin_raw is not None and origin not in _own_origins(request):
         if not partner.allows(origin):
             raise _refuse("This partner key is not enabled for the page's origin "
-                          f"({origin or 'unknown'}). Ask the operators to add the origin to the key.")
+                          f"({origin or 'unknown'}). Ask the operators to add the origin to "
+                          "the key.")
         request[CORS_ORIGIN] = cast(str, origin)
     await _partner_limit(request, partner)
     return await handler(request)

@@ -22,7 +22,14 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from verifier.settings import parse_rate
 
@@ -30,7 +37,8 @@ DEFAULT_PARTNER_RATE = "600/minute"
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$"
 _KEY_RE = re.compile(KEY_PATTERN)
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
-_HOST_RE = re.compile(r"^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$")
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_HOST_RE = re.compile(rf"^(\[[0-9a-f:.]+\]|{_LABEL}(\.{_LABEL})*)$")
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
@@ -106,7 +114,8 @@ class Partner(BaseModel):
     @classmethod
     def _origins(cls, v: Any) -> Any:
         if isinstance(v, str):
-            raise ValueError("give a list of origins, like [https://example.org]")
+            # pydantic reports ValueError as a validation error (a TypeError would escape)
+            raise ValueError("give a list of origins, like [https://example.org]")  # noqa: TRY004
         if isinstance(v, Sequence):
             return tuple(dict.fromkeys(normalise_origin(str(o)) for o in v))
         return v
