@@ -244,3 +244,16 @@ async def test_invalid_partners_file_is_fatal(tmp_path, real_registry):  # noqa:
     with pytest.raises(StartupError, match=r"partners.yaml:1: partner 1, origins"):
         await runner.setup()
     await runner.cleanup()
+
+
+async def test_per_client_limit_keeps_cors(aiohttp_client, real_registry, partners_file):  # noqa: F811
+    app = create_app(widget_settings(partners=partners_file, rate_limit="1/minute"),
+                     registry_holder=LoadedHolder(real_registry))
+    client = await aiohttp_client(app)
+    headers = {"Origin": PARTNER, "X-Verifier-Key": KEY}
+    assert (await post_verify(client, headers)).status == 200
+    resp = await post_verify(client, headers)
+    assert resp.status == 429
+    assert resp.headers["Access-Control-Allow-Origin"] == PARTNER
+    refused = await post_verify(client, {"Origin": EVIL, "X-Verifier-Key": KEY})
+    assert "Access-Control-Allow-Origin" not in refused.headers

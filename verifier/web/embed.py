@@ -14,7 +14,6 @@ import string
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib import resources
-from typing import cast
 
 from aiohttp import web
 
@@ -59,8 +58,6 @@ class Assets:
 PARTNERS = web.AppKey("partners", Partners)
 PARTNER_LIMITERS = web.AppKey["dict[str, RateLimiter]"]("partner_limiters")
 ASSETS = web.AppKey("embed_assets", Assets)
-# Set on a verify request from an allowed partner origin: its responses (errors too) get CORS.
-CORS_ORIGIN = web.RequestKey("cors_origin", str)
 
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 _SERVED = ("widget.js", "widget.css", "embed.js")
@@ -195,27 +192,35 @@ def _refuse(detail: str) -> ProblemError:
     return ProblemError(403, detail, title="Forbidden")
 
 
+def _allowed_cross_origin(request: web.Request) -> tuple[Partner | None, str | None]:
+    """(the partner named by the key header, the page's origin if it is cross-origin and allowed
+    for that partner). Pure header logic, shared by the gate and the CORS headers."""
+    key = request.headers.get(PARTNER_KEY_HEADER)
+    partner = request.app[PARTNERS].get(key.strip()) if key is not None else None
+    origin = origin_of(request.headers.get("Origin"))
+    if partner is None or origin is None or origin in _own_origins(request):
+        return partner, None
+    return partner, origin if partner.allows(origin) else None
+
+
 @web.middleware
 async def partner_gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """On the verify routes: a request carrying a partner key must come from one of the key's
-    origins (or from our own page); it then gets CORS and counts against the key's limit."""
+    origins (or from our own page); it then counts against the key's own rate limit."""
     if request.match_info.route.name not in GUARDED_ROUTES or request.method != "POST":
         return await handler(request)
-    key = request.headers.get(PARTNER_KEY_HEADER)
-    if key is None:  # an ordinary API client; a cross-origin browser page gets no CORS
+    if PARTNER_KEY_HEADER not in request.headers:  # an ordinary API client
         return await handler(request)
-    partner = request.app[PARTNERS].get(key.strip())
+    partner, allowed_origin = _allowed_cross_origin(request)
     if partner is None:
         raise _refuse(f"The {PARTNER_KEY_HEADER} given is not a known partner key. Check the "
                       "key in your script tag, or ask the operators to add your site.")
     origin_raw = request.headers.get("Origin")
-    origin = origin_of(origin_raw)
-    if origin_raw is not None and origin not in _own_origins(request):
-        if not partner.allows(origin):
-            raise _refuse("This partner key is not enabled for the page's origin "
-                          f"({origin or 'unknown'}). Ask the operators to add the origin to "
-                          "the key.")
-        request[CORS_ORIGIN] = cast(str, origin)
+    if origin_raw is not None and allowed_origin is None \
+            and origin_of(origin_raw) not in _own_origins(request):
+        raise _refuse("This partner key is not enabled for the page's origin "
+                      f"({origin_of(origin_raw) or 'unknown'}). Ask the operators to add the "
+                      "origin to the key.")
     await _partner_limit(request, partner)
     return await handler(request)
 
@@ -230,12 +235,13 @@ async def _partner_limit(request: web.Request, partner: Partner) -> None:
 
 
 async def _cors_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """Every response to an allowed cross-origin verify call carries CORS, errors included."""
-    if request.match_info.route.name not in GUARDED_ROUTES:
+    """Every response to an allowed cross-origin verify call carries CORS, errors included
+    (a 429 from any limiter must be readable by the page, so it can say "retry later")."""
+    if request.match_info.route.name not in GUARDED_ROUTES or request.method != "POST":
         return
     response.headers.add("Vary", "Origin")
-    origin = request.get(CORS_ORIGIN)
-    if origin:
+    _partner, origin = _allowed_cross_origin(request)
+    if origin is not None:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = "Retry-After, X-Request-ID"
 
