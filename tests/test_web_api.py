@@ -8,7 +8,7 @@ import pytest
 
 from verifier.web.app import create_app
 
-from tests.web_support import _engine_stand_in, client, make_settings, settings  # noqa: F401
+from tests.web_support import bundled_holder, client, make_settings, settings  # noqa: F401
 
 SCAM = "【网络仲裁委员会】您的案件已立案，请于24小时内联系13812345678处理，否则冻结名下所有银行卡。"
 JSON = {"Content-Type": "application/json"}
@@ -214,8 +214,8 @@ async def test_404_and_405_are_problems(client):
     assert_problem(resp, await resp.json(), 405)
 
 
-async def test_rate_limit_429(aiohttp_client):
-    client = await aiohttp_client(create_app(make_settings(rate_limit="2/minute")))
+async def test_rate_limit_429(aiohttp_client, bundled_holder):
+    client = await aiohttp_client(create_app(make_settings(rate_limit="2/minute"), registry_holder=bundled_holder))
     statuses = [(await post(client, "/v1/verify", {"text": "x"})).status for _ in range(2)]
     assert statuses == [200, 200]
     resp = await post(client, "/v1/verify", {"text": "x"})
@@ -224,8 +224,8 @@ async def test_rate_limit_429(aiohttp_client):
     assert (await client.get("/healthz")).status == 200  # only the verify routes are limited
 
 
-async def test_rate_limit_per_forwarded_client(aiohttp_client):
-    app = create_app(make_settings(rate_limit="1/minute", trusted_proxies="127.0.0.1/32"))
+async def test_rate_limit_per_forwarded_client(aiohttp_client, bundled_holder):
+    app = create_app(make_settings(rate_limit="1/minute", trusted_proxies="127.0.0.1/32"), registry_holder=bundled_holder)
     client = await aiohttp_client(app)
     a = {"X-Forwarded-For": "198.51.100.1"}
     b = {"X-Forwarded-For": "203.0.113.9, 198.51.100.2"}
@@ -237,15 +237,15 @@ async def test_rate_limit_per_forwarded_client(aiohttp_client):
     assert (await post(client, "/v1/verify", {"text": "x"}, forged)).status == 429
 
 
-async def test_forwarded_for_ignored_from_untrusted_peer(aiohttp_client):
-    client = await aiohttp_client(create_app(make_settings(rate_limit="1/minute")))
+async def test_forwarded_for_ignored_from_untrusted_peer(aiohttp_client, bundled_holder):
+    client = await aiohttp_client(create_app(make_settings(rate_limit="1/minute"), registry_holder=bundled_holder))
     assert (await post(client, "/v1/verify", {"text": "x"}, {"X-Forwarded-For": "198.51.100.1"})).status == 200
     resp = await post(client, "/v1/verify", {"text": "x"}, {"X-Forwarded-For": "198.51.100.99"})
     assert resp.status == 429
 
 
-async def test_overload_fast_503(aiohttp_client):
-    app = create_app(make_settings(max_concurrency=1))
+async def test_overload_fast_503(aiohttp_client, bundled_holder):
+    app = create_app(make_settings(max_concurrency=1), registry_holder=bundled_holder)
     client = await aiohttp_client(app)
     from verifier.web import keys
 

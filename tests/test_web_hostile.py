@@ -10,7 +10,7 @@ import pytest
 
 from verifier.web import keys
 
-from tests.web_support import _engine_stand_in, client, make_settings, settings  # noqa: F401
+from tests.web_support import bundled_holder, client, settings  # noqa: F401
 
 JSON = {"Content-Type": "application/json"}
 PATHS = ["/v1/verify", "/v1/verify/batch"]
@@ -189,12 +189,11 @@ async def test_hostile_headers(client):
     assert resp.headers["X-Request-ID"] != "../../etc/passwd"
 
 
-async def test_limiter_memory_is_bounded(aiohttp_client):
+async def test_limiter_memory_is_bounded(client):
     from verifier.web.limits import MemoryRateLimiter
 
     limiter = MemoryRateLimiter(5, 60, max_keys=100)
     for i in range(1000):
         assert (await limiter.hit(f"10.0.{i // 256}.{i % 256}"))[0]
     assert len(limiter) == 100
-    app_client = await aiohttp_client(__import__("verifier.web.app", fromlist=["x"]).create_app(make_settings()))
-    assert app_client.app[keys.RATE_LIMITER].max_keys <= 1_000_000
+    assert client.app[keys.RATE_LIMITER].max_keys <= 1_000_000

@@ -18,7 +18,7 @@ from verifier.settings import Settings
 from verifier.web import handlers, keys
 from verifier.web.docs import render_docs
 from verifier.web.embed import setup_embed
-from verifier.web.limits import ConcurrencyLimiter, MemoryRateLimiter
+from verifier.web.limits import ConcurrencyLimiter, InFlight, MemoryRateLimiter
 from verifier.web.logs import event
 from verifier.web.metrics import Metrics
 from verifier.web.middleware import guard, outer
@@ -132,6 +132,7 @@ def create_app(settings: Settings, *, registry_holder: RegistryHolder | None = N
     )
     app[keys.METRICS] = Metrics()
     app[keys.CONCURRENCY] = ConcurrencyLimiter(settings.max_concurrency)
+    app[keys.IN_FLIGHT] = InFlight()
     app[keys.OPENAPI] = build_openapi()
     app[keys.DOCS_HTML] = render_docs(app[keys.OPENAPI])
     app.cleanup_ctx.extend([registry_ctx, watcher_ctx, probes_ctx, rate_limiter_ctx])

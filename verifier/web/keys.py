@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from verifier.settings import Settings
-from verifier.web.limits import ConcurrencyLimiter, RateLimiter
+from verifier.web.limits import ConcurrencyLimiter, InFlight, RateLimiter
 from verifier.web.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -23,3 +23,4 @@ CONCURRENCY = web.AppKey("concurrency", ConcurrencyLimiter)
 METRICS = web.AppKey("metrics", Metrics)
 OPENAPI = web.AppKey["dict[str, Any]"]("openapi")
 DOCS_HTML = web.AppKey("docs_html", str)
+IN_FLIGHT = web.AppKey("in_flight", InFlight)

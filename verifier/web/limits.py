@@ -6,6 +6,7 @@ several replicas) can replace the in-process one without touching the handlers.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import math
 import time
@@ -128,3 +129,30 @@ def client_key(ip: IPAddress | None) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((ip, 64), strict=False))
     return str(ip)
+
+
+class InFlight:
+    """Requests being handled now, so a shutdown can wait for them (and only them)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.draining = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """True when every request finished within `timeout` seconds."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True

@@ -50,6 +50,20 @@ async def outer(request: web.Request, handler: Handler) -> web.StreamResponse:
     rid = _request_id(request)
     request[REQUEST_ID] = rid
     request[OUTCOMES] = []
+    in_flight = request.app[keys.IN_FLIGHT]
+    in_flight.enter()
+    try:
+        response = await _handle(request, handler, rid)
+        if in_flight.draining:  # shutting down: no further requests on this connection
+            response.force_close()
+        response.headers["X-Request-ID"] = rid
+        _account(request, response.status, time.perf_counter() - started)
+        return response
+    finally:
+        in_flight.leave()
+
+
+async def _handle(request: web.Request, handler: Handler, rid: str) -> web.StreamResponse:
     try:
         response = await handler(request)
     except ProblemError as exc:
@@ -64,8 +78,6 @@ async def outer(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = problem_response(
             ProblemError(500, "The service failed on this request; quote the request id if you "
                               "report it."), rid)
-    response.headers["X-Request-ID"] = rid
-    _account(request, response.status, time.perf_counter() - started)
     return response
 
 

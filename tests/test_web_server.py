@@ -1,0 +1,151 @@
+"""The served process: graceful SIGTERM with requests in flight, and several workers on one port."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+_LAUNCH = ["-m", "verifier", "serve"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(tmp_path: Path, workers: int = 1, **env: str) -> tuple[subprocess.Popen[bytes], int, Path]:
+    port = free_port()
+    log = tmp_path / f"server-{port}.log"
+    environ = os.environ | {
+        "VERIFIER_HOST": "127.0.0.1", "VERIFIER_PORT": str(port), "VERIFIER_WORKERS": str(workers),
+        "VERIFIER_NETWORK_CHECKS": "off", "VERIFIER_RATE_LIMIT": "100000/second",
+        "VERIFIER_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT),
+    } | env
+    with log.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, *_LAUNCH], env=environ, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
+                s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                if s.recv(64).startswith(b"HTTP/1.1 200"):
+                    return proc, port, log
+        except OSError:
+            pass
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("server did not become ready: " + log.read_text())
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> int:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout)
+
+
+BODY = json.dumps({"text": "【网络仲裁委员会】您的案件已立案，联系13812345678"}, ensure_ascii=False).encode()
+
+
+async def slow_request(port: int, first: asyncio.Event, go: asyncio.Event) -> tuple[int, dict]:
+    """Send the headers and half the body, wait, then the rest: in flight across the SIGTERM."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY[:10])
+    await writer.drain()
+    first.set()
+    await go.wait()
+    writer.write(BODY[10:])
+    await writer.drain()
+    raw = await asyncio.wait_for(reader.read(), 15)
+    writer.close()
+    await writer.wait_closed()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+async def test_sigterm_drains_in_flight_requests(tmp_path):
+    proc, port, log = start(tmp_path)
+    try:
+        go = asyncio.Event()
+        sent = [asyncio.Event() for _ in range(8)]
+        slow = [asyncio.create_task(slow_request(port, sent[i], go)) for i in range(8)]
+        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in sent)), 5)
+
+        answered, refused, stop_streaming = [], [], asyncio.Event()
+
+        async def stream() -> None:
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+                while not stop_streaming.is_set():
+                    try:
+                        async with s.post(f"http://127.0.0.1:{port}/v1/verify", data=BODY,
+                                          headers={"Content-Type": "application/json"}) as r:
+                            body = await r.json()  # a started answer must be complete
+                            answered.append((r.status, body["verdict"]))
+                    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+                        refused.append(type(exc).__name__)  # not accepted (the log proves it, below)
+                        await asyncio.sleep(0.01)
+
+        streams = [asyncio.create_task(stream()) for _ in range(4)]
+        await asyncio.sleep(0.5)
+        before = len(answered)
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)  # the server is draining: the slow requests are still open
+        assert proc.poll() is None, "exited without waiting for in-flight requests"
+        with pytest.raises(OSError):  # and no longer accepts connections
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        go.set()
+        results = await asyncio.gather(*slow)
+        stop_streaming.set()
+        await asyncio.gather(*streams)
+        assert [status for status, _ in results] == [200] * 8
+        assert all(body["verdict"] for _, body in results)
+        assert before > 0 and all(status == 200 for status, _ in answered)
+        assert proc.wait(20) == 0
+    finally:
+        stop(proc)
+    events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    assert any(e["event"] == "stopping" for e in events)
+    access = [e for e in events if e["event"] == "access" and e["route"] == "/v1/verify"]
+    assert len(access) == len(answered) + 8
+
+
+async def test_several_workers_share_the_port(tmp_path):
+    proc, port, log = start(tmp_path, workers=3)
+    try:
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(children) == 3
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+            async def one(i: int) -> int:
+                async with s.post(f"http://127.0.0.1:{port}/v1/verify", json={"text": f"n{i}"}) as r:
+                    await r.json()
+                    return r.status
+
+            assert await asyncio.gather(*(one(i) for i in range(60))) == [200] * 60
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            pids = {json.loads(line).get("pid") for line in log.read_text().splitlines()
+                    if '"listening"' in line}
+            if len(pids) == 3:
+                break
+            await asyncio.sleep(0.1)
+        assert pids == {int(c) for c in children}
+    finally:
+        assert stop(proc) == 0
+    for child in children:
+        assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text()

@@ -1,0 +1,180 @@
+"""Run the service: `serve(settings)` binds the port, then runs one app per worker process.
+
+With `workers > 1` the parent binds one listening socket and forks workers that all accept on
+it; each worker builds its own app with `create_app`. SIGTERM (or SIGINT) stops accepting,
+lets in-flight requests finish (up to SHUTDOWN_TIMEOUT seconds), then exits. SIGHUP reloads
+the registry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from types import FrameType
+
+from aiohttp import web
+
+from verifier.settings import Settings
+from verifier.web import keys
+from verifier.web.app import StartupError, create_app, reload_registry
+from verifier.web.logs import configure_logging, event
+
+SHUTDOWN_TIMEOUT = 30.0  # seconds an in-flight request may take to finish after SIGTERM
+STARTUP_FAILED = 3  # a worker's exit status when its app cannot start (bad registry)
+_RESPAWN_WINDOW = 10.0  # a worker dying sooner than this after start is not respawned
+
+
+def bind(host: str, port: int, backlog: int = 1024) -> socket.socket:
+    """The listening socket, bound before any worker starts (so port 0 and errors are early)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    sock.bind(address)
+    sock.listen(backlog)
+    sock.setblocking(False)
+    return sock
+
+
+def _install_signals(app: web.Application, stop: asyncio.Event) -> None:
+    """SIGTERM/SIGINT start one graceful shutdown; repeats change nothing (Ctrl-C reaches the
+    workers from the terminal and from the parent). SIGHUP reloads the registry."""
+    loop = asyncio.get_running_loop()
+
+    def on_stop(signame: str) -> None:
+        if not stop.is_set():
+            event("stopping", signal=signame, pid=os.getpid())
+            stop.set()
+
+    loop.add_signal_handler(signal.SIGTERM, on_stop, "SIGTERM")
+    loop.add_signal_handler(signal.SIGINT, on_stop, "SIGINT")
+    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(reload_registry(app)))
+
+
+async def _serve(app: web.Application, sock: socket.socket) -> None:
+    # aiohttp's own shutdown stops reading from every connection at once, which strands a
+    # request whose body is still arriving; so first stop accepting and let every request
+    # that has started finish, then let aiohttp close the (now idle) connections.
+    runner = web.AppRunner(app, handle_signals=False, access_log=None,
+                           shutdown_timeout=SHUTDOWN_TIMEOUT)
+    await runner.setup()  # the cleanup contexts run here: StartupError if the registry is bad
+    stop = asyncio.Event()
+    _install_signals(app, stop)
+    site = web.SockSite(runner, sock)
+    await site.start()
+    host, port = sock.getsockname()[:2]
+    event("listening", host=host, port=port, pid=os.getpid())
+    try:
+        await stop.wait()
+        await site.stop()
+        in_flight = app[keys.IN_FLIGHT]
+        in_flight.draining = True
+        await asyncio.sleep(0)  # requests parsed just before the stop reach the middleware
+        drained = await in_flight.wait_idle(SHUTDOWN_TIMEOUT)
+        event("drained", ok=drained, unfinished=in_flight.count, pid=os.getpid())
+    finally:
+        await runner.cleanup()
+
+
+def run_worker(settings: Settings, sock: socket.socket) -> None:
+    """One process serving the app on `sock` until SIGTERM/SIGINT; drains before returning."""
+    app = create_app(settings)
+    try:
+        asyncio.run(_serve(app, sock))
+    except StartupError as exc:
+        print(f"verifier: cannot start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(STARTUP_FAILED) from None
+    event("stopped", pid=os.getpid())
+
+
+def _fork_worker(settings: Settings, sock: socket.socket) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # the app installs its own
+        signal.signal(sig, signal.SIG_DFL)
+    code = 0
+    try:
+        run_worker(settings, sock)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException as exc:  # noqa: BLE001 - a worker must exit, never return into the parent
+        print(f"verifier: worker failed: {type(exc).__name__}", file=sys.stderr, flush=True)
+        code = 1
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _supervise(settings: Settings, sock: socket.socket) -> int:
+    """Start the workers, restart one that crashes, forward signals; the exit status."""
+    children: dict[int, float] = {}
+    stopping = False
+    status = 0
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            sock.close()  # the workers' copies keep accepting until they each stop
+        for pid in children:
+            _kill(pid, signal.SIGTERM)
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        for pid in children:
+            _kill(pid, signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, forward)
+    for _ in range(settings.workers):
+        children[_fork_worker(settings, sock)] = time.monotonic()
+    while children:
+        pid, wait_status = os.wait()
+        started = children.pop(pid, None)
+        if started is None:
+            continue
+        code = os.waitstatus_to_exitcode(wait_status)
+        if stopping:
+            continue
+        if code == STARTUP_FAILED or time.monotonic() - started < _RESPAWN_WINDOW:
+            event("worker_exited", pid=pid, code=code, action="stopping all")
+            status = code or 1
+            stop(signal.SIGTERM, None)
+            continue
+        event("worker_exited", pid=pid, code=code, action="restarting")
+        children[_fork_worker(settings, sock)] = time.monotonic()
+    return status
+
+
+def _kill(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def serve(settings: Settings) -> None:
+    """Run the service until SIGTERM/SIGINT. Exits non-zero if it cannot start."""
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        sock = bind(settings.host, settings.port)
+    except OSError as exc:
+        raise SystemExit(f"verifier: cannot listen on {settings.host}:{settings.port}: "
+                         f"{exc.strerror or exc}; choose another --port or --host") from None
+    if settings.workers == 1:
+        run_worker(settings, sock)
+        return
+    status = _supervise(settings, sock)
+    if status:
+        raise SystemExit(status)
+
+
+if __name__ == "__main__":  # python -m verifier.web.server (settings from VERIFIER_* only)
+    serve(Settings())
