@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.widget_support import (  # noqa: F401
+from tests.web_support import bundled_holder  # noqa: F401
+from tests.widget_support import (
     GENUINE,
     SCAM,
-    LoadedHolder,
-    real_registry,
     widget_settings,
     write_partners,
 )
@@ -64,8 +63,8 @@ PARTNER_PAGE = """<!doctype html>
 class Servers:
     """The service and two other sites, on loopback, in a thread with its own event loop."""
 
-    def __init__(self, registry: Any, tmp: Path) -> None:
-        self.registry = registry
+    def __init__(self, holder: Any, tmp: Path) -> None:
+        self.holder = holder
         self.tmp = tmp
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -127,7 +126,7 @@ class Servers:
             {"key": KEY, "name": "某市消费者协会", "origins": [self.partner]},
         ])
         app = create_app(widget_settings(partners=partners),
-                         registry_holder=LoadedHolder(self.registry))
+                         registry_holder=self.holder)
         self.verifier = f"http://127.0.0.1:{await self._serve(app)}"
 
     async def _stop(self) -> None:
@@ -136,8 +135,8 @@ class Servers:
 
 
 @pytest.fixture(scope="module")
-def servers(real_registry, tmp_path_factory) -> Iterator[Servers]:  # noqa: F811
-    s = Servers(real_registry, tmp_path_factory.mktemp("partners"))
+def servers(bundled_holder, tmp_path_factory) -> Iterator[Servers]:  # noqa: F811
+    s = Servers(bundled_holder, tmp_path_factory.mktemp("partners"))
     s.start()
     yield s
     s.stop()

@@ -9,10 +9,9 @@ import re
 import pytest
 from aiohttp import web
 
-from tests.widget_support import (  # noqa: F401
+from tests.web_support import bundled_holder  # noqa: F401
+from tests.widget_support import (
     SCAM,
-    LoadedHolder,
-    real_registry,
     widget_settings,
     write_partners,
 )
@@ -32,15 +31,15 @@ def partners_file(tmp_path):
 
 
 @pytest.fixture
-async def client(aiohttp_client, real_registry, partners_file):  # noqa: F811
+async def client(aiohttp_client, bundled_holder, partners_file):  # noqa: F811
     app = create_app(widget_settings(partners=partners_file),
-                     registry_holder=LoadedHolder(real_registry))
+                     registry_holder=bundled_holder)
     return await aiohttp_client(app)
 
 
 @pytest.fixture
-async def bare_client(aiohttp_client, real_registry):  # noqa: F811
-    app = create_app(widget_settings(), registry_holder=LoadedHolder(real_registry))
+async def bare_client(aiohttp_client, bundled_holder):  # noqa: F811
+    app = create_app(widget_settings(), registry_holder=bundled_holder)
     return await aiohttp_client(app)
 
 
@@ -235,20 +234,22 @@ async def test_text_never_logged(client, caplog):
         assert fragment not in logged
 
 
-async def test_invalid_partners_file_is_fatal(tmp_path, real_registry):  # noqa: F811
+async def test_invalid_partners_file_is_fatal(tmp_path, bundled_holder):  # noqa: F811
     bad = tmp_path / "partners.yaml"
     bad.write_text("- key: ok-key\n  name: x\n  origins: [https://*.example.org]\n",
                    encoding="utf-8")
-    app = create_app(widget_settings(partners=bad), registry_holder=LoadedHolder(real_registry))
+    app = create_app(widget_settings(partners=bad), registry_holder=bundled_holder)
     runner = web.AppRunner(app)
     with pytest.raises(StartupError, match=r"partners.yaml:1: partner 1, origins"):
         await runner.setup()
     await runner.cleanup()
 
 
-async def test_per_client_limit_keeps_cors(aiohttp_client, real_registry, partners_file):  # noqa: F811
+async def test_per_client_limit_keeps_cors(
+    aiohttp_client, bundled_holder, partners_file  # noqa: F811
+):
     app = create_app(widget_settings(partners=partners_file, rate_limit="1/minute"),
-                     registry_holder=LoadedHolder(real_registry))
+                     registry_holder=bundled_holder)
     client = await aiohttp_client(app)
     headers = {"Origin": PARTNER, "X-Verifier-Key": KEY}
     assert (await post_verify(client, headers)).status == 200

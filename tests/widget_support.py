@@ -1,38 +1,20 @@
-"""Shared by the widget tests: the real registry (loaded once), a holder for it, partners files."""
+"""Shared by the widget tests: sample notices, settings and partners files.
+
+The registry comes from tests.web_support's `bundled_holder` (compiled once per session)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
-from verifier.registry.compiled import Registry, load_registry
-from verifier.settings import Settings, bundled_registry_path
+from verifier.settings import Settings
 
 SCAM = ("【网络仲裁委员会】您的案件已立案，请于24小时内联系专员13800138000处理，"
         "否则将通知您的家人和通讯录好友。")
 GENUINE = ("【北京市朝阳区人民法院】您有一份诉讼文书待签收，请登录 https://zxfw.court.gov.cn 查看，"
            "如有疑问请拨打12368。")
-
-
-class LoadedHolder:
-    """A registry holder over an already compiled registry (the real one, loaded once)."""
-
-    def __init__(self, registry: Registry) -> None:
-        self.current: Registry | None = registry
-        self.last_error: str | None = None
-        self.loaded_at = time.time()
-
-    async def reload(self) -> bool:
-        return True
-
-
-@pytest.fixture(scope="session")
-def real_registry() -> Registry:
-    return load_registry(bundled_registry_path())
 
 
 def widget_settings(**over: Any) -> Settings:
