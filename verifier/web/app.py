@@ -18,6 +18,7 @@ from verifier.registry.holder import RegistryHolder, watch
 from verifier.settings import Settings
 from verifier.web import handlers, keys
 from verifier.web.docs import render_docs
+from verifier.web.embed import setup_embed
 from verifier.web.limits import ConcurrencyLimiter, InFlight, MemoryRateLimiter
 from verifier.web.logs import event
 from verifier.web.metrics import Metrics
@@ -132,4 +133,5 @@ def create_app(settings: Settings, *, registry_holder: RegistryHolder | None = N
     r.add_get("/metrics", handlers.metrics, name="metrics")
     r.add_get("/openapi.json", handlers.openapi, name="openapi")
     r.add_get("/docs", handlers.docs, name="docs")
+    setup_embed(app, settings)
     return app
