@@ -79,7 +79,51 @@ class Mapped:
         return Mapped("".join(out), tuple(starts), tuple(ends))
 
 
+def _norm_char(ch: str) -> str:
+    """What one character becomes in the normalised text ("" when it is dropped)."""
+    code = ord(ch)
+    if code in _INVISIBLE:
+        return ""
+    if ch in _SPACES:
+        return " "
+    if 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"  # a lone surrogate: keep the place, drop the garbage
+    if code < 0x20 or 0x7F <= code < 0xA0:
+        return ""
+    if code < 0x80:
+        return ch.lower()
+    return unicodedata.normalize("NFKC", ch).lower()
+
+
+# Characters seen so far that do not become exactly one character (dropped or expanded).
+# Only ever grows, so it is a superset of those in any text already translated (also across
+# the reload thread); it stays small: only invisible, control and NFKC-expanding characters.
+_IRREGULAR: set[str] = set()
+_TABLE_MAX = 100_000
+
+
+class _CharTable(dict[int, str]):
+    """A str.translate table filled on the first sight of each character (bounded cache)."""
+
+    def __missing__(self, code: int) -> str:
+        norm = _norm_char(chr(code))
+        if len(norm) != 1:
+            _IRREGULAR.add(chr(code))
+        if len(self) >= _TABLE_MAX:
+            self.clear()
+        self[code] = norm
+        return norm
+
+
+_TABLE = _CharTable()
+
+
 def _char_pass(original: str) -> Mapped:
+    # Fast path, the common case: every character becomes exactly one character and no two
+    # spaces meet, so the offsets are the identity. Otherwise the general loop below.
+    text = original.translate(_TABLE)
+    if len(text) == len(original) and "  " not in text and _IRREGULAR.isdisjoint(original):
+        return Mapped(text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
