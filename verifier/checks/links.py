@@ -29,25 +29,45 @@ def _suffix_hosted(host: str, suffixes: frozenset[str]) -> bool:
     return any(".".join(parts[i:]) in suffixes for i in range(len(parts)))
 
 
+def _imitates(label: str, official: str) -> bool:
+    """`label` is one edit from `official`, holds it as a hyphenated piece, or is it plus a
+    suffix word ('bjacorgcn')."""
+    if len(official) < 4:
+        return False
+    if label != official and len(label) >= 4 and Levenshtein.distance(label, official, score_cutoff=1) <= 1:
+        return True
+    for piece in label.replace("_", "-").split("-"):
+        if piece == official and label != official:
+            return True
+    return label != official and skeleton(label).startswith(skeleton(official)) and skeleton(
+        label[len(official):]
+    ) in _SUFFIX_WORDS
+
+
+def _candidates(label: str, sk: str, reg: Registry) -> set[str]:
+    """Every official label `_imitates` can accept for `label` (a superset), from the index:
+    one edit apart means a shared one-deletion key; a piece is itself a label; the suffix
+    form means the official's skeleton is a prefix of the label's."""
+    index = reg.lookalikes
+    out: set[str] = set()
+    if len(label) >= 4:
+        for key in {label, *(label[:i] + label[i + 1:] for i in range(len(label)))}:
+            out.update(index.by_deletion.get(key, ()))
+    out.update(p for p in label.replace("_", "-").split("-") if p in index.labels)
+    for i in range(len(sk) + 1):
+        out.update(index.by_skeleton.get(sk[:i], ()))
+    return out
+
+
 def lookalike_of(link: Link, reg: Registry) -> str | None:
     """The official domain this link imitates, if any (and it is not that domain)."""
     label = link.domain.split(".", 1)[0]
     sk = skeleton(label)
     if sk in reg.skeletons and reg.skeletons[sk] != link.domain:
         return reg.skeletons[sk]
-    for official in reg.official_labels:
-        if len(official) < 4:
-            continue
-        if label != official and len(label) >= 4 and Levenshtein.distance(label, official, score_cutoff=1) <= 1:
-            return reg.label_to_domains[official][0]
-        for piece in label.replace("_", "-").split("-"):
-            if piece == official and label != official:
-                return reg.label_to_domains[official][0]
-        if label != official and skeleton(label).startswith(skeleton(official)) and skeleton(
-            label[len(official):]
-        ) in _SUFFIX_WORDS:
-            return reg.label_to_domains[official][0]
-    return None
+    # The first official label in sorted order that it imitates, as a scan of all would find.
+    matches = [official for official in _candidates(label, sk, reg) if _imitates(label, official)]
+    return reg.label_to_domains[min(matches)][0] if matches else None
 
 
 def embedded_official(link: Link, reg: Registry) -> str | None:

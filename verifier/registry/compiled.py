@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import ahocorasick
 import regex
@@ -22,6 +22,9 @@ from verifier.analysis.phones import digits_key
 from verifier.analysis.urls import registered_domain, skeleton
 from verifier.registry.load import Problem, RawRegistry, RegistryError, list_entries, read_registry
 from verifier.registry.schema import CodeDef, GroupDef, Institution, Messages, ReportingChannel, Verdicts
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 PATTERN_TIMEOUT_S = 0.05
 
@@ -33,6 +36,32 @@ class Term:
     kind: str  # "institution", "fake", "non_body", "phrase"
     key: str  # institution id, or reason code for phrases; the folded name otherwise
     length: int
+
+
+@dataclass(frozen=True, slots=True)
+class LookalikeIndex:
+    """Official labels (4+ characters) by the keys a lookalike shares with them, so checking a
+    link is a few look-ups rather than a pass over every official label (10,000 institutions)."""
+
+    by_deletion: Mapping[str, tuple[str, ...]]  # the label and each one-deletion variant
+    by_skeleton: Mapping[str, tuple[str, ...]]
+    labels: frozenset[str]
+
+
+def lookalike_index(labels: "Iterable[str]") -> LookalikeIndex:
+    deletion: dict[str, set[str]] = defaultdict(set)
+    skel: dict[str, set[str]] = defaultdict(set)
+    kept = frozenset(label for label in labels if len(label) >= 4)
+    for label in kept:
+        deletion[label].add(label)
+        for i in range(len(label)):
+            deletion[label[:i] + label[i + 1:]].add(label)
+        skel[skeleton(label)].add(label)
+    return LookalikeIndex(
+        MappingProxyType({k: tuple(sorted(v)) for k, v in deletion.items()}),
+        MappingProxyType({k: tuple(sorted(v)) for k, v in skel.items()}),
+        kept,
+    )
 
 
 @dataclass(frozen=True)
@@ -81,6 +110,7 @@ class Registry:
     public_numbers: frozenset[str]  # reporting channels and national hotlines, fine in any notice
     by_institution: Mapping[str, tuple[frozenset[str], frozenset[str], frozenset[str]]]
     families: Mapping[str, frozenset[str]]  # id -> its parent, itself and sibling sub-brands
+    lookalikes: LookalikeIndex  # candidates for links.lookalike_of
 
     def _union(self, ids: frozenset[str], i: int) -> frozenset[str]:
         empty: frozenset[str] = frozenset()
@@ -365,6 +395,7 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
         public_numbers=frozenset(public_numbers),
         by_institution=MappingProxyType(by_inst),
         families=MappingProxyType(families),
+        lookalikes=lookalike_index(label_to_domains),
     )
 
 
