@@ -7,6 +7,7 @@ A reload compiles a new snapshot beside the old one and swaps one reference (see
 from __future__ import annotations
 
 import ipaddress
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -161,20 +162,50 @@ class Registry:
         }
 
 
+_NAME_SEP = regex.compile(r"\s/\s|;")
+_BRACKETED = regex.compile(r"\([^)]*\)")
+_BRACKET_INNER = regex.compile(r"\(([^)]*)\)")
+_ACRO_SEP = regex.compile(r"[/,]")
+
+
 def english_variants(name: str) -> set[str]:
     """'Beijing Arbitration Commission / Beijing International Arbitration Center (BAC/BIAC)'
     -> each name alone, without the bracketed acronyms, plus the acronyms."""
     out: set[str] = set()
-    for part in regex.split(r"\s/\s|;", name):
-        bare = regex.sub(r"\([^)]*\)", "", part).strip().lower()
+    for part in _NAME_SEP.split(name):
+        bare = _BRACKETED.sub("", part).strip().lower()
         if bare:
             out.add(" ".join(bare.split()))
-        for inner in regex.findall(r"\(([^)]*)\)", part):
-            for acro in regex.split(r"[/,]", inner):
+        for inner in _BRACKET_INNER.findall(part):
+            for acro in _ACRO_SEP.split(inner):
                 acro = acro.strip().lower()
                 if acro and len(acro) >= 3 and " " not in acro:
                     out.add(acro)
     return out
+
+
+_BIG_LISTS = ("scam_domains", "scam_numbers")
+# A comment runs from '#' to the end of its line; every line break str.splitlines knows.
+_COMMENT = re.compile("#[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*")
+
+
+def _bare_entries(text: str) -> list[str]:
+    """The entries of load.list_entries(text), without line numbers, in C-speed passes."""
+    if "#" in text:
+        text = _COMMENT.sub("", text)
+    return list(filter(None, map(str.strip, text.splitlines())))
+
+
+def _number_keys(entries: list[str]) -> frozenset[str]:
+    """{digits_key(e) or e}: plain national digits are their own key, the rest go the long way."""
+    def plain(e: str) -> bool:
+        return e.isascii() and e.isdigit() and not e.startswith(("00", "86"))
+
+    keys = set(entries)
+    odd = [e for e in keys if not plain(e)]
+    keys.difference_update(odd)
+    keys.update(digits_key(e) or e for e in odd)
+    return frozenset(keys)
 
 
 def _freeze(d: Mapping[str, set[str]]) -> Mapping[str, frozenset[str]]:
@@ -246,14 +277,20 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
         if inst.parent and inst.parent not in institutions:
             bad(("institutions", i, "parent"), f"parent {inst.parent!r} is not an institution id")
 
+    # The big lists (a million scam domains) without per-line Python work; the small ones
+    # keep their line numbers for problems.
     lists: dict[str, list[tuple[int, str]]] = {
         name: list_entries(text) for name, (_p, text) in raw.list_texts.items()
+        if name not in _BIG_LISTS
     }
-    scam_domains = frozenset(e.lower() for _n, e in lists.get("scam_domains", []))
-    for number, e in lists.get("scam_domains", []):
-        if e.lower() in domains:  # point into the list file, where the maintainer must look
-            problems.append(Problem(str(raw.list_texts["scam_domains"][0]), number, 1,
-                                    f"{e} is both an official domain and a known scam domain"))
+    bare = {name: _bare_entries(raw.list_texts[name][1]) if name in raw.list_texts else []
+            for name in _BIG_LISTS}
+    scam_domains = frozenset(map(str.lower, bare["scam_domains"]))
+    if not scam_domains.isdisjoint(domains):
+        for number, e in list_entries(raw.list_texts["scam_domains"][1]):
+            if e.lower() in domains:  # point into the list file, where the maintainer must look
+                problems.append(Problem(str(raw.list_texts["scam_domains"][0]), number, 1,
+                                        f"{e} is both an official domain and a known scam domain"))
 
     cities: dict[str, City] = {}
     provinces: set[str] = set()
@@ -382,7 +419,7 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
         provinces=frozenset(provinces),
         city_abbreviations=MappingProxyType(abbreviations),
         scam_domains=scam_domains,
-        scam_numbers=frozenset(digits_key(e) or e for _n, e in lists.get("scam_numbers", [])),
+        scam_numbers=_number_keys(bare["scam_numbers"]),
         shorteners=frozenset(e.lower() for _n, e in lists.get("shorteners", [])),
         free_hosting=frozenset(e.lower().strip(".") for _n, e in lists.get("free_hosting", [])),
         virtual_prefixes=tuple(sorted({e.value for e in m.number_segments.virtual_operator})),
