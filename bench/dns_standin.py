@@ -10,16 +10,16 @@ import sys
 from mix import ROOT, bodies, corpus
 
 sys.path.insert(0, str(ROOT / "tests"))
-from dns_server import DnsServer  # noqa: E402 - the tests' server, reused as is
+from dns_server import DnsServer
 
 
 def link_domains() -> set[str]:
+    import json
+
     from verifier.analysis.extract import extract
     from verifier.models import VerifyRequest
     from verifier.registry.compiled import load_registry
     from verifier.settings import bundled_registry_path
-
-    import json
 
     reg = load_registry(bundled_registry_path())
     out: set[str] = set()

@@ -11,7 +11,7 @@ from mix import Notice
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))]
 
 
 def measure(notices: list[Notice], repeats: int) -> dict[str, dict[str, float]]:

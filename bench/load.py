@@ -82,7 +82,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, logdir: Path, timeout: float = 600.0) -> "Server":
+    def start(self, logdir: Path, timeout: float = 600.0) -> Server:
         self.port = free_port()
         self.log = logdir / f"{self.name}.log"
         argv = [a.replace("{port}", str(self.port)) for a in self.argv]

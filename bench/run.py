@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import engine_cost  # noqa: E402
-import load  # noqa: E402
-import mix  # noqa: E402
-import synth  # noqa: E402
+import engine_cost
+import load
+import mix
+import synth
 
 SHIPPED = mix.ROOT / "registry" / "registry.yaml"
 TARGETS = {
@@ -55,8 +55,9 @@ def med(runs: list[dict], key: str) -> float:
 def interleave(wrk: load.Wrk, servers: list[load.Server], rounds: int, seconds: float) -> dict:
     """A B A B …: every server once per round; returns each one's runs."""
     runs: dict[str, list[dict]] = {s.name: [] for s in servers}
-    for s in servers:  # warm-up, not counted: first requests fill caches and JIT-free paths
-        wrk.run(s, 1)
+    if seconds > 1:  # warm-up, not counted: the first requests fill caches
+        for s in servers:
+            wrk.run(s, 1)
     for i in range(rounds):
         order = servers if i % 2 == 0 else list(reversed(servers))  # A B, B A: no order bias
         for s in order:
@@ -131,9 +132,9 @@ def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=mix.ROOT).stdout.strip()
+                            cwd=mix.ROOT, check=False).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True, cwd=mix.ROOT).stdout.strip()
+                           capture_output=True, text=True, cwd=mix.ROOT, check=False).stdout.strip()
     return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
             "cpu": cpu, "python": platform.python_version(),
             "commit": commit + ("+dirty" if dirty else "")}
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"bench: {res['mode']} run on {res['machine']['cores']} cores, {res['machine']['cpu']}")
 
     say("[2] engine cost (in process)")
-    res["engine"] = engine_cost.measure(notices, 2 if smoke else 30)
+    res["engine"] = engine_cost.measure(notices, 1 if smoke else 30)
 
     servers: list[load.Server] = []
     with tempfile.TemporaryDirectory(prefix="verifier-bench-") as tmp_name:
@@ -230,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
                 dns_port = int(dns.stdout.readline())
                 net = up(load.verifier("verifier-net", SHIPPED, network="on", extra_env={
                     "VERIFIER_DNS_NAMESERVERS": f"127.0.0.1:{dns_port}"}))
-                wrk.run(net, 2)  # warm the resolver's cache with every domain of the mix
+                wrk.run(net, 1 if smoke else 2)  # warm the resolver's cache with the mix's domains
                 runs = interleave(wrk, [ver, net], rounds, seconds)
                 res["network"] = {"off": summary(runs["verifier"]), "on": summary(runs["verifier-net"])}
                 res["network"]["ratio"] = ratio(res["network"]["on"]["rps"], res["network"]["off"]["rps"])
@@ -238,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                 dns.terminate()
                 dns.wait()
         finally:
-            for s in list(servers):
+            for s in servers:
                 s.stop()
 
     res["targets"] = targets(res)
@@ -296,19 +297,19 @@ def table(res: dict) -> str:
         f"   ratio verifier / bare aiohttp: {c['ratio']:.3f}",
         "",
         f"3. registry scale ({big['institutions']:,} institutions, {big['scam_domains']:,} scam domains, "
-        f"{big['scam_numbers']:,} scam numbers)",
-        f"   load + compile: {sc['load_compile']['load_compile_s']:.2f} s (shipped registry: "
-        f"{sc['shipped_load_compile']['load_compile_s']:.2f} s); resident memory after load "
-        f"{sc['load_compile']['rss_mb']:.0f} MB (peak {sc['load_compile']['peak_rss_mb']:.0f} MB), "
-        f"serving {sc['server_rss_mb']:.0f} MB", head,
+        (f"{big['scam_numbers']:,} scam numbers)"),
+        (f"   load + compile: {sc['load_compile']['load_compile_s']:.2f} s (shipped registry: "
+         f"{sc['shipped_load_compile']['load_compile_s']:.2f} s); resident memory after load "
+         f"{sc['load_compile']['rss_mb']:.0f} MB (peak {sc['load_compile']['peak_rss_mb']:.0f} MB), "
+         f"serving {sc['server_rss_mb']:.0f} MB"), head,
         row("verifier, shipped registry", sc["shipped"]),
         row("verifier, large registry", sc["large"]),
         f"   ratio large / shipped: {sc['ratio']:.3f}",
         "",
-        f"4. {len(rl['reload_s'])} reloads of the large registry under load "
-        f"(each {min(rl['reload_s']):.1f}–{max(rl['reload_s']):.1f} s)",
-        f"   failed requests: {rl['failed_requests']}; p99 steady {rl['steady_p99_ms']:.2f} ms, "
-        f"during reloads {rl['during_p99_ms']:.2f} ms; ratio {rl['p99_ratio']:.2f}",
+        (f"4. {len(rl['reload_s'])} reloads of the large registry under load "
+         f"(each {min(rl['reload_s']):.1f}–{max(rl['reload_s']):.1f} s)"),
+        (f"   failed requests: {rl['failed_requests']}; p99 steady {rl['steady_p99_ms']:.2f} ms, "
+         f"during reloads {rl['during_p99_ms']:.2f} ms; ratio {rl['p99_ratio']:.2f}"),
         "",
         "5. workers (wrk runs on the same 2 cores)", head,
         row("verifier, 1 worker", w["one"]),

@@ -10,10 +10,11 @@ import ipaddress
 import re
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 import regex
@@ -22,7 +23,14 @@ from verifier.analysis.normalise import fold
 from verifier.analysis.phones import digits_key
 from verifier.analysis.urls import registered_domain, skeleton
 from verifier.registry.load import Problem, RawRegistry, RegistryError, list_entries, read_registry
-from verifier.registry.schema import CodeDef, GroupDef, Institution, Messages, ReportingChannel, Verdicts
+from verifier.registry.schema import (
+    CodeDef,
+    GroupDef,
+    Institution,
+    Messages,
+    ReportingChannel,
+    Verdicts,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -49,7 +57,7 @@ class LookalikeIndex:
     labels: frozenset[str]
 
 
-def lookalike_index(labels: "Iterable[str]") -> LookalikeIndex:
+def lookalike_index(labels: Iterable[str]) -> LookalikeIndex:
     deletion: dict[str, set[str]] = defaultdict(set)
     skel: dict[str, set[str]] = defaultdict(set)
     kept = frozenset(label for label in labels if len(label) >= 4)
