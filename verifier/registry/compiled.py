@@ -10,11 +10,10 @@ import ipaddress
 import re
 import time
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 import ahocorasick
 import regex
@@ -23,14 +22,7 @@ from verifier.analysis.normalise import fold
 from verifier.analysis.phones import digits_key
 from verifier.analysis.urls import registered_domain, skeleton
 from verifier.registry.load import Problem, RawRegistry, RegistryError, list_entries, read_registry
-from verifier.registry.schema import (
-    CodeDef,
-    GroupDef,
-    Institution,
-    Messages,
-    ReportingChannel,
-    Verdicts,
-)
+from verifier.registry.schema import CodeDef, GroupDef, Institution, Messages, ReportingChannel, Verdicts
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
