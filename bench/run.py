@@ -147,7 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, help="seconds per wrk run (default 5)")
     ap.add_argument("--reloads", type=int, help="reloads under load (default 10)")
     ap.add_argument("--out", type=Path, help="JSON file (default bench/results/<mode>-<time>.json)")
+    ap.add_argument("--show", type=Path, metavar="JSON", help="print the table of a saved run and exit")
     args = ap.parse_args(argv)
+    if args.show:
+        print(table(json.loads(args.show.read_text("utf-8"))))
+        return 0
     smoke = args.smoke
     rounds = args.rounds or (1 if smoke else 3)
     seconds = args.seconds or (1 if smoke else 5)
@@ -274,8 +278,8 @@ def table(res: dict) -> str:
     lines = [
         f"verifier bench ({res['mode']}) — {m['date']}, commit {m['commit']}",
         f"machine: {m['cores']} cores, {m['cpu']}, Python {m['python']}",
-        f"load: wrk -t{s['wrk_threads']} -c{s['connections']}, {s['seconds']:g} s runs, "
-        f"{s['rounds']} interleaved rounds (median), {s['notices']} corpus notices rotating",
+        (f"load: wrk -t{s['wrk_threads']} -c{s['connections']}, {s['seconds']:g} s runs, "
+         f"{s['rounds']} interleaved rounds (median), {s['notices']} corpus notices rotating"),
         "",
         "2. engine cost per notice (extract + evaluate; evaluate alone), microseconds",
         f"   {'kind':<14}{'n':>4}{'median':>9}{'p99':>9}{'eval med':>10}{'eval p99':>10}",
@@ -296,8 +300,8 @@ def table(res: dict) -> str:
         row("verifier, shipped registry", c["verifier"]),
         f"   ratio verifier / bare aiohttp: {c['ratio']:.3f}",
         "",
-        f"3. registry scale ({big['institutions']:,} institutions, {big['scam_domains']:,} scam domains, "
-        (f"{big['scam_numbers']:,} scam numbers)"),
+        (f"3. registry scale ({big['institutions']:,} institutions, {big['scam_domains']:,} scam "
+         f"domains, {big['scam_numbers']:,} scam numbers)"),
         (f"   load + compile: {sc['load_compile']['load_compile_s']:.2f} s (shipped registry: "
          f"{sc['shipped_load_compile']['load_compile_s']:.2f} s); resident memory after load "
          f"{sc['load_compile']['rss_mb']:.0f} MB (peak {sc['load_compile']['peak_rss_mb']:.0f} MB), "
