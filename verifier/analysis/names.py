@@ -169,6 +169,20 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
         start, end = text.span(a, b)
         found.append(NamedBody(s[a:b], status, inst, start, end))
 
+    # Names read back from an arbitration or court suffix: "最高人民法院网络仲裁庭" is one name.
+    read: list[tuple[int, int, str, str | None]] = []
+    for m in _SUFFIX_ZH.finditer(s, timeout=1.0):
+        a = _backwards_name(s, m.start(), registry)
+        b = m.end()
+        if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
+            continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
+        if b - a <= len(m.group(0)):
+            if a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]" and "仲" in m.group(0):
+                read.append((a, b, IMPOSSIBLE, None))  # "【仲裁中心】": a body with no name at all
+            continue  # "本仲裁委员会", "该法院": a reference, not a name
+        status, inst = judge_chinese(s[a:b], registry)
+        read.append((a, b, status, inst))
+
     # Longest registry and pattern-list names first, found by the automaton.
     hits = []
     for end_idx, terms in registry.automaton.iter(s):
@@ -179,23 +193,15 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
     for a, b, t in hits:
         if not word_bounded(s, a, b):
             continue
+        if any(x <= a and b < y for x, y, _st, _i in read):
+            continue  # a real name inside a longer invented one ("最高人民法院网络仲裁庭")
         if t.kind == "institution":
             inst = registry.institutions[t.key]
             add(a, b, SUB_BRAND if inst.parent else REGISTERED, t.key)
         else:
             add(a, b, FAKE if t.kind == "fake" else NON_BODY, None)
 
-    for m in _SUFFIX_ZH.finditer(s, timeout=1.0):
-        a = _backwards_name(s, m.start(), registry)
-        b = m.end()
-        if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
-            continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
-        if b - a <= len(m.group(0)):
-            if a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]" and "仲" in m.group(0):
-                # "【仲裁中心】" signs as a body with no name at all
-                add(a, b, IMPOSSIBLE, None)
-            continue  # "本仲裁委员会", "该法院": a reference, not a name
-        status, inst = judge_chinese(s[a:b], registry)
+    for a, b, status, inst in sorted(read, key=lambda r: (r[0] - r[1], r[0])):
         add(a, b, status, inst)
 
     for m in _SUFFIX_EN.finditer(s, timeout=1.0):
