@@ -230,3 +230,28 @@ def test_advice_contacts_come_from_registry(registry):
                              NetworkEvidence.off()), registry)
     contacts = [c for a in resp.advice for c in a.contacts]
     assert "010-82217788" in contacts and not any("65550177" in c for c in contacts)
+
+
+_S2T = None
+
+
+def _traditional(req: dict) -> dict:
+    global _S2T
+    if _S2T is None:
+        import opencc
+
+        _S2T = opencc.OpenCC("s2t")
+    s2t = _S2T.convert
+    return {k: (s2t(v) if k in ("text", "institution") and isinstance(v, str) else v) for k, v in req.items()}
+
+
+HAN_CASES = [c for c in CASES if any("\u4e00" <= ch <= "\u9fff" for ch in c[1].get("text", ""))]
+
+
+@pytest.mark.parametrize("case_id,req,expect,forbid,verdicts", HAN_CASES, ids=[c[0] + "-zh-Hant" for c in HAN_CASES])
+def test_case_in_traditional(registry, case_id, req, expect, forbid, verdicts):
+    """The same notice written in traditional characters gets the same codes and verdict."""
+    simplified = evaluate(Evidence(extract(VerifyRequest(**req), registry), NetworkEvidence.off()), registry)
+    trad = evaluate(Evidence(extract(VerifyRequest(**_traditional(req)), registry), NetworkEvidence.off()), registry)
+    assert trad.verdict == simplified.verdict
+    assert {r.code for r in trad.reasons} == {r.code for r in simplified.reasons}

@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     port: int = Field(8080, ge=0, le=65535, description="TCP port to listen on.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes sharing the port.")
     network_checks: Literal["on", "off"] = Field(
-        "on", description="DNS and link-expansion probes; off gives purely offline verdicts."
+        "off",
+        description="DNS, DNSBL and link-expansion probes. Off by default: the service is offline "
+        "unless an operator turns this on and names the resolvers it may use.",
     )
     dns_nameservers: str = Field(
         "", description="Comma-separated host:port list; empty means the system's resolvers."
