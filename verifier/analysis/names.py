@@ -37,7 +37,7 @@ _SUFFIX_EN = regex.compile(
 )
 # Characters that end a name when reading backwards from its suffix.
 _STOP = set(
-    "的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让司去往找来上下次周天想要会能交递提"
+    "的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让去往找来上下次周天想要会能交递提"
     "诉申报收跟他她们说讲问这那个某此各当"
 )
 _MAX_NAME = 20
