@@ -96,7 +96,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # type: ignore[no-untyped-def]
     lang = args.lang or "zh-Hans"
     if args.jsonl:
-        stream = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8", errors="replace")
+        try:
+            stream = (open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False)
+                      if args.jsonl == "-" else open(args.jsonl, encoding="utf-8", errors="replace"))
+        except OSError as exc:
+            print(f"verifier check: cannot read {args.jsonl}: {exc.strerror}", file=sys.stderr)
+            return 2
         out = sys.stdout
         with stream:
             for number, line in enumerate(stream, 1):
@@ -118,11 +123,16 @@ def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # ty
         return 0
     text = args.text
     if text == "-":
-        text = sys.stdin.read()
+        text = sys.stdin.buffer.read(4 * 1024 * 1024).decode("utf-8", errors="replace")
     try:
         req = _request_from_obj({"text": text, "sender": args.sender, "links": args.link or None,
                                  "institution": args.institution, "lang": lang})
-    except (ValidationError, ValueError) as exc:
+    except ValidationError as exc:
+        for err in exc.errors():  # field and reason only: never echo the notice back into logs
+            where = ".".join(str(x) for x in err["loc"]) or "request"
+            print(f"verifier check: {where}: {err['msg']}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
         print(f"verifier check: {exc}", file=sys.stderr)
         return 2
     resp = check(req, lang)
