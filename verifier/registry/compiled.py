@@ -127,7 +127,8 @@ class Registry:
             "scam_domains": len(self.scam_domains),
             "scam_numbers": len(self.scam_numbers),
             "shorteners": len(self.shorteners),
-            "phrases_and_patterns": len(self.automaton) if len(self.automaton) else 0,
+            "matcher_terms": len(self.automaton),
+            "patterns": len(self.patterns),
         }
 
 
