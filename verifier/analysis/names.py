@@ -43,8 +43,7 @@ _STOP = set(
 _MAX_NAME = 20
 _HAN = regex.compile(r"\p{Han}")
 _EN_STOP = frozenset(
-    "the a an your you by with to at from filed before in this our has been dear of for and "
-    "on is are was were be will notice that which".split()
+    ["the", "a", "an", "your", "you", "by", "with", "to", "at", "from", "filed", "before", "in", "this", "our", "has", "been", "dear", "of", "for", "and", "on", "is", "are", "was", "were", "be", "will", "notice", "that", "which"]
 )
 # Labour-dispute and rural-land commissions exist at county level everywhere: always lawful by name.
 _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "劳动仲裁委员会", "劳动人事争议仲裁院",
@@ -153,7 +152,7 @@ def word_bounded(s: str, a: int, b: int) -> bool:
     return not _WORDISH(before) and not _WORDISH(after)
 
 
-def _WORDISH(c: str) -> bool:  # noqa: N802 - reads as a predicate
+def _WORDISH(c: str) -> bool:
     return c.isascii() and (c.isalnum() or c in "_-@")
 
 
