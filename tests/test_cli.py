@@ -103,3 +103,11 @@ def test_jsonl_binary_lines_do_not_crash():
     lines = r.stdout.decode().splitlines()
     assert r.returncode == 0 and len(lines) == 2
     assert "error" in json.loads(lines[0]) and json.loads(lines[1])["verdict"] == "likely_scam"
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from verifier.settings import Settings
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+    missing = [n for n in Settings.model_fields if f"VERIFIER_{n.upper()}" not in readme]
+    assert missing == []
