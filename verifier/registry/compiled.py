@@ -10,10 +10,11 @@ import ipaddress
 import re
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 import regex
@@ -22,7 +23,14 @@ from verifier.analysis.normalise import fold
 from verifier.analysis.phones import digits_key
 from verifier.analysis.urls import registered_domain, skeleton
 from verifier.registry.load import Problem, RawRegistry, RegistryError, list_entries, read_registry
-from verifier.registry.schema import CodeDef, GroupDef, Institution, Messages, ReportingChannel, Verdicts
+from verifier.registry.schema import (
+    CodeDef,
+    GroupDef,
+    Institution,
+    Messages,
+    ReportingChannel,
+    Verdicts,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -158,7 +166,8 @@ class Registry:
             "scam_domains": len(self.scam_domains),
             "scam_numbers": len(self.scam_numbers),
             "shorteners": len(self.shorteners),
-            "phrases_and_patterns": len(self.automaton) if len(self.automaton) else 0,
+            "matcher_terms": len(self.automaton),
+            "patterns": len(self.patterns),
         }
 
 
