@@ -1,7 +1,8 @@
 """Run the service: `serve(settings)` binds the port, then runs one app per worker process.
 
-With `workers > 1` the parent binds one listening socket and forks workers that all accept on
-it; each worker builds its own app with `create_app`. SIGTERM (or SIGINT) stops accepting,
+With `workers > 1` the parent reserves the port and forks workers; each worker listens on its
+own SO_REUSEPORT socket (so the kernel spreads connections across them — on one shared socket
+the first worker to wake takes every pending connection) and builds its own app. SIGTERM (or SIGINT) stops accepting,
 lets in-flight requests finish (up to SHUTDOWN_TIMEOUT seconds), then exits. SIGHUP reloads
 the registry.
 """
@@ -28,16 +29,24 @@ STARTUP_FAILED = 3  # a worker's exit status when its app cannot start (bad regi
 _RESPAWN_WINDOW = 10.0  # a worker dying sooner than this after start is not respawned
 
 
-def bind(host: str, port: int, backlog: int = 1024) -> socket.socket:
-    """The listening socket, bound before any worker starts (so port 0 and errors are early)."""
+REUSE_PORT = hasattr(socket, "SO_REUSEPORT")
+
+
+def bind(host: str, port: int, backlog: int = 1024, *, listen: bool = True,
+         reuse_port: bool = False) -> socket.socket:
+    """The listening socket, bound before any worker starts (so port 0 and errors are early).
+    With `listen=False` it only reserves the port for the workers' SO_REUSEPORT sockets."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     if family == socket.AF_INET6:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     sock.bind(address)
-    sock.listen(backlog)
+    if listen:
+        sock.listen(backlog)
     sock.setblocking(False)
     return sock
 
@@ -100,6 +109,11 @@ def _fork_worker(settings: Settings, sock: socket.socket) -> int:
         signal.signal(sig, signal.SIG_DFL)
     code = 0
     try:
+        if REUSE_PORT:  # the parent's socket only reserves the port; listen on our own
+            host, port = sock.getsockname()[:2]
+            own = bind(host, port, reuse_port=True)
+            sock.close()
+            sock = own
         run_worker(settings, sock)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
@@ -162,8 +176,9 @@ def _kill(pid: int, sig: int) -> None:
 def serve(settings: Settings) -> None:
     """Run the service until SIGTERM/SIGINT. Exits non-zero if it cannot start."""
     configure_logging(settings.log_format, settings.log_level)
+    shared = settings.workers > 1 and REUSE_PORT
     try:
-        sock = bind(settings.host, settings.port)
+        sock = bind(settings.host, settings.port, listen=not shared, reuse_port=shared)
     except OSError as exc:
         raise SystemExit(f"verifier: cannot listen on {settings.host}:{settings.port}: "
                          f"{exc.strerror or exc}; choose another --port or --host") from None
