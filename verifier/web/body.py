@@ -86,7 +86,12 @@ def _clean(key: str) -> bool:
 
 async def read_json_object(request: web.Request, max_bytes: int) -> dict[str, Any]:
     _check_content_type(request)
-    raw = await read_bounded(request, max_bytes)
+    return parse_json_object(await read_bounded(request, max_bytes))
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """The body's bytes to a JSON object, or a 400 problem saying what is wrong. Pure (the fuzz
+    harness in tests/fuzz calls it without HTTP)."""
     if not raw.strip():
         raise ProblemError(400, "The body is empty; send a JSON object.", errors=[(("body",), "empty")])
     try:
