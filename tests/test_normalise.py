@@ -60,6 +60,15 @@ def test_ip_literal_forms(raw, ip):
     assert parse_link(raw).ip == ip
 
 
+@pytest.mark.parametrize("raw", ["http://-54/", "http://+1.2.3.4/", "http://1_0.1.1.1/", "http://٣.1.1.1/",
+                                 "http://0x.1.1.1/", "http://1.-2.3.4/"])
+def test_ip_literal_lookalikes_are_not_ip_literals(raw):
+    """Found by the fuzzer (tests/fuzz/crashers/body/crash-75b5…): int() took "-54" and the
+    negative address raised, a 500 for any notice holding http://-54/."""
+    link = parse_link(raw)
+    assert link is None or link.ip is None
+
+
 def test_registered_domain_offline():
     assert registered_domain("a.b.bjac.org.cn") == "bjac.org.cn"
     assert registered_domain("zxfw.court.gov.cn") == "court.gov.cn"

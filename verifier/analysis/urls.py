@@ -101,6 +101,9 @@ class Link:
     field: str = "text"
 
 
+_IP_PART = regex.compile(r"0[xX][0-9a-fA-F]+|[0-9]+")
+
+
 def _ipv4_literal(host: str) -> str | None:
     """Dotted, decimal, hex and octal IPv4 forms (http://2130706433/ is 127.0.0.1)."""
     try:
@@ -112,6 +115,8 @@ def _ipv4_literal(host: str) -> str | None:
         return None
     values = []
     for p in parts:
+        if not _IP_PART.fullmatch(p):  # int() also takes "-54", "+1", "1_0" and non-ASCII digits
+            return None
         try:
             if p.lower().startswith("0x"):
                 values.append(int(p, 16))
