@@ -37,6 +37,9 @@ def test_offsets_map_back():
     ("ｗｗｗ．ｗｌｚｃ８８．ｃｏｍ", "www.wlzc88.com", True),
     ("w w w . w l z c 8 8 . c o m /case", "www.wlzc88.com", True),
     ("wlzc88 . com", "wlzc88.com", True),
+    # bidi controls reorder what is shown (like zero-width characters, they hide the real link)
+    ("https://www.bjac.org.cn\u202e/esac", "www.bjac.org.cn", True),
+    ("http://bjac\u2066.org\u2069.cn.evil.top", "bjac.org.cn.evil.top", True),
 ])
 def test_links_found(text, host, obfuscated):
     links, _ = find_links(text, normalise(text))

@@ -37,7 +37,8 @@ _URL = regex.compile(
     rf"|(?<![a-z0-9.])\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?::\d{{1,5}})?(?:/[^\s\p{{Han}}]{{0,400}})?"
 )
 _OBFUSCATION_HINT = regex.compile(
-    r"点|點|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|\s|hxxp|h\*\*p|[\uff00-\uffef\u200b-\u200f\u2060\ufeff]", regex.I
+    r"点|點|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|\s|hxxp|h\*\*p"
+    r"|[\uff00-\uffef\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]", regex.I
 )
 _TRAILING = ".,;:!?)]}>'\"-_"
 
