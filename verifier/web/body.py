@@ -72,6 +72,19 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys repeat means different things to different parsers (a filter in
+    front may read the first value, json.loads keeps the last): refuse it rather than guess."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey
+    return obj
+
+
 def _walk(value: Any, loc: Loc, depth: int) -> Iterator[tuple[Loc, str]]:
     """Strings no field may hold: NUL characters and lone surrogates (from \\ud800 escapes)."""
     if depth > MAX_DEPTH:
@@ -117,7 +130,10 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise ProblemError(400, f"The body is not valid UTF-8 (byte {exc.start}); send UTF-8 JSON.",
                            errors=[(("body",), "invalid UTF-8")]) from None
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except _DuplicateKey:
+        raise ProblemError(400, "The body has an object with a duplicate key; send each key once.",
+                           errors=[(("body",), "duplicate key")]) from None
     except json.JSONDecodeError as exc:
         raise ProblemError(400, f"The body is not valid JSON: {exc.msg} at line {exc.lineno} "
                                 f"column {exc.colno}.", errors=[(("body",), exc.msg)]) from None
