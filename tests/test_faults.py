@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from dns_server import DnsServer, Rule
+from web_support import make_settings
 
-from dns_server import DnsServer, Rule, running_dns_server
 from verifier.settings import Settings, bundled_registry_path
 from verifier.web.app import create_app
-from web_support import make_settings
 
 CORPUS = [json.loads(line) for line in
           (Path(__file__).parent / "corpus" / "notices.jsonl").read_text("utf-8").splitlines() if line.strip()]

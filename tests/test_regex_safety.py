@@ -54,8 +54,8 @@ PATTERNS = code_patterns()
 def as_regex(p: re.Pattern[str] | regex.Pattern[str]) -> regex.Pattern[str]:
     if isinstance(p, regex.Pattern):
         return p
-    flags = (regex.I if p.flags & re.I else 0) | (regex.S if p.flags & re.S else 0) \
-        | (regex.M if p.flags & re.M else 0) | (regex.X if p.flags & re.X else 0)
+    flags = (regex.I if p.flags & re.IGNORECASE else 0) | (regex.S if p.flags & re.DOTALL else 0) \
+        | (regex.M if p.flags & re.MULTILINE else 0) | (regex.X if p.flags & re.VERBOSE else 0)
     return regex.compile(p.pattern, flags)
 
 

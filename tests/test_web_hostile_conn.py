@@ -19,10 +19,10 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pytest
 from aiohttp import web
+from web_support import make_settings
 
 from verifier.web.app import create_app
 from verifier.web.server import make_runner
-from web_support import make_settings
 
 READ_TIMEOUT = 1.0
 NOTICE = json.dumps({"text": "【网络仲裁委员会】您的案件已立案，请联系13812345678"}, ensure_ascii=False).encode()
@@ -44,13 +44,12 @@ async def served(bundled_holder, **over) -> AsyncIterator[tuple[str, int, web.Ap
 
 
 async def normal_request(port: int) -> int:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"http://127.0.0.1:{port}/v1/verify", data=NOTICE,
-                                headers={"Content-Type": "application/json"},
-                                timeout=aiohttp.ClientTimeout(total=10)) as resp:
-            body = await resp.json()
-            assert resp.status != 200 or body["verdict"] == "likely_scam"
-            return resp.status
+    async with aiohttp.ClientSession() as session, session.post(
+            f"http://127.0.0.1:{port}/v1/verify", data=NOTICE, headers={"Content-Type": "application/json"},
+            timeout=aiohttp.ClientTimeout(total=10)) as resp:
+        body = await resp.json()
+        assert resp.status != 200 or body["verdict"] == "likely_scam"
+        return resp.status
 
 
 async def trickle(port: int, data: bytes, every: float, prefix: bytes = b"") -> tuple[bytes, float]:
@@ -110,10 +109,10 @@ async def test_slow_body_gets_408(bundled_holder) -> None:
 async def test_slow_bodies_do_not_hold_the_concurrency_bound(bundled_holder) -> None:
     """Clients that send headers and then stall their bodies are not "being analysed": a
     normal request still gets its verdict, not a 503."""
-    async with served(bundled_holder, max_concurrency=2, read_timeout_s=30) as (_, port, app):
+    async with served(bundled_holder, max_concurrency=2, read_timeout_s=30) as (_, port, _app):
         stalled = []
         for _ in range(6):
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(HEAD + b"Content-Length: 100\r\n\r\n{\"text\"")
             await writer.drain()
             stalled.append(writer)

@@ -9,9 +9,9 @@ import json
 import time
 
 import pytest
+from web_support import make_settings
 
 from verifier.web.app import create_app
-from web_support import make_settings
 
 JSON = {"Content-Type": "application/json"}
 BOUND_S = 10  # a correctness bound (no runaway), not a speed target

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-
 from dns_server import running_dns_server
 from test_web_server import start, stop
-from verifier.web.app import create_app
 from web_support import make_settings
+
+from verifier.web.app import create_app
 
 JSON = {"Content-Type": "application/json"}
 SLOW_LINK = "【网络仲裁委员会】您的案件已立案，请登录 http://silent-case.top/q 处理"
@@ -131,8 +131,8 @@ async def test_memory_stays_bounded_under_a_flood(tmp_path: Path) -> None:
         # generous: growth past warm-up is bounded, and a second flood adds little to the first
         assert after - before < 150_000, (before, middle, after)
         assert after - middle < 60_000, (before, middle, after)
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"http://127.0.0.1:{port}/healthz") as r:
-                assert r.status == 200
+        async with aiohttp.ClientSession() as session, \
+                session.get(f"http://127.0.0.1:{port}/healthz") as r:
+            assert r.status == 200
     finally:
         assert stop(proc) == 0, log.read_text()[-2000:]
