@@ -81,3 +81,33 @@ def test_bad_registry_is_fatal_with_location(tmp_path):
     bad.write_text("schema_version: 1\nversion: x\nverdicts: {suspicious: 80, likely_scam: 20}\n", encoding="utf-8")
     r = run("check", "hello", "--registry", str(bad))
     assert r.returncode == 1 and f"{bad}:3:" in r.stderr
+
+
+def test_hostile_stdin_gets_clear_errors(tmp_path):
+    r = run("check", "-", stdin="仲" * 1_000_000)
+    assert r.returncode == 2 and "text: String should have at most 10000 characters" in r.stderr
+    assert "仲仲" not in r.stderr  # the notice is not echoed back
+    garbage = subprocess.run([sys.executable, "-m", "verifier", "check", "-"], input=bytes(range(256)) * 10,
+                             capture_output=True, timeout=120)
+    assert garbage.returncode == 0 and b"Traceback" not in garbage.stderr
+    r = run("check", "--jsonl", str(tmp_path / "missing.jsonl"))
+    assert r.returncode == 2 and "cannot read" in r.stderr
+    r = run("check", "x", "--registry", str(tmp_path))
+    assert r.returncode == 1 and "is a directory" in r.stderr
+
+
+def test_jsonl_binary_lines_do_not_crash():
+    r = subprocess.run([sys.executable, "-m", "verifier", "check", "--jsonl", "-"],
+                       input=b"\xff\xfe\x00garbage\n" + json.dumps({"text": SCAM}).encode() + b"\n",
+                       capture_output=True, timeout=120)
+    lines = r.stdout.decode().splitlines()
+    assert r.returncode == 0 and len(lines) == 2
+    assert "error" in json.loads(lines[0]) and json.loads(lines[1])["verdict"] == "likely_scam"
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from verifier.settings import Settings
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+    missing = [n for n in Settings.model_fields if f"VERIFIER_{n.upper()}" not in readme]
+    assert missing == []

@@ -105,6 +105,7 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("content-callback-spaced", {"text": "通知：你的仲裁案件已下达，撤案联系 1 3 9 - 0 0 1 3 - 9 0 0 0，过了今天晚上10点就没有机会了。"}, {"CONTENT_CALLBACK_MOBILE", "CONTENT_DEADLINE_HOURS"}, set(), FLAGGED),
     ("content-caution-not-counted", {"text": "【中国国际经济贸易仲裁委员会】本会不会要求您向任何个人账户转账，也不会索要验证码。"}, {"CONTENT_NEGATED_WARNING"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
     ("content-anti-fraud-notice", {"text": "【国家反诈中心】近期冒充“网络仲裁委员会”发送仲裁通知的诈骗高发，凡要求转账到个人账户、下载APP、共享屏幕的都是诈骗。", "sender": "12381"}, set(), {"BODY_KNOWN_FAKE", "CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
+    ("content-press-key", {"text": "【法院通知】您有一张传票未领取，请按9查询详情。"}, {"CONTENT_PRESS_KEY"}, set(), FLAGGED),
     ("content-legal-notice", {"text": "您的仲裁案件已受理。"}, {"CONTENT_LEGAL_NOTICE"}, set(), {"unverified"}),
     ("content-phone-not-official", {"text": "【深圳国际仲裁院】您的案件请致电 0755-88886666 处理。"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, set(), NOT_FLAGGED | FLAGGED),
 ]
@@ -230,3 +231,28 @@ def test_advice_contacts_come_from_registry(registry):
                              NetworkEvidence.off()), registry)
     contacts = [c for a in resp.advice for c in a.contacts]
     assert "010-82217788" in contacts and not any("65550177" in c for c in contacts)
+
+
+_S2T = None
+
+
+def _traditional(req: dict) -> dict:
+    global _S2T
+    if _S2T is None:
+        import opencc
+
+        _S2T = opencc.OpenCC("s2t")
+    s2t = _S2T.convert
+    return {k: (s2t(v) if k in ("text", "institution") and isinstance(v, str) else v) for k, v in req.items()}
+
+
+HAN_CASES = [c for c in CASES if any("\u4e00" <= ch <= "\u9fff" for ch in c[1].get("text", ""))]
+
+
+@pytest.mark.parametrize("case_id,req,expect,forbid,verdicts", HAN_CASES, ids=[c[0] + "-zh-Hant" for c in HAN_CASES])
+def test_case_in_traditional(registry, case_id, req, expect, forbid, verdicts):
+    """The same notice written in traditional characters gets the same codes and verdict."""
+    simplified = evaluate(Evidence(extract(VerifyRequest(**req), registry), NetworkEvidence.off()), registry)
+    trad = evaluate(Evidence(extract(VerifyRequest(**_traditional(req)), registry), NetworkEvidence.off()), registry)
+    assert trad.verdict == simplified.verdict
+    assert {r.code for r in trad.reasons} == {r.code for r in simplified.reasons}

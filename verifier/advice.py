@@ -8,6 +8,7 @@ from __future__ import annotations
 from verifier.checks.context import Context
 from verifier.models import AdviceItem, Reason
 from verifier.registry.compiled import Registry
+from verifier.scoring import is_legal_notice
 
 ADVICE_IDS = frozenset({
     "confirm_official", "confirm_unknown_body", "still_confirm", "do_not_pay", "do_not_click",
@@ -17,7 +18,6 @@ _LINKS = {"LINK_LOOKALIKE", "LINK_EMBEDDED_OFFICIAL", "LINK_APK", "LINK_SHORTENE
           "LINK_KNOWN_SCAM", "LINK_PUNYCODE", "LINK_FREE_HOSTING", "LINK_OBFUSCATED",
           "CONSISTENCY_LINK_NOT_OFFICIAL", "NET_DNSBL_LISTED", "NET_SHORTENER_BLOCKED"}
 _CODES = {"CONTENT_VERIFICATION_CODE", "CONTENT_SCREEN_SHARE", "CONTENT_INSTALL_APP"}
-_LEGAL = ("BODY_", "CASE_NUMBER", "CASE_PREFIX")
 
 
 def build(verdict: str, reasons: list[Reason], ctx: Context, reg: Registry, lang: str) -> list[AdviceItem]:
@@ -32,7 +32,7 @@ def build(verdict: str, reasons: list[Reason], ctx: Context, reg: Registry, lang
         return AdviceItem(kind=kind, message=text, contacts=contacts or [])
 
     out: list[AdviceItem] = []
-    legal = any(c.startswith(_LEGAL) and c not in ("BODY_NONE", "CASE_NONE") for c in fired)
+    legal = is_legal_notice(fired)
     inst = ctx.primary
     if inst is not None:
         family = [inst] + [reg.institutions[i] for i in sorted(ctx.family - {inst.id})]

@@ -50,15 +50,58 @@ def _request_from_obj(obj: Any) -> VerifyRequest:
     return req
 
 
+class _Checker:
+    """Runs notices through the same path as the service: offline, or with probes when
+    VERIFIER_NETWORK_CHECKS=on (one event loop and one probe set for the whole run)."""
+
+    def __init__(self, settings, reg):  # type: ignore[no-untyped-def]
+        import asyncio
+
+        self.reg = reg
+        self.loop = asyncio.new_event_loop() if settings.network_checks == "on" else None
+        self.probes = None
+        if self.loop is not None:
+            from verifier.analysis.urls import registered_domain
+            from verifier.net.probes import Probes
+
+            self.probes = Probes(settings, domain_of=registered_domain)
+            self.loop.run_until_complete(self.probes.start())
+
+    def __call__(self, req: VerifyRequest, lang: str):  # type: ignore[no-untyped-def]
+        from verifier.engine import check_offline
+        from verifier.service import verify
+
+        if self.loop is None:
+            return check_offline(req, self.reg, lang)
+        return self.loop.run_until_complete(verify(req, self.reg, lang, self.probes))
+
+    def close(self) -> None:
+        if self.loop is not None and self.probes is not None:
+            self.loop.run_until_complete(self.probes.close())
+            self.loop.close()
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    from verifier.engine import check_offline
     from verifier.render import render_text
 
     settings = _settings(registry=args.registry)
     reg = _load(settings.registry)
+    checker = _Checker(settings, reg)
+    try:
+        return _check(args, checker, render_text)
+    finally:
+        checker.close()
+
+
+def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # type: ignore[no-untyped-def]
     lang = args.lang or "zh-Hans"
     if args.jsonl:
-        stream = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8", errors="replace")
+        try:
+            stream = (open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False)
+                      if args.jsonl == "-" else open(args.jsonl, encoding="utf-8", errors="replace"))
+        except OSError as exc:
+            print(f"verifier check: cannot read {args.jsonl}: {exc.strerror}", file=sys.stderr)
+            return 2
         out = sys.stdout
         with stream:
             for number, line in enumerate(stream, 1):
@@ -67,7 +110,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 try:
                     obj = json.loads(line)
                     req = _request_from_obj(obj)
-                    resp = check_offline(req, reg, req.lang or lang)
+                    resp = check(req, req.lang or lang)
                     out.write(resp.model_dump_json() + "\n")
                 except json.JSONDecodeError as exc:
                     out.write(json.dumps(_error_object(number, [], f"malformed JSON: {exc.msg}"), ensure_ascii=False) + "\n")
@@ -80,14 +123,19 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 0
     text = args.text
     if text == "-":
-        text = sys.stdin.read()
+        text = sys.stdin.buffer.read(4 * 1024 * 1024).decode("utf-8", errors="replace")
     try:
         req = _request_from_obj({"text": text, "sender": args.sender, "links": args.link or None,
                                  "institution": args.institution, "lang": lang})
-    except (ValidationError, ValueError) as exc:
+    except ValidationError as exc:
+        for err in exc.errors():  # field and reason only: never echo the notice back into logs
+            where = ".".join(str(x) for x in err["loc"]) or "request"
+            print(f"verifier check: {where}: {err['msg']}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
         print(f"verifier check: {exc}", file=sys.stderr)
         return 2
-    resp = check_offline(req, reg, lang)
+    resp = check(req, lang)
     if args.json:
         print(resp.model_dump_json())
     else:

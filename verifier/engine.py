@@ -12,8 +12,15 @@ from verifier.checks import body, case, consistency, content, links, network, se
 from verifier.checks.context import context
 from verifier.checks.finding import Finding
 from verifier.models import (
-    ExtractedCase, ExtractedLink, ExtractedName, ExtractedPhone, Extracted, InstitutionInfo,
-    RegistryRef, VerifyRequest, VerifyResponse,
+    Extracted,
+    ExtractedCase,
+    ExtractedLink,
+    ExtractedName,
+    ExtractedPhone,
+    InstitutionInfo,
+    RegistryRef,
+    VerifyRequest,
+    VerifyResponse,
 )
 from verifier.registry.compiled import Registry
 

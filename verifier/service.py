@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class Probes(Protocol):
-    async def gather(self, domains: "Iterable[str]", urls_for_expansion: "Iterable[str]" = ()) -> NetworkEvidence: ...
+    async def gather(self, domains: Iterable[str], urls_for_expansion: Iterable[str] = ()) -> NetworkEvidence: ...
 
 
 async def verify(

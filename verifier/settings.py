@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     port: int = Field(8080, ge=0, le=65535, description="TCP port to listen on.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes sharing the port.")
     network_checks: Literal["on", "off"] = Field(
-        "on", description="DNS and link-expansion probes; off gives purely offline verdicts."
+        "off",
+        description="DNS, DNSBL and link-expansion probes. Off by default: the service is offline "
+        "unless an operator turns this on and names the resolvers it may use.",
     )
     dns_nameservers: str = Field(
         "", description="Comma-separated host:port list; empty means the system's resolvers."
@@ -63,7 +65,13 @@ class Settings(BaseSettings):
         "off", description="Follow known URL shorteners' redirects (never to private addresses)."
     )
     redis_url: str | None = Field(
-        None, description="Redis for shared rate limits and caches; unset: in-process state."
+        None,
+        description="Redis for rate limits shared by every process and replica "
+        "(redis://[:password@]host:6379/0, rediss://, unix://); unset: in-process state.",
+    )
+    redis_timeout_ms: int = Field(
+        250, ge=10, le=10_000,
+        description="Connect and command timeout for Redis; past it the per-process limiter answers.",
     )
     partners: Path | None = Field(None, description="Widget partners file (YAML).")
     rate_limit: str = Field("60/minute", description="Per-client limit, like 60/minute.")
@@ -94,6 +102,16 @@ class Settings(BaseSettings):
     def _check_rate(cls, v: str) -> str:
         parse_rate(v)
         return v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, v: str | None) -> str | None:
+        url = (v or "").strip()
+        if not url:
+            return None  # VERIFIER_REDIS_URL="" means unset, as in compose files
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("write it like redis://host:6379/0 (also rediss://, unix://)")
+        return url
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -50,5 +50,5 @@ class NetworkEvidence:
     expansions: dict[str, ExpansionResult] = field(default_factory=dict)
 
     @classmethod
-    def off(cls) -> "NetworkEvidence":
+    def off(cls) -> NetworkEvidence:
         return cls(enabled=False)

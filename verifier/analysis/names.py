@@ -37,14 +37,13 @@ _SUFFIX_EN = regex.compile(
 )
 # Characters that end a name when reading backwards from its suffix.
 _STOP = set(
-    "的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让司去往找来上下次周天想要会能交递提"
+    "的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让去往找来上下次周天想要会能交递提"
     "诉申报收跟他她们说讲问这那个某此各当"
 )
 _MAX_NAME = 20
 _HAN = regex.compile(r"\p{Han}")
 _EN_STOP = frozenset(
-    "the a an your you by with to at from filed before in this our has been dear of for and "
-    "on is are was were be will notice that which".split()
+    ["the", "a", "an", "your", "you", "by", "with", "to", "at", "from", "filed", "before", "in", "this", "our", "has", "been", "dear", "of", "for", "and", "on", "is", "are", "was", "were", "be", "will", "notice", "that", "which"]
 )
 # Labour-dispute and rural-land commissions exist at county level everywhere: always lawful by name.
 _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "劳动仲裁委员会", "劳动人事争议仲裁院",
@@ -153,7 +152,7 @@ def word_bounded(s: str, a: int, b: int) -> bool:
     return not _WORDISH(before) and not _WORDISH(after)
 
 
-def _WORDISH(c: str) -> bool:  # noqa: N802 - reads as a predicate
+def _WORDISH(c: str) -> bool:
     return c.isascii() and (c.isalnum() or c in "_-@")
 
 
@@ -169,6 +168,20 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
         start, end = text.span(a, b)
         found.append(NamedBody(s[a:b], status, inst, start, end))
 
+    # Names read back from an arbitration or court suffix: "最高人民法院网络仲裁庭" is one name.
+    read: list[tuple[int, int, str, str | None]] = []
+    for m in _SUFFIX_ZH.finditer(s, timeout=1.0):
+        a = _backwards_name(s, m.start(), registry)
+        b = m.end()
+        if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
+            continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
+        if b - a <= len(m.group(0)):
+            if a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]" and "仲" in m.group(0):
+                read.append((a, b, IMPOSSIBLE, None))  # "【仲裁中心】": a body with no name at all
+            continue  # "本仲裁委员会", "该法院": a reference, not a name
+        status, inst = judge_chinese(s[a:b], registry)
+        read.append((a, b, status, inst))
+
     # Longest registry and pattern-list names first, found by the automaton.
     hits = []
     for end_idx, terms in registry.automaton.iter(s):
@@ -179,23 +192,15 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
     for a, b, t in hits:
         if not word_bounded(s, a, b):
             continue
+        if any(x <= a and b < y for x, y, _st, _i in read):
+            continue  # a real name inside a longer invented one ("最高人民法院网络仲裁庭")
         if t.kind == "institution":
             inst = registry.institutions[t.key]
             add(a, b, SUB_BRAND if inst.parent else REGISTERED, t.key)
         else:
             add(a, b, FAKE if t.kind == "fake" else NON_BODY, None)
 
-    for m in _SUFFIX_ZH.finditer(s, timeout=1.0):
-        a = _backwards_name(s, m.start(), registry)
-        b = m.end()
-        if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
-            continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
-        if b - a <= len(m.group(0)):
-            if a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]" and "仲" in m.group(0):
-                # "【仲裁中心】" signs as a body with no name at all
-                add(a, b, IMPOSSIBLE, None)
-            continue  # "本仲裁委员会", "该法院": a reference, not a name
-        status, inst = judge_chinese(s[a:b], registry)
+    for a, b, status, inst in sorted(read, key=lambda r: (r[0] - r[1], r[0])):
         add(a, b, status, inst)
 
     for m in _SUFFIX_EN.finditer(s, timeout=1.0):

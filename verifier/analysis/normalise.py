@@ -49,7 +49,7 @@ class Mapped:
             return pos, pos
         return self.start[a], self.end[b - 1]
 
-    def sub(self, pattern: regex.Pattern[str], repl: str | Callable[[regex.Match[str]], str]) -> "Mapped":
+    def sub(self, pattern: regex.Pattern[str], repl: str | Callable[[regex.Match[str]], str]) -> Mapped:
         """Like pattern.sub, mapping every replacement character to the whole matched span."""
         out: list[str] = []
         starts: list[int] = []

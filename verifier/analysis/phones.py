@@ -45,7 +45,7 @@ class Phone:
 def digits_key(value: str) -> str:
     """The comparable form of a number: national digits, or +<country><digits> if foreign."""
     v = value.strip()
-    plus = v.startswith("+") or v.startswith("00")
+    plus = v.startswith(("+", "00"))
     digits = "".join(c for c in v if c.isdigit())
     if v.startswith("00"):
         digits = digits[2:]

@@ -40,7 +40,7 @@ def _primary(ex: Extraction, reg: Registry) -> Context:
         for link in ex.links:
             owner = reg.official_owner(link.host)
             if owner:
-                inst = reg.institutions[sorted(owner[1])[0]]
+                inst = reg.institutions[min(owner[1])]
                 if inst.kind in _COURT_KINDS:
                     return Context(inst, reg.families[inst.id], named_fake)
     for b in ex.bodies:
@@ -52,6 +52,6 @@ def _primary(ex: Extraction, reg: Registry) -> Context:
         for link in ex.links:
             owner = reg.official_owner(link.host)
             if owner:
-                inst = reg.institutions[sorted(owner[1])[0]]
+                inst = reg.institutions[min(owner[1])]
                 return Context(inst, reg.families[inst.id], named_fake)
     return Context(None, frozenset(), named_fake)

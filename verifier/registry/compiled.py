@@ -9,10 +9,11 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import ahocorasick
 import regex
@@ -21,7 +22,14 @@ from verifier.analysis.normalise import fold
 from verifier.analysis.phones import digits_key
 from verifier.analysis.urls import registered_domain, skeleton
 from verifier.registry.load import Problem, RawRegistry, RegistryError, list_entries, read_registry
-from verifier.registry.schema import CodeDef, GroupDef, Institution, Messages, ReportingChannel, Verdicts
+from verifier.registry.schema import (
+    CodeDef,
+    GroupDef,
+    Institution,
+    Messages,
+    ReportingChannel,
+    Verdicts,
+)
 
 PATTERN_TIMEOUT_S = 0.05
 
@@ -127,7 +135,8 @@ class Registry:
             "scam_domains": len(self.scam_domains),
             "scam_numbers": len(self.scam_numbers),
             "shorteners": len(self.shorteners),
-            "phrases_and_patterns": len(self.automaton) if len(self.automaton) else 0,
+            "matcher_terms": len(self.automaton),
+            "patterns": len(self.patterns),
         }
 
 

@@ -83,7 +83,7 @@ class CodeDef(Strict):
     messages: Messages
 
     @model_validator(mode="after")
-    def _sign(self) -> "CodeDef":
+    def _sign(self) -> CodeDef:
         if self.severity == "positive" and self.score > 0:
             raise ValueError("a positive-evidence code must have a score <= 0")
         if self.severity == "info" and (self.score != 0 or self.legal_score):
@@ -106,54 +106,43 @@ class Verdicts(Strict):
     )
 
     @model_validator(mode="after")
-    def _order(self) -> "Verdicts":
+    def _order(self) -> Verdicts:
         if self.likely_scam <= self.suspicious:
             raise ValueError("likely_scam must be above suspicious")
         return self
 
 
-class Sourced(Strict):
-    """A pattern entry: a source URL, or a reason a maintainer can check."""
+class Cited(Strict):
+    """An entry that must say where it comes from: a source URL, or a reason a maintainer can check."""
 
-    value: str = Field(min_length=1)
     source: str | None = None
     reason: str | None = None
 
     @model_validator(mode="after")
-    def _cited(self) -> "Sourced":
+    def _cited(self) -> "Cited":
         if not (self.source or self.reason):
             raise ValueError("give a source URL or a reason")
         return self
 
 
-class PhraseRule(Strict):
+class Sourced(Cited):
+    """A pattern entry: a value with its source or reason."""
+
+    value: str = Field(min_length=1)
+
+
+class PhraseRule(Cited):
     """Literal phrases (matched after normalisation) that make a content code fire."""
 
     code: str
     terms: list[str] = Field(min_length=1)
-    source: str | None = None
-    reason: str | None = None
-
-    @model_validator(mode="after")
-    def _cited(self) -> "PhraseRule":
-        if not (self.source or self.reason):
-            raise ValueError("give a source URL or a reason")
-        return self
 
 
-class PatternRule(Strict):
+class PatternRule(Cited):
     """A regular expression (the `regex` module; must not backtrack catastrophically)."""
 
     code: str
     regex: str = Field(min_length=1, max_length=500)
-    source: str | None = None
-    reason: str | None = None
-
-    @model_validator(mode="after")
-    def _cited(self) -> "PatternRule":
-        if not (self.source or self.reason):
-            raise ValueError("give a source URL or a reason")
-        return self
 
 
 class NumberSegments(Strict):

@@ -1,8 +1,8 @@
 """The application factory: `create_app(settings)` builds the one aiohttp app, for serve and tests.
 
 Each shared resource has its own cleanup context with exactly one `yield`: the registry holder
-(loaded at start; an invalid registry is fatal), its reload watcher, the network probes, and
-the rate limiter's store.
+(loaded at start; an invalid registry is fatal), its reload watcher, the network probes, the
+Redis link (when VERIFIER_REDIS_URL is set) and the rate limiter's store.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from verifier.settings import Settings
 from verifier.web import handlers, keys
 from verifier.web.docs import render_docs
 from verifier.web.embed import setup_embed
-from verifier.web.limits import ConcurrencyLimiter, InFlight, MemoryRateLimiter
+from verifier.web.limits import ConcurrencyLimiter, InFlight
 from verifier.web.logs import event
 from verifier.web.metrics import Metrics
 from verifier.web.middleware import guard, outer
 from verifier.web.openapi import build_openapi
+from verifier.web.shared import RedisLink, connect, shared_limiter
 
 _LOAD_ON_START = web.AppKey("load_registry_on_start", bool)
 
@@ -83,10 +84,34 @@ async def probes_ctx(app: web.Application) -> AsyncIterator[None]:
         await probes.close()
 
 
+async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The Redis link and its health watch. Redis down at start-up is not fatal: the service
+    starts on per-process limits and switches to the shared ones when Redis answers."""
+    settings = app[keys.SETTINGS]
+    link: RedisLink | None = None
+    task: asyncio.Task[None] | None = None
+    if settings.redis_url:
+        try:
+            client = connect(settings.redis_url, settings.redis_timeout_ms / 1000)
+        except ValueError as exc:
+            raise StartupError(f"VERIFIER_REDIS_URL cannot be used: {exc}. Write it like "
+                               "redis://host:6379/0, or unset it for in-process state.") from exc
+        link = RedisLink(client, on_change=app[keys.METRICS].observe_redis)
+        await link.ping()
+        task = asyncio.create_task(link.run())
+    app[keys.REDIS] = link
+    yield
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    if link is not None:
+        await link.close()
+
+
 async def rate_limiter_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The per-client rate limit store (in-process; a Redis backend plugs in here)."""
+    """The per-client rate limit: shared in Redis when configured, else in this process."""
     count, per = app[keys.SETTINGS].rate
-    limiter = MemoryRateLimiter(count, per)
+    limiter = shared_limiter(app[keys.REDIS], count, per, scope="client")
     app[keys.RATE_LIMITER] = limiter
     yield
     await limiter.close()
@@ -121,7 +146,8 @@ def create_app(settings: Settings, *, registry_holder: RegistryHolder | None = N
     app[keys.IN_FLIGHT] = InFlight()
     app[keys.OPENAPI] = build_openapi()
     app[keys.DOCS_HTML] = render_docs(app[keys.OPENAPI])
-    app.cleanup_ctx.extend([registry_ctx, watcher_ctx, probes_ctx, rate_limiter_ctx])
+    app.cleanup_ctx.extend([registry_ctx, watcher_ctx, probes_ctx, redis_ctx,
+                            rate_limiter_ctx])
 
     r = app.router
     r.add_post("/v1/verify", handlers.verify, name="verify", expect_handler=expect_continue)

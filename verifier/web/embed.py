@@ -20,7 +20,7 @@ from aiohttp import web
 from verifier.settings import Settings
 from verifier.web import keys
 from verifier.web.lang import choose
-from verifier.web.limits import MemoryRateLimiter, RateLimiter
+from verifier.web.limits import RateLimiter
 from verifier.web.middleware import GUARDED_ROUTES, Handler
 from verifier.web.partners import (
     NO_PARTNERS,
@@ -31,6 +31,7 @@ from verifier.web.partners import (
     origin_of,
 )
 from verifier.web.problems import ProblemError
+from verifier.web.shared import shared_limiter
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 PARTNER_KEY_HEADER = "X-Verifier-Key"
@@ -283,11 +284,13 @@ async def partners_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def partner_limiters_ctx(app: web.Application) -> AsyncIterator[None]:
-    """One token bucket per partner key, at the rate the partners file gives it."""
+    """One token bucket per partner key, at the rate the partners file gives it (in Redis,
+    shared by every replica, when VERIFIER_REDIS_URL is set)."""
     limiters: dict[str, RateLimiter] = {}
     for partner in app[PARTNERS]:
         count, per = partner.rate
-        limiters[partner.key] = MemoryRateLimiter(count, per, max_keys=1)
+        limiters[partner.key] = shared_limiter(app[keys.REDIS], count, per, scope="partner",
+                                               max_keys=1)
     app[PARTNER_LIMITERS] = limiters
     yield
     for limiter in limiters.values():

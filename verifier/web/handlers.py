@@ -41,12 +41,24 @@ def _registry_state(app: web.Application) -> RegistryState:
                          last_reload_error=holder.last_error)
 
 
+def _redis_state(app: web.Application) -> dict[str, Any]:
+    """Redis as /readyz reports it; only `configured: false` without VERIFIER_REDIS_URL."""
+    link = app.get(keys.REDIS)
+    if link is None:
+        state = RedisState(configured=bool(app[keys.SETTINGS].redis_url))
+    else:
+        state = RedisState(configured=True, up=link.up,
+                           rate_limit_backend="redis" if link.up else "memory",
+                           since=_iso(link.changed_at), last_error=link.last_error)
+    return state.model_dump(mode="json", exclude_none=True)
+
+
 def _not_ready(app: web.Application) -> ProblemError:
     return ProblemError(
         503, "The registry is not loaded yet; retry shortly.",
         headers={"Retry-After": NOT_READY_RETRY_AFTER},
         extra={"checks": {"registry": _registry_state(app).model_dump(),
-                          "redis": RedisState(configured=bool(app[keys.SETTINGS].redis_url)).model_dump()}},
+                          "redis": _redis_state(app)}},
     )
 
 
@@ -144,8 +156,9 @@ async def readyz(request: web.Request) -> web.Response:
     state = _registry_state(app)
     if not state.loaded:
         raise _not_ready(app)
-    return _json(Ready(status="ready", registry=state,
-                       redis=RedisState(configured=bool(app[keys.SETTINGS].redis_url))))
+    # Redis down is degraded, not unready: still 200, and the detail says limits are per process.
+    body = Ready(status="ready", registry=state, redis=RedisState(configured=False))
+    return _json(body.model_dump(mode="json") | {"redis": _redis_state(app)})
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -67,6 +67,18 @@ class Metrics:
             "When the served registry was loaded (Unix time).",
             registry=r,
         )
+        self.redis_up = Gauge(
+            "verifier_redis_up",
+            "1 while Redis answers; 0 when it is down or not configured.",
+            registry=r,
+        )
+        self.rate_limit_backend = Gauge(
+            "verifier_rate_limit_backend",
+            "Where rate limits are counted now (value 1): redis (shared) or memory (this process).",
+            ["backend"],
+            registry=r,
+        )
+        self.observe_redis(up=False)
         self._version: str | None = None
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
@@ -88,6 +100,12 @@ class Metrics:
         self.reload_ok.set(1 if ok else 0)
         if loaded_at is not None:
             self.registry_loaded_at.set(loaded_at)
+
+    def observe_redis(self, up: bool) -> None:
+        """Redis is the rate-limit backend while it answers; else each process counts alone."""
+        self.redis_up.set(1 if up else 0)
+        self.rate_limit_backend.labels("redis").set(1 if up else 0)
+        self.rate_limit_backend.labels("memory").set(0 if up else 1)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -35,7 +35,16 @@ class RegistryState(BaseModel):
 
 
 class RedisState(BaseModel):
+    """Shared state. Redis down is degraded, not unready: limits are then counted per process.
+    Without VERIFIER_REDIS_URL only `configured: false` is given."""
+
     configured: bool
+    up: bool | None = Field(default=None, description="Redis answers now.")
+    rate_limit_backend: Literal["redis", "memory"] | None = Field(
+        default=None, description="Where rate limits are counted now: redis (shared) or memory (fallback)."
+    )
+    since: str | None = Field(default=None, description="When Redis last went up or down (ISO 8601, UTC).")
+    last_error: str | None = Field(default=None, description="Why Redis is down, if it is.")
 
 
 class Ready(BaseModel):

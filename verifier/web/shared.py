@@ -1,0 +1,197 @@
+"""Shared state in Redis: the link's health watch and a token-bucket rate limiter over it.
+
+Every replica and worker process counts in the same buckets, so a client's limit holds across
+the whole deployment. Redis helps but is never required: when it fails or is slow (short socket
+timeouts, no client-side retries), each process falls back to its own in-memory buckets, says so
+in /readyz and /metrics, and a background task reconnects with backoff; once Redis answers again
+the shared limits resume by themselves, with no restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import NoScriptError, RedisError
+
+from verifier.web.limits import MemoryRateLimiter, RateLimiter
+from verifier.web.logs import event
+
+State = Literal["unknown", "up", "down"]
+Backend = Literal["redis", "memory"]
+# What a failing Redis can raise through redis-py: its own errors, and socket-level ones.
+FAILURES: tuple[type[BaseException], ...] = (RedisError, OSError)
+KEY_PREFIX = "verifier:rl"
+
+# One atomic step of a token bucket. Time comes from the Redis server, so replicas whose clocks
+# disagree still share one bucket fairly. Milliseconds keep every number exact in Lua's doubles.
+# KEYS[1] the bucket; ARGV: capacity, tokens per millisecond, key lifetime in milliseconds.
+# Returns {1, 0} when allowed, else {0, seconds until one token is back}.
+TOKEN_BUCKET = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(b[1])
+local ts = tonumber(b[2])
+if tokens == nil or ts == nil then
+  tokens = capacity
+  ts = now
+end
+tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if allowed == 1 then
+  return {1, 0}
+end
+return {0, math.max(1, math.ceil((1 - tokens) / rate / 1000))}
+"""
+TOKEN_BUCKET_SHA = hashlib.sha1(TOKEN_BUCKET.encode()).hexdigest()
+
+
+def describe(exc: BaseException) -> str:
+    """A short, safe description of a Redis failure (host:port at most, never credentials)."""
+    text = f"{type(exc).__name__}: {exc}".strip()
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def connect(url: str, timeout_s: float) -> Redis:
+    """A client that fails fast: short socket timeouts and no retries inside redis-py (the
+    caller falls back at once; the link's watch does the retrying, with backoff)."""
+    return Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
+                          retry=Retry(NoBackoff(), 0), health_check_interval=0)
+
+
+class RedisLink:
+    """One Redis client and whether it is usable now. `run()` watches it until cancelled:
+    a ping every `check_interval` while up; while down, pings with exponential backoff."""
+
+    def __init__(self, client: Redis, *, check_interval: float = 5.0,
+                 backoff: tuple[float, float] = (0.25, 5.0),
+                 on_change: Callable[[bool], None] | None = None) -> None:
+        self.client = client
+        self.check_interval = check_interval
+        self.backoff_min, self.backoff_max = backoff
+        self.state: State = "unknown"
+        self.last_error: str | None = None
+        self.changed_at = time.time()
+        self.failures = 0
+        self._on_change = on_change
+        self._wake = asyncio.Event()
+
+    @property
+    def up(self) -> bool:
+        return self.state == "up"
+
+    def failed(self, exc: BaseException) -> None:
+        """A command failed: go to the per-process fallback until a ping succeeds."""
+        self.failures += 1
+        self.last_error = describe(exc)
+        if self.state != "down":
+            event("redis_down", logging.WARNING, error=self.last_error, fallback="memory")
+            self._set("down")
+            self._wake.set()
+
+    def succeeded(self) -> None:
+        if self.state != "up":
+            event("redis_up", backend="redis")
+            self.last_error = None
+            self._set("up")
+
+    def _set(self, state: State) -> None:
+        self.state = state
+        self.changed_at = time.time()
+        if self._on_change is not None:
+            self._on_change(state == "up")
+
+    async def ping(self) -> bool:
+        try:
+            await self.client.ping()
+        except FAILURES as exc:
+            self.failed(exc)
+            return False
+        self.succeeded()
+        return True
+
+    async def run(self) -> None:
+        delay = self.backoff_min
+        while True:
+            if self.up:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.check_interval)
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+                if self.up:
+                    await self.ping()
+                delay = self.backoff_min
+            else:
+                await asyncio.sleep(delay)
+                delay = self.backoff_min if await self.ping() else min(delay * 2, self.backoff_max)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+class RedisRateLimiter:
+    """The in-process limiter's `hit()` over one token bucket per key in Redis, evaluated
+    atomically by a Lua script (EVALSHA; EVAL when the server has not cached it yet, as after
+    a restart). While the link is down, `fallback` (this process's own buckets) answers."""
+
+    def __init__(self, link: RedisLink, count: int, per_seconds: float, *, scope: str,
+                 fallback: MemoryRateLimiter) -> None:
+        self.link = link
+        self.fallback = fallback
+        self.prefix = f"{KEY_PREFIX}:{scope}:{count}/{per_seconds:g}:"
+        rate_per_ms = count / (per_seconds * 1000)
+        ttl_ms = math.ceil(per_seconds * 1000) + 1000  # a full bucket needs no key
+        self._args: tuple[Any, ...] = (count, repr(rate_per_ms), ttl_ms)
+
+    @property
+    def backend(self) -> Backend:
+        return "redis" if self.link.up else "memory"
+
+    async def hit(self, key: str) -> tuple[bool, int]:
+        if self.link.up:
+            try:
+                allowed, retry_after = await self._eval(self.prefix + key)
+            except FAILURES as exc:
+                self.link.failed(exc)
+            else:
+                return bool(allowed), int(retry_after)
+        return await self.fallback.hit(key)
+
+    async def _eval(self, key: str) -> list[int]:
+        client = self.link.client
+        try:
+            result: Any = await client.evalsha(TOKEN_BUCKET_SHA, 1, key, *self._args)
+        except NoScriptError:
+            result = await client.eval(TOKEN_BUCKET, 1, key, *self._args)
+        return [int(v) for v in result]
+
+    async def close(self) -> None:
+        await self.fallback.close()  # the link is closed by its own cleanup context
+
+
+def shared_limiter(link: RedisLink | None, count: int, per_seconds: float, *, scope: str,
+                   max_keys: int = 100_000) -> RateLimiter:
+    """A limiter for `count` per `per_seconds`: shared in Redis when there is a link, else
+    in-process. `scope` keeps unrelated limits (clients, partner keys) in separate buckets."""
+    memory = MemoryRateLimiter(count, per_seconds, max_keys=max_keys)
+    if link is None:
+        return memory
+    return RedisRateLimiter(link, count, per_seconds, scope=scope, fallback=memory)
