@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PYTEST_ARGS ?=
 
-.PHONY: serve test system-deps venv check bench quality clean
+.PHONY: serve test system-deps venv check bench quality fuzz clean
 
 $(VENV)/bin/activate:
 	python3 -m venv $(VENV)
@@ -39,6 +39,15 @@ bench: venv
 quality: venv
 	$(PIP) install --quiet .
 	$(PY) bench/quality.py
+
+# Coverage-guided fuzzing (atheris) of the request parser and the engine, both targets side by side
+# for MINUTES minutes. Findings are copied to tests/fuzz/crashers/<target>/, which CI replays.
+MINUTES ?= 10
+fuzz: venv
+	$(PIP) install --quiet -e '.[test]'
+	$(PY) tests/fuzz/run.py body --seconds $$(( $(MINUTES) * 60 )) & b=$$!; \
+	$(PY) tests/fuzz/run.py engine --seconds $$(( $(MINUTES) * 60 )); e=$$?; \
+	wait $$b; s=$$?; test $$e -eq 0 -a $$s -eq 0
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info artifacts

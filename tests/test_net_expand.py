@@ -412,6 +412,7 @@ async def test_gather_bounds_a_slow_expansion_and_survives_cancellation(
         "dns_nameservers": dns_server.nameserver,
         "dns_timeout_ms": 200,
         "expand_shorteners": "on",
+        "network_checks": "on",  # off by default since f10f3b3
     }
     slow = f"http://short.test:{port}/slow"
     async with Probes(

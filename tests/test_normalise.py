@@ -37,6 +37,9 @@ def test_offsets_map_back():
     ("ｗｗｗ．ｗｌｚｃ８８．ｃｏｍ", "www.wlzc88.com", True),
     ("w w w . w l z c 8 8 . c o m /case", "www.wlzc88.com", True),
     ("wlzc88 . com", "wlzc88.com", True),
+    # bidi controls reorder what is shown (like zero-width characters, they hide the real link)
+    ("https://www.bjac.org.cn\u202e/esac", "www.bjac.org.cn", True),
+    ("http://bjac\u2066.org\u2069.cn.evil.top", "bjac.org.cn.evil.top", True),
 ])
 def test_links_found(text, host, obfuscated):
     links, _ = find_links(text, normalise(text))
@@ -58,6 +61,15 @@ def test_no_false_links(text):
 ])
 def test_ip_literal_forms(raw, ip):
     assert parse_link(raw).ip == ip
+
+
+@pytest.mark.parametrize("raw", ["http://-54/", "http://+1.2.3.4/", "http://1_0.1.1.1/", "http://٣.1.1.1/",
+                                 "http://0x.1.1.1/", "http://1.-2.3.4/"])
+def test_ip_literal_lookalikes_are_not_ip_literals(raw):
+    """Found by the fuzzer (tests/fuzz/crashers/body/crash-75b5…): int() took "-54" and the
+    negative address raised, a 500 for any notice holding http://-54/."""
+    link = parse_link(raw)
+    assert link is None or link.ip is None
 
 
 def test_registered_domain_offline():

@@ -97,7 +97,21 @@ async def test_truncated_file_is_not_loaded(loaded: RegistryHolder, reg: Path) -
         assert loaded.current is old
 
 
-@pytest.mark.parametrize("how", ["directory", "deleted", "dangling_symlink", "not_utf8", "empty"])
+def test_a_file_cut_at_any_line_before_its_last_section_is_refused(reg: Path) -> None:
+    """A copy that stopped (full disk) must not load with its later sections empty: cut at
+    len // 3 the bundled file once loaded with no fake bodies, cities or patterns."""
+    from verifier.registry.load import RegistryError, read_registry
+
+    text = reg.read_text("utf-8")
+    lines = text[: text.rindex("\nreporting_channels:")].splitlines(keepends=True)
+    for n in range(10, len(lines), max(1, len(lines) // 12)):
+        reg.write_text("".join(lines[:n]), "utf-8")
+        with pytest.raises(RegistryError):
+            read_registry(reg)
+
+
+@pytest.mark.parametrize("how", ["directory", "deleted", "dangling_symlink", "not_utf8", "empty",
+                                 "fifo", "device"])
 async def test_unusable_file_keeps_old_version(loaded: RegistryHolder, reg: Path, how: str) -> None:
     old = loaded.current
     reg.unlink()
@@ -109,7 +123,11 @@ async def test_unusable_file_keeps_old_version(loaded: RegistryHolder, reg: Path
         reg.write_bytes(b"schema_version: 1\nversion: \xff\xfe\n")
     elif how == "empty":
         reg.write_bytes(b"")
-    assert not await loaded.reload()
+    elif how == "fifo":  # opening it would block the reload thread (and its lock) forever
+        os.mkfifo(reg)
+    elif how == "device":  # reading it would never end
+        reg.symlink_to("/dev/zero")
+    assert not await asyncio.wait_for(loaded.reload(), 20)
     assert loaded.current is old
     assert loaded.last_error is not None and loaded.last_error.startswith(f"{reg}:")
 

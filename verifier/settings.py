@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(
         256, ge=1, le=100_000, description="Requests analysed at once; past it, fast 503."
     )
+    read_timeout_s: float = Field(
+        15.0, gt=0, le=600,
+        description="Seconds a client has to send a request's headers (from connecting, or from "
+                    "the previous response on a kept-alive connection; also the idle keep-alive "
+                    "limit) and, separately, its body (else a 408). Slow clients cannot hold "
+                    "connections or slots.",
+    )
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
     trusted_proxies: str = Field(

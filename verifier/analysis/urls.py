@@ -37,7 +37,8 @@ _URL = regex.compile(
     rf"|(?<![a-z0-9.])\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?::\d{{1,5}})?(?:/[^\s\p{{Han}}]{{0,400}})?"
 )
 _OBFUSCATION_HINT = regex.compile(
-    r"点|點|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|\s|hxxp|h\*\*p|[\uff00-\uffef\u200b-\u200f\u2060\ufeff]", regex.I
+    r"点|點|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|\s|hxxp|h\*\*p"
+    r"|[\uff00-\uffef\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]", regex.I
 )
 _TRAILING = ".,;:!?)]}>'\"-_"
 
@@ -101,6 +102,9 @@ class Link:
     field: str = "text"
 
 
+_IP_PART = regex.compile(r"0[xX][0-9a-fA-F]+|[0-9]+")
+
+
 def _ipv4_literal(host: str) -> str | None:
     """Dotted, decimal, hex and octal IPv4 forms (http://2130706433/ is 127.0.0.1)."""
     try:
@@ -112,6 +116,8 @@ def _ipv4_literal(host: str) -> str | None:
         return None
     values = []
     for p in parts:
+        if not _IP_PART.fullmatch(p):  # int() also takes "-54", "+1", "1_0" and non-ASCII digits
+            return None
         try:
             if p.lower().startswith("0x"):
                 values.append(int(p, 16))

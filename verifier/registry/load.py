@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,13 +98,37 @@ def _loc_text(loc: tuple[str | int, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top)"
 
 
+class NotARegularFile(OSError):
+    pass
+
+
+def read_file_bounded(path: Path, limit: int = MAX_REGISTRY_BYTES) -> bytes:
+    """A regular file's bytes, at most `limit` + 1 (so the caller sees it is too large). Anything
+    else is refused without reading: opening a FIFO blocks until a writer comes (a reload thread
+    stuck forever, holding the reload lock), and a device like /dev/zero never ends."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotARegularFile(errno.EINVAL, "not a regular file (a FIFO, device or socket)")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read_registry(path: Path) -> RawRegistry:
     """Parse and validate; raise RegistryError naming file, line and field on any problem."""
     file = str(path)
     try:
         if path.is_dir():
             raise RegistryError([Problem(file, 1, 1, "is a directory, not a registry file")])
-        content = path.read_bytes()
+        content = read_file_bounded(path)
     except OSError as exc:
         raise RegistryError([Problem(file, 1, 1, f"cannot read: {exc.strerror or exc}")]) from exc
     if len(content) > MAX_REGISTRY_BYTES:
@@ -149,7 +176,12 @@ def read_registry(path: Path) -> RawRegistry:
             continue
         list_path = (path.parent / rel).resolve()
         try:
-            list_texts[name] = (list_path, list_path.read_text("utf-8"))
+            if list_path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "is a directory", str(list_path))
+            data = read_file_bounded(list_path)
+            if len(data) > MAX_REGISTRY_BYTES:
+                raise OSError(errno.EFBIG, "larger than 64 MiB")
+            list_texts[name] = (list_path, data.decode("utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(marks.problem(("lists", name), f"lists.{name}: cannot read {rel}: {exc}"))
     if problems:

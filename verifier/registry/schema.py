@@ -181,31 +181,33 @@ class ReportingChannel(Strict):
 
 
 class RegistryFile(Strict):
+    """Every section is required (an empty one is written `[]`): a file cut short, by a full disk or
+    a copy that stopped, must fail validation rather than load with its later sections empty."""
+
     schema_version: Literal[1]
     version: str = Field(min_length=1, description="The maintainers' label for this edition.")
     verdicts: Verdicts
     groups: dict[str, GroupDef]
     codes: dict[str, CodeDef]
     advice: dict[str, Messages]
-    institutions: list[Institution] = Field(default_factory=list)
-    fake_bodies: list[Sourced] = Field(default_factory=list)
-    non_bodies: list[Sourced] = Field(default_factory=list)
+    institutions: list[Institution]
+    fake_bodies: list[Sourced]
+    non_bodies: list[Sourced]
     body_modifiers: list[Sourced] = Field(
-        default_factory=list,
         description="Words a lawful commission name may carry between city and suffix (国际, 经济贸易).",
     )
     trusted_suffixes: list[Sourced] = Field(
-        default_factory=list, description="Suffixes only public bodies can register (gov.cn)."
+        description="Suffixes only public bodies can register (gov.cn)."
     )
     city_abbreviations: list[Sourced] = Field(
-        default_factory=list, description="value like '穗=广州': one-character names in case numbers."
+        description="value like '穗=广州': one-character names in case numbers."
     )
-    phrases: list[PhraseRule] = Field(default_factory=list)
-    patterns: list[PatternRule] = Field(default_factory=list)
-    number_segments: NumberSegments = NumberSegments()
-    dnsbl: list[DnsblCode] = Field(default_factory=list)
-    lists: ListFiles = ListFiles()
-    reporting_channels: list[ReportingChannel] = Field(default_factory=list)
+    phrases: list[PhraseRule]
+    patterns: list[PatternRule]
+    number_segments: NumberSegments
+    dnsbl: list[DnsblCode]
+    lists: ListFiles
+    reporting_channels: list[ReportingChannel]
 
 
 def json_schema_text() -> str:

@@ -6,6 +6,7 @@ names the field, so nothing a client sends reaches the catch-all 500.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,9 @@ from verifier.web.problems import ProblemError
 
 Loc = tuple[str | int, ...]
 MAX_DEPTH = 32  # deeper JSON is refused before it reaches pydantic
+# The parsed body, read once: by the guard middleware before it takes a concurrency slot (so a
+# client trickling its body never holds one), then handed to the handler.
+JSON_BODY = web.RequestKey("json_body", dict)
 _EMPTY_FIELDS = ("text", "sender", "links", "institution")
 _ACCEPTED_CHARSETS = {None, "utf-8", "utf8"}
 
@@ -38,27 +42,47 @@ def _too_large(max_bytes: int) -> ProblemError:
                              "(split a batch into several requests).")
 
 
-async def read_bounded(request: web.Request, max_bytes: int) -> bytes:
+async def read_bounded(request: web.Request, max_bytes: int, timeout: float | None = None) -> bytes:
     """The body, refusing more than max_bytes: from Content-Length before reading, and while
-    reading a chunked body."""
+    reading a chunked body; and a body still arriving after `timeout` seconds (a 408)."""
     length = request.content_length
     if length is not None and length > max_bytes:
         raise _too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0
-    while True:
-        chunk = await request.content.read(min(65_536, max_bytes + 1 - size))
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(max_bytes)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                chunk = await request.content.read(min(65_536, max_bytes + 1 - size))
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _too_large(max_bytes)
+                chunks.append(chunk)
+    except TimeoutError:
+        # the rest of the body is never read: the connection must not be reused
+        raise ProblemError(408, f"The body did not arrive within {timeout:g} s; send the whole "
+                                "request at once.", errors=[(("body",), "incomplete")],
+                           headers={"Connection": "close"}) from None
     return b"".join(chunks)
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys repeat means different things to different parsers (a filter in
+    front may read the first value, json.loads keeps the last): refuse it rather than guess."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey
+    return obj
 
 
 def _walk(value: Any, loc: Loc, depth: int) -> Iterator[tuple[Loc, str]]:
@@ -84,9 +108,20 @@ def _clean(key: str) -> bool:
     return "\x00" not in key and not any("\ud800" <= ch <= "\udfff" for ch in key)
 
 
-async def read_json_object(request: web.Request, max_bytes: int) -> dict[str, Any]:
+async def read_json_object(request: web.Request, max_bytes: int,
+                           timeout: float | None = None) -> dict[str, Any]:
+    """The request's JSON object, read and parsed once per request (see JSON_BODY)."""
+    if JSON_BODY in request:
+        return request[JSON_BODY]
     _check_content_type(request)
-    raw = await read_bounded(request, max_bytes)
+    data = parse_json_object(await read_bounded(request, max_bytes, timeout))
+    request[JSON_BODY] = data
+    return data
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """The body's bytes to a JSON object, or a 400 problem saying what is wrong. Pure (the fuzz
+    harness in tests/fuzz calls it without HTTP)."""
     if not raw.strip():
         raise ProblemError(400, "The body is empty; send a JSON object.", errors=[(("body",), "empty")])
     try:
@@ -95,7 +130,10 @@ async def read_json_object(request: web.Request, max_bytes: int) -> dict[str, An
         raise ProblemError(400, f"The body is not valid UTF-8 (byte {exc.start}); send UTF-8 JSON.",
                            errors=[(("body",), "invalid UTF-8")]) from None
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except _DuplicateKey:
+        raise ProblemError(400, "The body has an object with a duplicate key; send each key once.",
+                           errors=[(("body",), "duplicate key")]) from None
     except json.JSONDecodeError as exc:
         raise ProblemError(400, f"The body is not valid JSON: {exc.msg} at line {exc.lineno} "
                                 f"column {exc.colno}.", errors=[(("body",), exc.msg)]) from None

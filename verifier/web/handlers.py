@@ -84,7 +84,8 @@ async def _verify_one(request: web.Request, notice: VerifyRequest, registry: Any
 async def verify(request: web.Request) -> web.Response:
     app = request.app
     registry = _registry(app)
-    data = await read_json_object(request, app[keys.SETTINGS].max_body_bytes)
+    settings = app[keys.SETTINGS]
+    data = await read_json_object(request, settings.max_body_bytes, settings.read_timeout_s)
     notice = parse_notice(data)
     request[REGISTRY_VERSION] = registry.version
     return _json(await _verify_one(request, notice, registry, request[REQUEST_ID]))
@@ -109,7 +110,8 @@ def _batch_notices(data: dict[str, Any]) -> list[Any]:
 async def verify_batch(request: web.Request) -> web.Response:
     app = request.app
     registry = _registry(app)
-    data = await read_json_object(request, app[keys.SETTINGS].max_body_bytes)
+    settings = app[keys.SETTINGS]
+    data = await read_json_object(request, settings.max_body_bytes, settings.read_timeout_s)
     items = _batch_notices(data)
     rid = request[REQUEST_ID]
     request[REGISTRY_VERSION] = registry.version

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from verifier.web import keys
+from verifier.web.body import read_json_object
 from verifier.web.limits import client_address, client_key
 from verifier.web.logs import event
 from verifier.web.metrics import method_label
@@ -103,7 +104,9 @@ def _account(request: web.Request, status: int, seconds: float) -> None:
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Per-client rate limit, then the concurrency bound: past it a fast 503, never a queue."""
+    """Per-client rate limit, then the body (read under its deadline, outside the bound: a client
+    trickling its body is not being analysed), then the concurrency bound: past it a fast 503,
+    never a queue."""
     if request.match_info.route.name not in GUARDED_ROUTES:
         return await handler(request)
     app = request.app
@@ -115,6 +118,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         app[keys.METRICS].rate_limited.inc()
         raise ProblemError(429, f"Too many requests from this client (limit {settings.rate_limit}); "
                                 f"retry in {retry_after} s.", headers={"Retry-After": str(retry_after)})
+    await read_json_object(request, settings.max_body_bytes, settings.read_timeout_s)
     limiter = app[keys.CONCURRENCY]
     if not limiter.try_acquire():
         app[keys.METRICS].overloaded.inc()

@@ -91,7 +91,7 @@ def build_openapi(version: str = "0.1.0") -> dict[str, Any]:
 
     accept_language = {"$ref": "#/components/parameters/Accept-Language"}
     body_errors = {
-        "400": _problem(400), "413": _problem(413), "415": _problem(415), "422": _problem(422),
+        "400": _problem(400), "408": _problem(408), "413": _problem(413), "415": _problem(415), "422": _problem(422),
         "429": _problem(429, RETRY), "503": _problem(503, RETRY),
     }
 

@@ -18,6 +18,7 @@ TYPES: dict[int, tuple[str, str]] = {
     400: ("malformed-request", "The request body is not a JSON object."),
     404: ("not-found", "There is nothing at this path."),
     405: ("method-not-allowed", "This path does not accept that method."),
+    408: ("timeout", "The request body did not arrive in time; send the whole request at once."),
     413: ("too-large", "The request body is larger than the service accepts."),
     415: ("unsupported-media-type", "Send the body as application/json."),
     422: ("validation", "Some fields are missing or invalid; `errors` lists them."),
@@ -73,6 +74,8 @@ def problem_response(error: ProblemError, request_id: str | None) -> web.Respons
     response = web.Response(
         text=body, status=error.status, content_type=PROBLEM_CONTENT_TYPE, headers=error.headers
     )
+    if response.headers.get("Connection", "").lower() == "close":
+        response.force_close()  # also stops aiohttp lingering to read the rest of a body
     return response
 
 

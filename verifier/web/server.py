@@ -25,6 +25,7 @@ from verifier.web.app import StartupError, create_app
 from verifier.web.logs import configure_logging, event
 
 SHUTDOWN_TIMEOUT = 30.0  # seconds an in-flight request may take to finish after SIGTERM
+LINGER_S = 2.0  # seconds to discard an unread body after answering (see make_runner)
 STARTUP_FAILED = 3  # a worker's exit status when its app cannot start (bad registry)
 _RESPAWN_WINDOW = 10.0  # a worker dying sooner than this after start is not respawned
 
@@ -65,12 +66,26 @@ def _install_signals(app: web.Application, stop: asyncio.Event) -> None:
     loop.add_signal_handler(signal.SIGINT, on_stop, "SIGINT")
 
 
+def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
+    """The runner with the served connection options (tests use it too).
+
+    aiohttp's keep-alive timer starts when a connection opens and closes it if no complete
+    request head has arrived by then (its default is an hour): with `read_timeout_s` a client
+    trickling its headers a byte at a time, or connecting and sending nothing, is cut off.
+    After an answer to a body we did not read (413, 408), aiohttp reads and discards the rest
+    for `lingering_time` so the client sees the answer; a trickling client would otherwise keep
+    the connection for its default 10 s."""
+    return web.AppRunner(app, handle_signals=False, access_log=None,
+                         shutdown_timeout=SHUTDOWN_TIMEOUT,
+                         keepalive_timeout=settings.read_timeout_s,
+                         lingering_time=LINGER_S)
+
+
 async def _serve(app: web.Application, sock: socket.socket) -> None:
     # aiohttp's own shutdown stops reading from every connection at once, which strands a
     # request whose body is still arriving; so first stop accepting and let every request
     # that has started finish, then let aiohttp close the (now idle) connections.
-    runner = web.AppRunner(app, handle_signals=False, access_log=None,
-                           shutdown_timeout=SHUTDOWN_TIMEOUT)
+    runner = make_runner(app, app[keys.SETTINGS])
     await runner.setup()  # the cleanup contexts run here: StartupError if the registry is bad
     stop = asyncio.Event()
     _install_signals(app, stop)

@@ -1,0 +1,149 @@
+"""Hostile connections: slow clients (a byte at a time), thousands of idle sockets, and slow
+bodies that must not hold the concurrency bound. Every test also shows that a normal client is
+answered meanwhile.
+
+The app runs with the same runner options as `verifier serve` (`server.make_runner`), so the
+header deadline (aiohttp's keep-alive timer, which also runs before the first request) and the
+body deadline (ours, in `web.body.read_bounded`) are the served ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+import pytest
+from aiohttp import web
+from web_support import make_settings
+
+from verifier.web.app import create_app
+from verifier.web.server import make_runner
+
+READ_TIMEOUT = 1.0
+NOTICE = json.dumps({"text": "【网络仲裁委员会】您的案件已立案，请联系13812345678"}, ensure_ascii=False).encode()
+
+
+@asynccontextmanager
+async def served(bundled_holder, **over) -> AsyncIterator[tuple[str, int, web.Application]]:
+    settings = make_settings(**({"read_timeout_s": READ_TIMEOUT} | over))
+    app = create_app(settings, registry_holder=bundled_holder)
+    runner = make_runner(app, settings)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield "127.0.0.1", port, app
+    finally:
+        await runner.cleanup()
+
+
+async def normal_request(port: int) -> int:
+    async with aiohttp.ClientSession() as session, session.post(
+            f"http://127.0.0.1:{port}/v1/verify", data=NOTICE, headers={"Content-Type": "application/json"},
+            timeout=aiohttp.ClientTimeout(total=10)) as resp:
+        body = await resp.json()
+        assert resp.status != 200 or body["verdict"] == "likely_scam"
+        return resp.status
+
+
+async def trickle(port: int, data: bytes, every: float, prefix: bytes = b"") -> tuple[bytes, float]:
+    """Send `prefix` at once, then `data` one byte at a time; what the server answered and when."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    started = time.monotonic()
+    writer.write(prefix)
+    try:
+        for i in range(len(data)):
+            if reader.at_eof():
+                break
+            writer.write(data[i:i + 1])
+            try:
+                await writer.drain()
+            except ConnectionError:
+                break
+            try:  # wait for the next byte's turn, or for the server to answer / hang up
+                got = await asyncio.wait_for(reader.read(65536), every)
+            except TimeoutError:
+                continue
+            rest = await asyncio.wait_for(reader.read(), 5) if got else b""
+            return got + rest, time.monotonic() - started
+        got = await asyncio.wait_for(reader.read(), 10)
+        return got, time.monotonic() - started
+    finally:
+        writer.close()
+
+
+HEAD = b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+
+
+async def test_slow_headers_are_cut_off(bundled_holder) -> None:
+    """A client that never finishes its headers is disconnected at the deadline (aiohttp closes
+    without a response: there is no request yet to answer)."""
+    async with served(bundled_holder) as (_, port, _app):
+        slow = asyncio.create_task(trickle(port, HEAD * 50, every=0.1))
+        await asyncio.sleep(0.3)
+        assert await normal_request(port) == 200  # answered while the slow client trickles
+        answer, took = await slow
+        assert took < READ_TIMEOUT + 3, took
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 4"), answer[:80]
+
+
+async def test_slow_body_gets_408(bundled_holder) -> None:
+    body = b'{"text": "' + b"x" * 200 + b'"}'
+    head = HEAD + b"Content-Length: %d\r\n\r\n" % len(body)
+    async with served(bundled_holder) as (_, port, _app):
+        slow = asyncio.create_task(trickle(port, body, every=0.2, prefix=head))
+        await asyncio.sleep(0.3)
+        assert await normal_request(port) == 200
+        answer, took = await slow
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"application/problem+json" in answer
+        assert took < READ_TIMEOUT + 3, took
+
+
+async def test_slow_bodies_do_not_hold_the_concurrency_bound(bundled_holder) -> None:
+    """Clients that send headers and then stall their bodies are not "being analysed": a
+    normal request still gets its verdict, not a 503."""
+    async with served(bundled_holder, max_concurrency=2, read_timeout_s=30) as (_, port, _app):
+        stalled = []
+        for _ in range(6):
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(HEAD + b"Content-Length: 100\r\n\r\n{\"text\"")
+            await writer.drain()
+            stalled.append(writer)
+        await asyncio.sleep(0.3)
+        assert await normal_request(port) == 200
+        for writer in stalled:
+            writer.close()
+
+
+async def test_thousands_of_idle_connections(bundled_holder) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 2000
+    if soft < 2 * wanted + 200:
+        new = min(hard, 2 * wanted + 500)
+        if new < 2 * wanted + 200:
+            pytest.skip(f"needs {2 * wanted + 200} file descriptors, the hard limit is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+    async with served(bundled_holder, read_timeout_s=3.0) as (_, port, _app):
+        conns: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        try:
+            for _ in range(wanted // 200):
+                conns += await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port)
+                                                for _ in range(200)))
+            assert len(conns) == wanted
+            statuses = await asyncio.gather(*(normal_request(port) for _ in range(5)))
+            assert statuses == [200] * 5
+            # the idle ones are closed by the server at the deadline, freeing their descriptors
+            closed = await asyncio.wait_for(
+                asyncio.gather(*(reader.read() for reader, _ in conns[:50])), 15)
+            assert closed == [b""] * 50
+        finally:
+            for _, writer in conns:
+                writer.close()
+        assert await normal_request(port) == 200
