@@ -47,15 +47,15 @@ def find_cases(text: Mapped, this_year: int) -> list[CaseNumber]:
         start, end = text.span(a, b)
         out.append(CaseNumber(s[a:b], year, prefix, serial, ok, start, end))
 
-    for m in _STANDARD.finditer(s, timeout=1.0):
+    for m in _STANDARD.finditer(s):
         year = int(m.group(1))
         prefix = m.group(2).removesuffix("第")
         add(m.start(), m.end(), year, prefix, m.group(3), 1990 <= year <= this_year + 1)
-    for m in _PREFIX_FIRST.finditer(s, timeout=1.0):
+    for m in _PREFIX_FIRST.finditer(s):
         year = int(m.group(2))
         add(m.start(), m.end(), year, m.group(1), m.group(3), 1990 <= year <= this_year + 1)
-    for m in _LOOSE.finditer(s, timeout=1.0):
+    for m in _LOOSE.finditer(s):
         add(m.start(), m.end(), None, m.group(1), m.group(2), False)
-    for m in _LABELLED.finditer(s, timeout=1.0):
+    for m in _LABELLED.finditer(s):
         add(m.start(1), m.end(1), None, None, m.group(1), False)
     return out

@@ -170,7 +170,7 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
 
     # Names read back from an arbitration or court suffix: "最高人民法院网络仲裁庭" is one name.
     read: list[tuple[int, int, str, str | None]] = []
-    for m in _SUFFIX_ZH.finditer(s, timeout=1.0):
+    for m in _SUFFIX_ZH.finditer(s):
         a = _backwards_name(s, m.start(), registry)
         b = m.end()
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
@@ -203,7 +203,7 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
     for a, b, status, inst in sorted(read, key=lambda r: (r[0] - r[1], r[0])):
         add(a, b, status, inst)
 
-    for m in _SUFFIX_EN.finditer(s, timeout=1.0):
+    for m in _SUFFIX_EN.finditer(s):
         words = s[: m.start()].split(" ")[-7:-1] if s[: m.start()].endswith(" ") else []
         lead: list[str] = []
         for w in reversed(words):

@@ -208,6 +208,10 @@ class RegistryFile(Strict):
     dnsbl: list[DnsblCode]
     lists: ListFiles
     reporting_channels: list[ReportingChannel]
+    end_of_registry: Literal[True] = Field(
+        description="Keep as the file's last line: a file cut short (half-written) lacks it "
+        "and is refused."
+    )
 
 
 def json_schema_text() -> str:
