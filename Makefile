@@ -13,11 +13,13 @@ $(VENV)/bin/activate:
 
 venv: $(VENV)/bin/activate
 
-# Debian packages the tests use: headless Chromium and CJK fonts (widget), redis-server (shared state).
+# Debian packages the tests use: headless Chromium and CJK fonts (widget), redis-server (shared
+# state), wrk (the bench smoke run).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v redis-server >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
-		echo "installing chromium fonts-noto-cjk redis-server"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk redis-server >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v redis-server >/dev/null || ! command -v wrk >/dev/null \
+		|| ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+		echo "installing chromium fonts-noto-cjk redis-server wrk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk redis-server wrk >/dev/null; \
 	fi
 
 # The service on the embedded default: bundled registry, in-process state, no external server.

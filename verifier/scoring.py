@@ -69,7 +69,7 @@ def score(findings: list[Finding], reg: Registry, lang: str) -> Scored:
             warn[cdef.group] += contribution
         elif contribution < 0:
             good[cdef.group] += contribution
-        reasons.append(Reason(
+        reasons.append(Reason.model_construct(
             code=code, severity=cdef.severity, score=contribution, group=cdef.group,
             message=_render(cdef.messages.get(lang), items), evidence=items, testing=cdef.testing,
         ))

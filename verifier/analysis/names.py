@@ -42,6 +42,13 @@ _STOP = set(
 )
 _MAX_NAME = 20
 _HAN = regex.compile(r"\p{Han}")
+_CITY_SHI = regex.compile(r"(?<=\p{Han})市(?=仲裁)")
+_COURT_TAIL = regex.compile(r"(?:人民|互联网|金融|知识产权|海事|铁路运输)法院$")
+_BARE_SUFFIX = regex.compile(r"^(?:仲裁委员会|仲裁委|仲裁院|仲裁中心)$")
+_EN_FAKE_WORDS = regex.compile(
+    r"\b(?:internet|online|network|financ\w*|digital|electronic|national|e-|cyber|loan|credit)"
+)
+_EN_WORD = regex.compile(r"\(?[a-z][a-z.&'-]*")
 _EN_STOP = frozenset(
     ["the", "a", "an", "your", "you", "by", "with", "to", "at", "from", "filed", "before", "in", "this", "our", "has", "been", "dear", "of", "for", "and", "on", "is", "are", "was", "were", "be", "will", "notice", "that", "which"]
 )
@@ -91,7 +98,7 @@ def _place_prefix(name: str, registry: Registry) -> int:
 
 
 def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
-    canon = regex.sub(r"(?<=\p{Han})市(?=仲裁)", "", name)
+    canon = _CITY_SHI.sub("", name)
     for key in (name, canon, canon.removeprefix("中国")):
         if key in registry.names:
             inst = registry.institutions[registry.names[key]]
@@ -107,13 +114,13 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
     if rest.endswith("法院"):
         if place and rest in ("人民法院", "市人民法院") and canon[:place].rstrip("市") in registry.cities:
             return IMPOSSIBLE, None  # a prefecture's courts are 中级/高级人民法院, never "X市人民法院"
-        head = regex.sub(r"(?:人民|互联网|金融|知识产权|海事|铁路运输)法院$", "", rest)
+        head = _COURT_TAIL.sub("", rest)
         if place or head.endswith(_PLACE_END):
             return LAWFUL, None
         if not _FAKE_WORDS.search(head) and "仲裁" not in head:
             return UNRECOGNISED, None
     elif place:
-        middle = regex.sub(r"^(?:仲裁委员会|仲裁委|仲裁院|仲裁中心)$", "", rest)
+        middle = _BARE_SUFFIX.sub("", rest)
         for mod in registry.body_modifiers:
             middle = middle.replace(mod, "")
         if not middle:
@@ -134,7 +141,7 @@ def judge_english(name: str, registry: Registry) -> tuple[str, str | None]:
     match = process.extractOne(key, registry.english_names.keys(), scorer=fuzz.ratio, score_cutoff=88)
     if match:
         return NEAR_MISS, registry.english_names[match[0]]
-    if regex.search(r"\b(?:internet|online|network|financ\w*|digital|electronic|national|e-|cyber|loan|credit)", key):
+    if _EN_FAKE_WORDS.search(key):
         return IMPOSSIBLE, None
     return UNRECOGNISED, None
 
@@ -207,7 +214,7 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
         words = s[: m.start()].split(" ")[-7:-1] if s[: m.start()].endswith(" ") else []
         lead: list[str] = []
         for w in reversed(words):
-            if not regex.fullmatch(r"\(?[a-z][a-z.&'-]*", w) or w in _EN_STOP:
+            if not _EN_WORD.fullmatch(w) or w in _EN_STOP:
                 break
             lead.insert(0, w)
             if w.startswith("("):
