@@ -30,6 +30,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
     ("real-body-lookalike-link", {"text": "【北京仲裁委员会】您的案件已立案，请登录 https://bjac-org.cn/case 查看裁决书。"},
      {"BODY_REGISTERED", "LINK_LOOKALIKE", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, SCAM),
+    ("real-body-official-link-personal-payment", {"text": "【北京仲裁委员会】您的案件已受理，详见 www.bjac.org.cn。如需和解请将款项转入以下账户 户名：张三 账号 6222 0212 3456 7890 123。"},
+     {"LINK_OFFICIAL", "CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_BANK_CARD"}, set(), FLAGGED),
     ("fake-body-no-link", {"text": "【网络仲裁委员会】您的借款纠纷已立案，请尽快处理。"},
      {"BODY_KNOWN_FAKE", "LINK_NONE"}, set(), FLAGGED),
     ("ordinary-meeting", {"text": "明天下午三点开会"},

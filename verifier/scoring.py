@@ -87,6 +87,7 @@ def score(findings: list[Finding], reg: Registry, lang: str) -> Scored:
         verdict, low, high = "likely_genuine", 0, 9
     else:
         verdict, low, high = "unverified", 0, t.suspicious - 1
-    risk = int(min(max(round(w + p), low), high))
+    # Positive evidence lowers the risk of a clean notice, never that of one with a warning.
+    risk = int(min(max(round(w if w > 0 else w + p), low), high))
     reasons.sort(key=lambda r: (-r.score if r.score > 0 else 0, _SEVERITY_ORDER[r.severity], r.code))
     return Scored(verdict, risk, reasons, groups)
