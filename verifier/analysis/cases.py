@@ -12,6 +12,10 @@ from verifier.analysis.normalise import Mapped
 _STANDARD = regex.compile(
     r"[(\[〔【]\s?((?:19|20)\d{2})\s?[)\]〕】]\s?(\p{Han}{1,12}?)\s?第?\s?([a-z]{0,3}\d{1,8}(?:-\d{1,6})?)\s?号"
 )
+# Court style: （2024）粤0304执1234号 — province, court code, case type, serial.
+_COURT = regex.compile(
+    r"[(\[〔【]\s?((?:19|20)\d{2})\s?[)\]〕】]\s?(\p{Han}{1,3}\d{2,6}\p{Han}{1,6}?)\s?(\d{1,8})\s?号"
+)
 # prefix (year) number 号 — e.g. 华南国仲深裁【2014】D211号
 _PREFIX_FIRST = regex.compile(
     r"(\p{Han}{2,10})\s?[(\[〔【]\s?((?:19|20)\d{2})\s?[)\]〕】]\s?第?\s?([a-z]{0,3}\d{1,8})\s?号"
@@ -51,6 +55,9 @@ def find_cases(text: Mapped, this_year: int) -> list[CaseNumber]:
         year = int(m.group(1))
         prefix = m.group(2).removesuffix("第")
         add(m.start(), m.end(), year, prefix, m.group(3), 1990 <= year <= this_year + 1)
+    for m in _COURT.finditer(s):
+        year = int(m.group(1))
+        add(m.start(), m.end(), year, m.group(2), m.group(3), 1990 <= year <= this_year + 1)
     for m in _PREFIX_FIRST.finditer(s):
         year = int(m.group(2))
         add(m.start(), m.end(), year, m.group(1), m.group(3), 1990 <= year <= this_year + 1)
