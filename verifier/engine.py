@@ -9,7 +9,7 @@ from verifier import advice, scoring
 from verifier.analysis.evidence import NetworkEvidence
 from verifier.analysis.extract import Extraction, extract
 from verifier.checks import body, case, consistency, content, links, network, sender
-from verifier.checks.context import context
+from verifier.checks.context import Context, context
 from verifier.checks.finding import Finding
 from verifier.models import (
     Extracted,
@@ -48,9 +48,9 @@ def _inside_caution(f: Finding, cautions: list[tuple[int, int]]) -> bool:
     return all(any(a <= s and e <= b for a, b in cautions) for s, e in spans)
 
 
-def findings(ev: Evidence, reg: Registry) -> list[Finding]:
+def findings(ev: Evidence, reg: Registry, ctx: Context | None = None) -> list[Finding]:
     ex = ev.extraction
-    ctx = context(ex, reg)
+    ctx = ctx or context(ex, reg)
     out: list[Finding] = []
     out += sender.check(ex, reg)
     out += links.check(ex, reg)
@@ -95,7 +95,7 @@ def _extracted(ex: Extraction) -> Extracted:
 
 def evaluate(ev: Evidence, reg: Registry, lang: str = "zh-Hans", request_id: str | None = None) -> VerifyResponse:
     ctx = context(ev.extraction, reg)
-    scored = scoring.score(findings(ev, reg), reg, lang)
+    scored = scoring.score(findings(ev, reg, ctx), reg, lang)
     return VerifyResponse(
         verdict=scored.verdict,  # type: ignore[arg-type]
         risk=scored.risk,

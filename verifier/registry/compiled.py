@@ -113,7 +113,6 @@ class Registry:
     patterns: tuple[tuple[str, regex.Pattern[str]], ...]
     dnsbl: tuple[tuple[str, str, str], ...]  # zone, return-code prefix, code
     skeletons: Mapping[str, str]  # skeleton of an official domain's label -> official domain
-    official_labels: tuple[str, ...]  # labels of official domains, for edit-distance matching
     label_to_domains: Mapping[str, tuple[str, ...]]
     trusted_suffixes: tuple[str, ...]  # '.gov.cn': only government bodies can register below it
     public_numbers: frozenset[str]  # reporting channels and national hotlines, fine in any notice
@@ -142,9 +141,6 @@ class Registry:
             if cand in self.official_domains:
                 return cand, self.official_domains[cand]
         return None
-
-    def message(self, code: str, lang: str) -> str:
-        return self.codes[code].messages.get(lang)
 
     def counts(self) -> dict[str, Any]:
         by_kind: dict[str, int] = defaultdict(int)
@@ -435,7 +431,6 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
         patterns=tuple(patterns),
         dnsbl=tuple((d.zone.lower().strip("."), d.prefix, d.code) for d in m.dnsbl),
         skeletons=MappingProxyType(skeletons),
-        official_labels=tuple(sorted(label_to_domains)),
         label_to_domains=MappingProxyType({k: tuple(v) for k, v in label_to_domains.items()}),
         trusted_suffixes=tuple("." + e.value.lower().strip(".") for e in m.trusted_suffixes),
         public_numbers=frozenset(public_numbers),
