@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from web_support import make_settings
@@ -82,6 +83,24 @@ async def test_request_id_echo_and_replace(client):
     assert len(rid) == 32 and rid.isalnum()
     resp = await client.get("/healthz", headers={"X-Request-ID": "x" * 65})
     assert resp.headers["X-Request-ID"] != "x" * 65
+
+
+def test_generated_request_ids_unique_across_forked_workers():
+    """Workers are forked from one parent: each must draw its own id prefix."""
+    from verifier.web.middleware import _ids
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the "worker"
+        os.write(write_end, _ids.next().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read_end, 64).decode()
+    os.close(read_end)
+    os.close(write_end)
+    first, second = _ids.next(), _ids.next()
+    assert len(child) == len(first) == 32 and first != second
+    assert child[:16] != first[:16] and first[:16] == second[:16]
 
 
 async def test_batch_in_order_with_inline_errors(client):

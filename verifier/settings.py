@@ -5,6 +5,7 @@ Built in __main__/cli, never at import time, so tests construct their own.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from pathlib import Path
@@ -138,13 +139,14 @@ class Settings(BaseSettings):
     def nameservers(self) -> list[tuple[str, int]]:
         return nameserver_list(self.dns_nameservers)
 
-    @property
-    def proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-        return [
+    @functools.cached_property
+    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        # read on every verify request; settings are frozen, so parse once
+        return tuple(
             ipaddress.ip_network(p.strip(), strict=False)
             for p in self.trusted_proxies.split(",")
             if p.strip()
-        ]
+        )
 
     @property
     def dnsbl_zone_list(self) -> list[str]:

@@ -28,11 +28,11 @@ NOT_READY_RETRY_AFTER = "2"
 
 
 def _json(model: BaseModel | dict[str, Any], status: int = 200) -> web.Response:
-    # pydantic's own serialiser: ~3x faster than model_dump + json.dumps (bench/run.py), and
-    # byte for byte what `verifier check --json` prints.
-    text = (model.model_dump_json() if isinstance(model, BaseModel)
-            else json.dumps(model, ensure_ascii=False))
-    return web.Response(text=text, status=status, content_type="application/json")
+    # pydantic's own serialiser straight to UTF-8 bytes: ~3x faster than model_dump + json.dumps
+    # (bench/run.py), and byte for byte what `verifier check --json` prints.
+    body = (model.__pydantic_serializer__.to_json(model) if isinstance(model, BaseModel)
+            else json.dumps(model, ensure_ascii=False).encode())
+    return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
 
 
 def _registry_state(app: web.Application) -> RegistryState:

@@ -7,6 +7,7 @@ several replicas) can replace the in-process one without touching the handlers.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import math
 import time
@@ -129,6 +130,19 @@ def client_key(ip: IPAddress | None) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((ip, 64), strict=False))
     return str(ip)
+
+
+def rate_key(peer: str | None, forwarded_for: Sequence[str], proxies: Sequence[IPNetwork]) -> str:
+    """client_key(client_address(...)), remembered per peer when no proxy is trusted (then the
+    key depends on the peer alone): parsing addresses was a visible part of every request."""
+    if not proxies:
+        return _peer_key(peer)
+    return client_key(client_address(peer, forwarded_for, proxies))
+
+
+@functools.lru_cache(maxsize=4096)
+def _peer_key(peer: str | None) -> str:
+    return client_key(client_address(peer, (), ()))
 
 
 class InFlight:

@@ -80,15 +80,31 @@ class Metrics:
         )
         self.observe_redis(up=False)
         self._version: str | None = None
+        # Labelled children, looked up once: `labels()` validates and locks on every call, which
+        # was a measurable part of a verify request. Keys are bounded like the labels themselves.
+        self._per_request: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._per_verdict: dict[str, Any] = {}
+        self._per_code: dict[str, Any] = {}
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.requests.labels(route, method_label(method), str(status)).inc()
-        self.latency.labels(route).observe(seconds)
+        method = method_label(method)
+        children = self._per_request.get((route, method, status))
+        if children is None:
+            children = (self.requests.labels(route, method, str(status)), self.latency.labels(route))
+            self._per_request[(route, method, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_verdict(self, verdict: str, codes: list[str]) -> None:
-        self.verdicts.labels(verdict).inc()
+        child = self._per_verdict.get(verdict)
+        if child is None:
+            child = self._per_verdict[verdict] = self.verdicts.labels(verdict)
+        child.inc()
         for code in codes:
-            self.reasons.labels(code).inc()
+            child = self._per_code.get(code)
+            if child is None:
+                child = self._per_code[code] = self.reasons.labels(code)
+            child.inc()
 
     def observe_registry(self, version: str | None, ok: bool, loaded_at: float | None) -> None:
         if version != self._version:

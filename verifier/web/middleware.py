@@ -3,18 +3,20 @@ then the per-client rate limit and the concurrency bound on the verify routes.""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
+import secrets
 import time
 import traceback
-import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from verifier.web import keys
 from verifier.web.body import read_json_object
-from verifier.web.limits import client_address, client_key
+from verifier.web.limits import rate_key
 from verifier.web.logs import event
 from verifier.web.metrics import method_label
 from verifier.web.problems import ProblemError, from_http_exception, problem_response
@@ -38,9 +40,28 @@ def route_template(request: web.Request) -> str:
     return resource.canonical if resource is not None else "(unmatched)"
 
 
+class _Ids:
+    """Our request ids: 32 hex characters, a random per-process prefix and a counter. Unique
+    across workers and restarts without a random draw (a system call) per request; they are
+    labels, not secrets."""
+
+    def __init__(self) -> None:
+        self.prefix = secrets.token_hex(8)
+        self.counter = itertools.count(1)
+
+    def next(self) -> str:
+        return f"{self.prefix}{next(self.counter):016x}"
+
+
+_ids = _Ids()
+os.register_at_fork(after_in_child=_ids.__init__)  # each worker its own prefix
+
+
 def _request_id(request: web.Request) -> str:
-    given = request.headers.get("X-Request-ID", "")
-    return given if _SANE_ID.match(given) else uuid.uuid4().hex
+    given = request.headers.get("X-Request-ID")
+    if given is not None and _SANE_ID.match(given):
+        return given
+    return _ids.next()
 
 
 @web.middleware
@@ -111,9 +132,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     app = request.app
     settings = app[keys.SETTINGS]
-    ip = client_address(request.remote, request.headers.getall("X-Forwarded-For", []),
-                        settings.proxy_networks)
-    allowed, retry_after = await app[keys.RATE_LIMITER].hit(client_key(ip))
+    key = rate_key(request.remote, request.headers.getall("X-Forwarded-For", ()),
+                   settings.proxy_networks)
+    allowed, retry_after = await app[keys.RATE_LIMITER].hit(key)
     if not allowed:
         app[keys.METRICS].rate_limited.inc()
         raise ProblemError(429, f"Too many requests from this client (limit {settings.rate_limit}); "
