@@ -147,3 +147,36 @@ async def test_thousands_of_idle_connections(bundled_holder) -> None:
             for _, writer in conns:
                 writer.close()
         assert await normal_request(port) == 200
+
+
+MALFORMED = [
+    # (raw request, the part the problem names)
+    (b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 13812345678x\r\n\r\n", ["header", "Content-Length"]),
+    (b"BREW13812345678 / HTTP/1.1\r\nHost: x\r\n\r\n", ["method"]),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nNo colon 13812345678\r\n\r\n", ["header"]),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\x00" + b"13812345678\r\n\r\n", ["header"]),
+    (b"GET /" + b"13812345678" * 1000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", ["header"]),
+    (b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz13812345678\r\n", ["body"]),
+    (b"GET / HTTP/9.9\r\n\r\n", ["request"]),
+    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(64)) + b"\r\n\r\n", ["method"]),
+]
+
+
+@pytest.mark.parametrize(("raw", "loc"), MALFORMED)
+async def test_requests_aiohttp_cannot_parse_get_a_problem(bundled_holder, raw, loc) -> None:
+    """aiohttp refuses these before our app runs; the answer still has the problem shape, names
+    the part of the request that was wrong, and echoes none of the client's bytes."""
+    async with served(bundled_holder) as (host, port, _app):
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(raw)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 5)  # then the server closes
+        writer.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.split(b"\r\n")[0].split(b" ")[1] == b"400"
+        assert b"Content-Type: application/problem+json" in head
+        problem = json.loads(body)
+        assert problem["status"] == 400 and problem["type"].endswith("malformed-request")
+        assert problem["errors"][0]["loc"] == loc and problem["errors"][0]["msg"]
+        assert b"13812345678" not in answer
+        assert await normal_request(port) == 200

@@ -23,6 +23,7 @@ from verifier.settings import Settings
 from verifier.web import keys
 from verifier.web.app import StartupError, create_app
 from verifier.web.logs import configure_logging, event
+from verifier.web.protocol_errors import ProblemAppRunner
 
 SHUTDOWN_TIMEOUT = 30.0  # seconds an in-flight request may take to finish after SIGTERM
 LINGER_S = 2.0  # seconds to discard an unread body after answering (see make_runner)
@@ -74,8 +75,9 @@ def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
     trickling its headers a byte at a time, or connecting and sending nothing, is cut off.
     After an answer to a body we did not read (413, 408), aiohttp reads and discards the rest
     for `lingering_time` so the client sees the answer; a trickling client would otherwise keep
-    the connection for its default 10 s."""
-    return web.AppRunner(app, handle_signals=False, access_log=None,
+    the connection for its default 10 s. Requests aiohttp cannot parse get problem+json too
+    (see protocol_errors)."""
+    return ProblemAppRunner(app, handle_signals=False, access_log=None,
                          shutdown_timeout=SHUTDOWN_TIMEOUT,
                          keepalive_timeout=settings.read_timeout_s,
                          lingering_time=LINGER_S)

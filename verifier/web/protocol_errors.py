@@ -1,0 +1,97 @@
+"""Requests aiohttp refuses before our app sees them, answered in the problem shape.
+
+A malformed request line, header or length is rejected by aiohttp's parser, which answers in
+plain text quoting the offending bytes. Clients of this API expect application/problem+json
+for every error; so the runner's request handler renders those refusals as problems naming the
+part of the request that was wrong, and echoes none of the client's bytes.
+
+aiohttp has no public hook for this: `ProblemAppRunner` swaps the class of the server its base
+class builds for a subclass whose only change is the request-handler class.
+tests/test_web_hostile_conn.py sends raw malformed requests through `verifier serve`'s runner, so
+an aiohttp release that changes these internals fails the tests, not silently the clients.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aiohttp import http_exceptions, web
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
+
+from verifier.web.problems import PROBLEM_CONTENT_TYPE, ProblemError, problem_body
+
+# Which part of the request each parser error is about (the most specific class first).
+_WHERE: tuple[tuple[type[Exception], tuple[str, ...], str], ...] = (
+    (http_exceptions.BadHttpMethod, ("method",), "not a valid HTTP method"),
+    (http_exceptions.InvalidURLError, ("path",), "not a valid request target"),
+    (http_exceptions.LineTooLong, ("header",), "a request line or header is too long"),
+    (http_exceptions.InvalidHeader, ("header",), "a header is malformed"),
+    (http_exceptions.ContentLengthError, ("header", "Content-Length"), "does not match the body"),
+    (http_exceptions.TransferEncodingError, ("body",), "the chunked body is malformed"),
+)
+
+
+# llhttp's reasons ("Invalid header token", "Invalid character in Content-Length") are fixed
+# text; aiohttp appends the offending bytes after a colon. Keep a reason only if it is plain words.
+_REASON = re.compile(r"[A-Za-z][A-Za-z ,/-]{0,79}")
+_BY_WORD: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("content-length", ("header", "Content-Length")),
+    ("transfer-encoding", ("header", "Transfer-Encoding")),
+    ("chunk", ("body",)),
+    ("header", ("header",)),
+    ("method", ("method",)),
+    ("url", ("path",)),
+    ("http/", ("version",)),
+    ("version", ("version",)),
+)
+
+
+def _reason(exc: BaseException | None) -> str | None:
+    message = getattr(exc, "message", None)
+    if not isinstance(message, str):
+        return None
+    head = message.split(":", 1)[0].strip()
+    return head if _REASON.fullmatch(head) else None
+
+
+def protocol_problem(status: int, exc: BaseException | None) -> ProblemError:
+    """The problem for a request aiohttp could not parse (400) or failed on outside our app."""
+    if status >= 500:
+        return ProblemError(status, "The service failed on this request.")
+    reason = _reason(exc)
+    for kind, loc, msg in _WHERE:
+        if isinstance(exc, kind):
+            break
+    else:
+        words = (reason or "").lower()
+        loc = next((where for word, where in _BY_WORD if word in words), ("request",))
+        msg = reason[0].lower() + reason[1:] if reason else "not valid HTTP/1.1"
+    return ProblemError(status, f"The request is not valid HTTP ({msg}); it was not processed. "
+                                "Fix the client.", errors=[(loc, msg)])
+
+
+class _ProblemRequestHandler(RequestHandler):
+    def handle_error(self, request: BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        plain = super().handle_error(request, status, exc, message)  # logs (scrubbed), checks state
+        body = problem_body(protocol_problem(plain.status, exc).problem(None))
+        response = web.Response(text=json.dumps(body, ensure_ascii=False), status=plain.status,
+                                content_type=PROBLEM_CONTENT_TYPE)
+        response.force_close()
+        return response
+
+
+class _ProblemServer(web.Server):
+    def __call__(self) -> RequestHandler:
+        return _ProblemRequestHandler(self, loop=self._loop, **self._kwargs)
+
+
+class ProblemAppRunner(web.AppRunner):
+    async def _make_server(self) -> Any:
+        server = await super()._make_server()
+        if type(server) is web.Server:
+            server.__class__ = _ProblemServer
+        return server
