@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -149,3 +150,31 @@ async def test_several_workers_share_the_port(tmp_path):
         assert stop(proc) == 0
     for child in children:
         assert not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text()
+
+
+async def test_metrics_count_every_workers_requests(tmp_path):
+    """Whichever worker answers /metrics, it reports the requests all workers served."""
+    before = set(Path(tempfile.gettempdir()).glob("verifier-metrics-*"))
+    proc, port, _log = start(tmp_path, workers=2)
+    try:
+        ours = set(Path(tempfile.gettempdir()).glob("verifier-metrics-*")) - before
+        assert len(ours) == 1 and list(next(iter(ours)).glob("counter_*.db"))
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+            async def one(i: int) -> int:
+                async with s.post(f"http://127.0.0.1:{port}/v1/verify", json={"text": f"n{i}"}) as r:
+                    await r.json()
+                    return r.status
+
+            assert await asyncio.gather(*(one(i) for i in range(40))) == [200] * 40
+            want = 'verifier_http_requests_total{method="POST",route="/v1/verify",status="200"} 40.0'
+            live_workers = set()
+            for _ in range(12):  # new connections: the kernel spreads them over both workers
+                async with s.get(f"http://127.0.0.1:{port}/metrics") as r:
+                    text = await r.text()
+                assert want in text.splitlines(), text
+                live_workers |= {line.split('pid="')[1].split('"')[0] for line in text.splitlines()
+                                if line.startswith("verifier_registry_last_reload_successful{")}
+            assert len(live_workers) == 2  # gauges: one series per live worker
+    finally:
+        assert stop(proc) == 0
+    assert not any(p.exists() for p in ours)  # removed when the service stops

@@ -2,15 +2,25 @@
 
 Labels hold only values the service chooses: route templates, known methods, status codes,
 verdicts and reason codes from the registry. Never text, numbers, URLs or raw paths.
+
+With several workers, `/metrics` may be answered by any of them, so each worker writes its values
+to files in one directory (prometheus-client's multiprocess mode, set up by `serve` before the
+workers start) and every worker's `/metrics` adds them all up: counters and histograms summed
+over workers (dead ones included), the in-flight gauge summed over live workers, the other gauges
+reported per live worker (a `pid` label).
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -37,7 +47,8 @@ class Metrics:
             registry=r,
         )
         self.in_flight = Gauge(
-            "verifier_http_in_flight", "Verify requests being analysed now.", registry=r
+            "verifier_http_in_flight", "Verify requests being analysed now.", registry=r,
+            multiprocess_mode="livesum",
         )
         self.verdicts = Counter(
             "verifier_verdicts", "Verdicts given, by verdict.", ["verdict"], registry=r
@@ -56,27 +67,32 @@ class Metrics:
             "The registry version being served (value 1).",
             ["version"],
             registry=r,
+            multiprocess_mode="liveall",
         )
         self.reload_ok = Gauge(
             "verifier_registry_last_reload_successful",
             "1 if the last registry (re)load succeeded, else 0.",
             registry=r,
+            multiprocess_mode="liveall",
         )
         self.registry_loaded_at = Gauge(
             "verifier_registry_loaded_timestamp_seconds",
             "When the served registry was loaded (Unix time).",
             registry=r,
+            multiprocess_mode="liveall",
         )
         self.redis_up = Gauge(
             "verifier_redis_up",
             "1 while Redis answers; 0 when it is down or not configured.",
             registry=r,
+            multiprocess_mode="liveall",
         )
         self.rate_limit_backend = Gauge(
             "verifier_rate_limit_backend",
             "Where rate limits are counted now (value 1): redis (shared) or memory (this process).",
             ["backend"],
             registry=r,
+            multiprocess_mode="liveall",
         )
         self.observe_redis(up=False)
         self._version: str | None = None
@@ -109,6 +125,7 @@ class Metrics:
     def observe_registry(self, version: str | None, ok: bool, loaded_at: float | None) -> None:
         if version != self._version:
             if self._version is not None:
+                self.registry_info.labels(self._version).set(0)  # what a worker's file keeps
                 self.registry_info.remove(self._version)
             if version is not None:
                 self.registry_info.labels(version).set(1)
@@ -124,7 +141,30 @@ class Metrics:
         self.rate_limit_backend.labels("memory").set(0 if up else 1)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if multiprocess_dir() is None:
+            return generate_latest(self.registry)
+        every_worker = CollectorRegistry()
+        MultiProcessCollector(every_worker)
+        return generate_latest(every_worker)
+
+
+def multiprocess_dir() -> str | None:
+    """The shared directory when this process writes its metrics there (see enable_multiprocess)."""
+    return os.environ.get(MULTIPROC_ENV) if values.ValueClass is not values.MutexValue else None
+
+
+def enable_multiprocess(directory: Path) -> None:
+    """Before the workers start: every metric created from now on keeps its values in files in
+    `directory`, per process. The directory must be empty (old files would be added in)."""
+    os.environ[MULTIPROC_ENV] = str(directory)
+    values.ValueClass = values.MultiProcessValue()
+
+
+def worker_exited(pid: int) -> None:
+    """A dead worker's live gauges leave the sums; its counters stay (they did happen)."""
+    directory = multiprocess_dir()
+    if directory is not None:
+        mark_process_dead(pid, directory)
 
 
 def as_timestamp(value: Any) -> float | None:

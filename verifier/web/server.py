@@ -4,17 +4,21 @@ With `workers > 1` the parent reserves the port and forks workers; each worker l
 own SO_REUSEPORT socket (so the kernel spreads connections across them — on one shared socket
 the first worker to wake takes every pending connection) and builds its own app. SIGTERM (or SIGINT) stops accepting,
 lets in-flight requests finish (up to SHUTDOWN_TIMEOUT seconds), then exits. SIGHUP reloads
-the registry.
+the registry. The workers share their metrics through files in a temporary directory (see
+web/metrics.py), removed when the service stops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
+from pathlib import Path
 from types import FrameType
 
 from aiohttp import web
@@ -23,6 +27,7 @@ from verifier.settings import Settings
 from verifier.web import keys
 from verifier.web.app import StartupError, create_app
 from verifier.web.logs import configure_logging, event
+from verifier.web.metrics import enable_multiprocess, multiprocess_dir, worker_exited
 from verifier.web.protocol_errors import ProblemAppRunner
 
 SHUTDOWN_TIMEOUT = 30.0  # seconds an in-flight request may take to finish after SIGTERM
@@ -171,6 +176,7 @@ def _supervise(settings: Settings, sock: socket.socket) -> int:
         if started is None:
             continue
         code = os.waitstatus_to_exitcode(wait_status)
+        worker_exited(pid)
         if stopping:
             continue
         if code == STARTUP_FAILED or time.monotonic() - started < _RESPAWN_WINDOW:
@@ -202,7 +208,15 @@ def serve(settings: Settings) -> None:
     if settings.workers == 1:
         run_worker(settings, sock)
         return
-    status = _supervise(settings, sock)
+    own_dir = None
+    if multiprocess_dir() is None:  # /metrics of any worker must count every worker's requests
+        own_dir = Path(tempfile.mkdtemp(prefix="verifier-metrics-"))
+        enable_multiprocess(own_dir)
+    try:
+        status = _supervise(settings, sock)
+    finally:
+        if own_dir is not None:
+            shutil.rmtree(own_dir, ignore_errors=True)
     if status:
         raise SystemExit(status)
 
