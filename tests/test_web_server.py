@@ -126,18 +126,23 @@ async def test_sigterm_drains_in_flight_requests(tmp_path):
     assert len(access) == len(answered) + 8
 
 
+async def verify_on_new_connections(port: int, count: int) -> list[int]:
+    """`count` verify calls, each on its own connection (so the kernel spreads them)."""
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+        async def one(i: int) -> int:
+            async with s.post(f"http://127.0.0.1:{port}/v1/verify", json={"text": f"n{i}"}) as r:
+                await r.json()
+                return r.status
+
+        return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
 async def test_several_workers_share_the_port(tmp_path):
     proc, port, log = start(tmp_path, workers=3)
     try:
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
         assert len(children) == 3
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
-            async def one(i: int) -> int:
-                async with s.post(f"http://127.0.0.1:{port}/v1/verify", json={"text": f"n{i}"}) as r:
-                    await r.json()
-                    return r.status
-
-            assert await asyncio.gather(*(one(i) for i in range(60))) == [200] * 60
+        assert await verify_on_new_connections(port, 60) == [200] * 60
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             pids = {json.loads(line).get("pid") for line in log.read_text().splitlines()
@@ -159,13 +164,8 @@ async def test_metrics_count_every_workers_requests(tmp_path):
     try:
         ours = set(Path(tempfile.gettempdir()).glob("verifier-metrics-*")) - before
         assert len(ours) == 1 and list(next(iter(ours)).glob("counter_*.db"))
+        assert await verify_on_new_connections(port, 40) == [200] * 40
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
-            async def one(i: int) -> int:
-                async with s.post(f"http://127.0.0.1:{port}/v1/verify", json={"text": f"n{i}"}) as r:
-                    await r.json()
-                    return r.status
-
-            assert await asyncio.gather(*(one(i) for i in range(40))) == [200] * 40
             want = 'verifier_http_requests_total{method="POST",route="/v1/verify",status="200"} 40.0'
             live_workers = set()
             for _ in range(12):  # new connections: the kernel spreads them over both workers
