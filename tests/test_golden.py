@@ -1,0 +1,27 @@
+"""Every golden input gets exactly its recorded JSON answer (tests/golden_support.py).
+
+Guards speed work on the engine: same verdicts, codes, scores, messages and bytes. After a
+deliberate change of behaviour or of the registry, rewrite the file with
+`python tests/golden_support.py` and review the diff of the answers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import golden_support
+
+GOLDEN = golden_support.read()
+INPUTS = list(golden_support.inputs())
+
+
+def test_golden_inputs_are_the_recorded_ones():
+    assert [key for key, *_ in INPUTS] == list(GOLDEN)
+
+
+@pytest.mark.parametrize("n", range(0, len(INPUTS), 50), ids=lambda n: f"from-{n}")
+def test_answers_are_byte_identical(registry, n):
+    for i in range(n, min(n + 50, len(INPUTS))):
+        key, req, lang, net = INPUTS[i]
+        got = golden_support.answer(req, lang, net, registry, f"golden-{i}")
+        assert got == GOLDEN[key], key
