@@ -10,7 +10,7 @@ from verifier.analysis import names, phones, urls
 from verifier.analysis.cases import CaseNumber, find_cases
 from verifier.analysis.normalise import Mapped, fold, normalise
 from verifier.models import VerifyRequest
-from verifier.registry.compiled import PATTERN_TIMEOUT_S, Registry
+from verifier.registry.compiled import PATTERN_TIMEOUT_S, Registry, Term
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,23 +35,27 @@ class Extraction:
     phrases: tuple[PhraseHit, ...]
 
 
-def _phrases(original: str, text: Mapped, registry: Registry) -> list[PhraseHit]:
+def _phrases(original: str, text: Mapped, registry: Registry,
+             matches: list[tuple[int, tuple[Term, ...]]] | None = None) -> list[PhraseHit]:
     hits: list[PhraseHit] = []
     seen: set[tuple[str, int]] = set()
-    for end_idx, terms in registry.automaton.iter(text.text):
+    s = text.text
+    for end_idx, terms in registry.automaton.iter(s) if matches is None else matches:
         for t in terms:
             if t.kind != "phrase":
                 continue
             a, b = end_idx + 1 - t.length, end_idx + 1
-            if not names.word_bounded(text.text, a, b):
+            if not names.word_bounded(s, a, b):
                 continue
             start, end = text.span(a, b)
             if (t.key, start) not in seen:
                 seen.add((t.key, start))
                 hits.append(PhraseHit(t.key, original[start:end], start, end))
-    for code, pattern in registry.patterns:
+    prepared = registry.prepared
+    for i in prepared.candidate_patterns(s):  # the others hold none of their required literals
+        code, pattern, _factors = prepared.patterns[i]
         try:
-            for m in pattern.finditer(text.text, timeout=PATTERN_TIMEOUT_S):
+            for m in pattern.finditer(s, timeout=PATTERN_TIMEOUT_S):
                 start, end = text.span(*m.span())
                 if (code, start) not in seen:
                     seen.add((code, start))
@@ -77,7 +81,8 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
     skip = [(lk.start, lk.end) for lk in links if lk.start is not None]
     skip_norm = _norm_spans(text, skip + [(c.start, c.end) for c in cases if c.start is not None])
     numbers = phones.find_phones(text, registry.virtual_prefixes, skip_norm)
-    bodies = names.find_bodies(text, registry)
+    matches = list(registry.automaton.iter(text.text))  # one pass for names and phrases
+    bodies = names.find_bodies(text, registry, matches)
     if req.institution and req.institution.strip():
         name = fold(req.institution)[:100]
         status, inst = names.judge(name, registry)
@@ -93,7 +98,7 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
         links_total=total,
         bodies=tuple(bodies),
         cases=tuple(cases),
-        phrases=tuple(_phrases(original, text, registry)),
+        phrases=tuple(_phrases(original, text, registry, matches)),
     )
 
 

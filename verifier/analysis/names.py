@@ -13,7 +13,7 @@ import regex
 from rapidfuzz import fuzz, process
 
 from verifier.analysis.normalise import Mapped
-from verifier.registry.compiled import Registry
+from verifier.registry.compiled import Registry, Term
 
 REGISTERED = "registered"
 SUB_BRAND = "sub_brand"
@@ -163,7 +163,9 @@ def _WORDISH(c: str) -> bool:
     return c.isascii() and (c.isalnum() or c in "_-@")
 
 
-def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
+def find_bodies(text: Mapped, registry: Registry,
+                matches: list[tuple[int, tuple[Term, ...]]] | None = None) -> list[NamedBody]:
+    """Named bodies; `matches` is registry.automaton.iter(text.text) when the caller has it."""
     s = text.text
     found: list[NamedBody] = []
     taken: list[tuple[int, int]] = []
@@ -191,7 +193,7 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
 
     # Longest registry and pattern-list names first, found by the automaton.
     hits = []
-    for end_idx, terms in registry.automaton.iter(s):
+    for end_idx, terms in registry.automaton.iter(s) if matches is None else matches:
         for t in terms:
             if t.kind in ("institution", "fake", "non_body"):
                 hits.append((end_idx + 1 - t.length, end_idx + 1, t))

@@ -1,0 +1,85 @@
+"""Per-registry tables the engine reads on every notice, built once with the compiled registry.
+
+Reason and advice texts by language, code weights as plain tuples, and the registry patterns
+with the literals one of which every match must contain (so a pattern runs only on text that
+holds one). Small: nothing here grows with the number of institutions or listed domains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import ahocorasick
+
+from verifier.registry.factors import required_factors
+
+if TYPE_CHECKING:
+    import regex
+
+    from verifier.registry.compiled import Registry
+
+LANGS = ("zh-Hans", "zh-Hant", "en")
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "positive": 3, "info": 4}
+
+
+class CodeRow(NamedTuple):
+    severity: str
+    group: str
+    score: float
+    legal_score: float | None
+    testing: bool
+    order: int  # of the severity, for sorting reasons
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    codes: Mapping[str, CodeRow]
+    messages: Mapping[str, Mapping[str, str]]  # lang -> code -> message template
+    advice: Mapping[str, Mapping[str, str]]  # lang -> advice id -> template
+    channel_names: Mapping[str, tuple[str, ...]]  # lang -> "number name" per reporting channel
+    # registry patterns in registry order; None where every text must be tried
+    patterns: tuple[tuple[str, regex.Pattern[str], frozenset[str] | None], ...]
+    factors: Any  # ahocorasick.Automaton: literal -> indices of the patterns that need it
+    always: tuple[int, ...]  # patterns without a required literal
+
+    def lang(self, lang: str) -> str:
+        """Messages.get's fallback: anything but the two Chinese scripts reads English."""
+        return lang if lang in ("zh-Hans", "zh-Hant") else "en"
+
+    def candidate_patterns(self, text: str) -> list[int]:
+        """Indices of the patterns that can match `text`, in registry order."""
+        found = set(self.always)
+        if len(self.factors):
+            for _end, ids in self.factors.iter(text):
+                found.update(ids)
+        return sorted(found)
+
+
+def prepare(reg: Registry) -> Prepared:
+    codes = {
+        code: CodeRow(c.severity, c.group, c.score, c.legal_score, c.testing, SEVERITY_ORDER[c.severity])
+        for code, c in reg.codes.items()
+    }
+    messages = {lang: {code: c.messages.get(lang) for code, c in reg.codes.items()} for lang in LANGS}
+    advice = {lang: {kind: m.get(lang) for kind, m in reg.advice.items()} for lang in LANGS}
+    channels = {lang: tuple(f"{ch.number} {ch.name.get(lang)}" for ch in reg.reporting_channels)
+                for lang in LANGS}
+    patterns = []
+    by_factor: dict[str, list[int]] = {}
+    always = []
+    for i, (code, pattern) in enumerate(reg.patterns):
+        factors = required_factors(pattern.pattern, pattern.flags)
+        patterns.append((code, pattern, factors))
+        if factors is None:
+            always.append(i)
+        else:
+            for f in factors:
+                by_factor.setdefault(f, []).append(i)
+    automaton = ahocorasick.Automaton()
+    for f, ids in by_factor.items():
+        automaton.add_word(f, tuple(ids))
+    if by_factor:
+        automaton.make_automaton()
+    return Prepared(codes, messages, advice, channels, tuple(patterns), automaton, tuple(always))
