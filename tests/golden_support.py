@@ -97,17 +97,28 @@ def inputs() -> Iterator[tuple[str, dict, str, object]]:
         yield f"random/{i}", {"text": text}, LANGS[i % 3], None
 
 
-def answer(req: dict, lang: str, net: object, registry: object, request_id: str) -> str:
-    """The endpoint's body for this input, with the registry version masked (it is a content
-    hash: any registry edit changes it, which is not what these answers guard)."""
+def evidence(req: dict, net: object, registry: object) -> object:
     from verifier.analysis.evidence import NetworkEvidence
     from verifier.analysis.extract import extract
-    from verifier.engine import Evidence, evaluate
+    from verifier.engine import Evidence
     from verifier.models import VerifyRequest
 
     ex = extract(VerifyRequest.model_validate(req), registry, TODAY)  # type: ignore[arg-type]
-    resp = evaluate(Evidence(ex, net or NetworkEvidence.off()), registry, lang, request_id)  # type: ignore[arg-type]
-    return resp.model_dump_json().replace(registry.version, "<registry>")  # type: ignore[attr-defined]
+    return Evidence(ex, net or NetworkEvidence.off())  # type: ignore[arg-type]
+
+
+def masked(text: str, registry: object) -> str:
+    """The registry version masked: it is a content hash, so any registry edit changes it,
+    which is not what these answers guard."""
+    return text.replace(registry.version, "<registry>")  # type: ignore[attr-defined]
+
+
+def answer(req: dict, lang: str, net: object, registry: object, request_id: str) -> str:
+    """The body `verifier check --json` prints for this input (the pydantic model's JSON)."""
+    from verifier.engine import evaluate
+
+    resp = evaluate(evidence(req, net, registry), registry, lang, request_id)  # type: ignore[arg-type]
+    return masked(resp.model_dump_json(), registry)
 
 
 def compute(registry: object) -> dict[str, str]:
