@@ -27,16 +27,20 @@ SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "positive": 3, "info": 4}
 class CodeRow(NamedTuple):
     severity: str
     group: str
-    score: float
-    legal_score: float | None
+    score: float  # round(score, 2): what a finding with multiplier 1 contributes
+    legal_score: float | None  # likewise rounded
     testing: bool
     order: int  # of the severity, for sorting reasons
+    raw_score: float  # as written, for other multipliers
+    raw_legal_score: float | None
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
     codes: Mapping[str, CodeRow]
-    messages: Mapping[str, Mapping[str, str]]  # lang -> code -> message template
+    messages: Mapping[str, Mapping[str, tuple[str, bool]]]  # lang -> code -> (template, has {value})
+    max_score: Mapping[str, float]  # group -> cap on its warnings
+    min_score: Mapping[str, float]  # group -> cap on its positive evidence
     advice: Mapping[str, Mapping[str, str]]  # lang -> advice id -> template
     channel_names: Mapping[str, tuple[str, ...]]  # lang -> "number name" per reporting channel
     # registry patterns in registry order; None where every text must be tried
@@ -59,10 +63,15 @@ class Prepared:
 
 def prepare(reg: Registry) -> Prepared:
     codes = {
-        code: CodeRow(c.severity, c.group, c.score, c.legal_score, c.testing, SEVERITY_ORDER[c.severity])
+        code: CodeRow(c.severity, c.group, round(c.score * 1.0, 2),
+                      None if c.legal_score is None else round(c.legal_score * 1.0, 2),
+                      c.testing, SEVERITY_ORDER[c.severity], c.score, c.legal_score)
         for code, c in reg.codes.items()
     }
-    messages = {lang: {code: c.messages.get(lang) for code, c in reg.codes.items()} for lang in LANGS}
+    messages = {lang: {code: (m, "{value}" in m) for code, c in reg.codes.items() for m in [c.messages.get(lang)]}
+                for lang in LANGS}
+    max_score = {g: d.max_score for g, d in reg.groups.items()}
+    min_score = {g: d.min_score for g, d in reg.groups.items()}
     advice = {lang: {kind: m.get(lang) for kind, m in reg.advice.items()} for lang in LANGS}
     channels = {lang: tuple(f"{ch.number} {ch.name.get(lang)}" for ch in reg.reporting_channels)
                 for lang in LANGS}
@@ -82,4 +91,5 @@ def prepare(reg: Registry) -> Prepared:
         automaton.add_word(f, tuple(ids))
     if by_factor:
         automaton.make_automaton()
-    return Prepared(codes, messages, advice, channels, tuple(patterns), automaton, tuple(always))
+    return Prepared(codes, messages, max_score, min_score, advice, channels, tuple(patterns), automaton,
+                    tuple(always))

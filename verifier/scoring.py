@@ -6,16 +6,15 @@ and likely_genuine needs every channel official and no warning at all.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from verifier.checks.finding import Evidence, Finding
-from verifier.prepared import CodeRow
 from verifier.registry.compiled import Registry
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
 
 @dataclass(frozen=True, slots=True)
 class Scored:
@@ -27,20 +26,17 @@ class Scored:
 
 def _merge(findings: list[Finding]) -> dict[str, tuple[float, list[Evidence]]]:
     merged: dict[str, tuple[float, list[Evidence]]] = {}
-    for f in findings:
-        mult, items = merged.get(f.code, (0.0, []))
-        for ev in f.evidence:
-            if ev not in items and len(items) < 20:
-                items.append(ev)
-        merged[f.code] = (max(mult, f.multiplier), items)
+    for code, evidence, multiplier in findings:
+        if code in merged:
+            mult, items = merged[code]
+            for ev in evidence:
+                if ev not in items and len(items) < 20:
+                    items.append(ev)
+            merged[code] = (max(mult, multiplier), items)
+        else:  # the code's first finding: its evidence without repeats, at most 20
+            items = list(dict.fromkeys(evidence))[:20] if len(evidence) > 1 else list(evidence)
+            merged[code] = (max(0.0, multiplier), items)
     return merged
-
-
-def _render(template: str, items: list[Evidence]) -> str:
-    if "{value}" not in template:
-        return template
-    value = items[0].value if items else ""
-    return template.replace("{value}", value)
 
 
 def is_legal_notice(codes: Iterable[str]) -> bool:
@@ -54,35 +50,36 @@ _LEGAL_MARKERS = frozenset(
 )
 
 
-def _reason(code: str, row: CodeRow, contribution: float, message: str, items: list[Evidence]) -> dict[str, Any]:
-    """A models.Reason as its JSON-mode dump (field order as declared there)."""
-    return {
-        "code": code, "severity": row.severity, "score": contribution, "group": row.group,
-        "message": message,
-        "evidence": [{"field": e[0], "value": e[1], "start": e[2], "end": e[3]} for e in items],
-        "testing": row.testing,
-    }
-
-
 def score(findings: list[Finding], reg: Registry, lang: str) -> Scored:
-    warn: dict[str, float] = defaultdict(float)
-    good: dict[str, float] = defaultdict(float)
+    warn: dict[str, float] = {}
+    good: dict[str, float] = {}
     tables = reg.prepared
+    codes = tables.codes
     messages = tables.messages[tables.lang(lang)]
     rows = []
     merged = _merge(findings)
     legal = is_legal_notice(merged)
     for code, (mult, items) in merged.items():
-        row = tables.codes[code]
-        base = row.legal_score if legal and row.legal_score is not None else row.score
-        contribution = 0.0 if row.testing else round(base * mult, 2)
+        row = codes[code]
+        if row.testing:
+            contribution = 0.0
+        elif mult == 1.0:  # round(base * 1.0, 2), done once per registry
+            contribution = row.legal_score if legal and row.legal_score is not None else row.score
+        else:
+            base = row.raw_legal_score if legal and row.raw_legal_score is not None else row.raw_score
+            contribution = round(base * mult, 2)
         if contribution > 0:
-            warn[row.group] += contribution
-        elif contribution < 0:
-            good[row.group] += contribution
-        rows.append(((-contribution if contribution > 0 else 0, row.order, code), row, contribution, items))
-    w = sum(min(v, reg.groups[g].max_score) for g, v in warn.items())
-    p = sum(max(v, reg.groups[g].min_score) for g, v in good.items())
+            warn[row.group] = warn.get(row.group, 0.0) + contribution
+            key = -contribution
+        else:
+            if contribution < 0:
+                good[row.group] = good.get(row.group, 0.0) + contribution
+            key = 0
+        rows.append(((key, row.order, code), row, contribution, items))
+    caps = tables.max_score
+    w = sum(min(v, caps[g]) for g, v in warn.items())
+    floors = tables.min_score
+    p = sum(max(v, floors[g]) for g, v in good.items())
     groups = sum(1 for v in warn.values() if v > 0)
     t = reg.verdicts
 
@@ -96,7 +93,14 @@ def score(findings: list[Finding], reg: Registry, lang: str) -> Scored:
         verdict, low, high = "unverified", 0, t.suspicious - 1
     # Positive evidence lowers the risk of a clean notice, never that of one with a warning.
     risk = int(min(max(round(w if w > 0 else w + p), low), high))
-    rows.sort(key=lambda r: r[0])  # codes are unique: the same order whatever the findings' order
-    reasons = [_reason(key[2], row, contribution, _render(messages[key[2]], items), items)
-               for key, row, contribution, items in rows]
+    rows.sort()  # by key: codes are unique, so the same order whatever the findings' order
+    reasons = []
+    for key, row, contribution, items in rows:
+        template, has_value = messages[key[2]]
+        reasons.append({
+            "code": key[2], "severity": row.severity, "score": contribution, "group": row.group,
+            "message": template.replace("{value}", items[0].value if items else "") if has_value else template,
+            "evidence": [{"field": e[0], "value": e[1], "start": e[2], "end": e[3]} for e in items],
+            "testing": row.testing,
+        })
     return Scored(verdict, risk, reasons, groups)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from verifier.analysis import names, phones, urls
 from verifier.analysis.cases import CaseNumber, find_cases
@@ -13,8 +14,9 @@ from verifier.models import VerifyRequest
 from verifier.registry.compiled import PATTERN_TIMEOUT_S, Registry, Term
 
 
-@dataclass(frozen=True, slots=True)
-class PhraseHit:
+class PhraseHit(NamedTuple):
+    """Immutable; a tuple because one is built per hit and a frozen dataclass costs 5x more."""
+
     code: str
     value: str
     start: int

@@ -7,7 +7,7 @@ without a place, or one that only resembles a real name, is what scams invent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 from rapidfuzz import fuzz, process
@@ -58,8 +58,9 @@ _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "
 _PLACE_END = tuple("省市区县州旗盟")
 
 
-@dataclass(frozen=True, slots=True)
-class NamedBody:
+class NamedBody(NamedTuple):
+    """Immutable; a tuple because one is built per hit and a frozen dataclass costs 5x more."""
+
     name: str
     status: str
     institution_id: str | None
