@@ -58,7 +58,7 @@ class Prepared:
         if len(self.factors):
             for _end, ids in self.factors.iter(text):
                 found.update(ids)
-        return sorted(found)
+        return sorted(found) if found else []
 
 
 def prepare(reg: Registry) -> Prepared:

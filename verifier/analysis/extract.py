@@ -47,7 +47,7 @@ def _phrases(original: str, text: Mapped, registry: Registry,
             if t.kind != "phrase":
                 continue
             a, b = end_idx + 1 - t.length, end_idx + 1
-            if not names.word_bounded(s, a, b):
+            if s[a].isascii() and not names.word_bounded(s, a, b):  # only ASCII terms need it
                 continue
             start, end = text.span(a, b)
             if (t.key, start) not in seen:

@@ -180,7 +180,9 @@ def find_bodies(text: Mapped, registry: Registry,
 
     # Names read back from an arbitration or court suffix: "最高人民法院网络仲裁庭" is one name.
     read: list[tuple[int, int, str, str | None]] = []
-    for m in _SUFFIX_ZH.finditer(s):
+    # Every suffix holds 仲 or 法院 (and every English one "arbitra" or "dispute resolution"):
+    # text without them is not searched for one.
+    for m in _SUFFIX_ZH.finditer(s) if "仲" in s or "法院" in s else ():
         a = _backwards_name(s, m.start(), registry)
         b = m.end()
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
@@ -213,7 +215,7 @@ def find_bodies(text: Mapped, registry: Registry,
     for a, b, status, inst in sorted(read, key=lambda r: (r[0] - r[1], r[0])):
         add(a, b, status, inst)
 
-    for m in _SUFFIX_EN.finditer(s):
+    for m in _SUFFIX_EN.finditer(s) if "arbitra" in s or "dispute resolution" in s else ():
         words = s[: m.start()].split(" ")[-7:-1] if s[: m.start()].endswith(" ") else []
         lead: list[str] = []
         for w in reversed(words):
