@@ -47,6 +47,7 @@ class Prepared:
     patterns: tuple[tuple[str, regex.Pattern[str], frozenset[str] | None], ...]
     factors: Any  # ahocorasick.Automaton: literal -> indices of the patterns that need it
     always: tuple[int, ...]  # patterns without a required literal
+    place_firsts: frozenset[str]  # first characters of city and province names
 
     def lang(self, lang: str) -> str:
         """Messages.get's fallback: anything but the two Chinese scripts reads English."""
@@ -91,5 +92,6 @@ def prepare(reg: Registry) -> Prepared:
         automaton.add_word(f, tuple(ids))
     if by_factor:
         automaton.make_automaton()
+    place_firsts = frozenset(name[0] for name in [*reg.cities, *reg.provinces] if name)
     return Prepared(codes, messages, max_score, min_score, advice, channels, tuple(patterns), automaton,
-                    tuple(always))
+                    tuple(always), place_firsts)

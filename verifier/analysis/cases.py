@@ -52,9 +52,9 @@ def find_cases(text: Mapped, this_year: int) -> list[CaseNumber]:
         start, end = text.span(a, b)
         out.append(CaseNumber(s[a:b], year, prefix, serial, ok, start, end))
 
-    # The first four forms need an opening bracket, the labelled one 案 or "case": text
+    # The first four forms need an opening bracket and 号, the labelled one 案 or "case": text
     # without them cannot hold those matches, so their patterns are not run on it.
-    if "(" in s or "[" in s or "〔" in s or "【" in s:
+    if "号" in s and ("(" in s or "[" in s or "〔" in s or "【" in s):
         for m in _STANDARD.finditer(s):
             year = int(m.group(1))
             prefix = m.group(2).removesuffix("第")

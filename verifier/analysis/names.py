@@ -41,7 +41,7 @@ _STOP = set(
     "诉申报收跟他她们说讲问这那个某此各当"
 )
 _MAX_NAME = 20
-_HAN = regex.compile(r"\p{Han}")
+_HAN_TAIL = regex.compile(rf"\p{{Han}}{{1,{_MAX_NAME}}}\Z")
 _CITY_SHI = regex.compile(r"(?<=\p{Han})市(?=仲裁)")
 _COURT_TAIL = regex.compile(r"(?:人民|互联网|金融|知识产权|海事|铁路运输)法院$")
 _BARE_SUFFIX = regex.compile(r"^(?:仲裁委员会|仲裁委|仲裁院|仲裁中心)$")
@@ -72,13 +72,17 @@ class NamedBody(NamedTuple):
 def _backwards_name(text: str, end: int, registry: Registry) -> int:
     """Start index of the name ending at `end`: at the last place name before it, if any,
     else just after the nearest stop character (a preposition, pronoun, verb)."""
-    window = end
-    while window > 0 and end - window < _MAX_NAME and _HAN.match(text[window - 1]):
-        window -= 1
+    run = _HAN_TAIL.search(text, max(0, end - _MAX_NAME), end)  # the Han characters before end
+    window = run.start() if run else end
+    firsts = registry.prepared.place_firsts
     for i in range(end - 2, window - 1, -1):
+        if text[i] not in firsts:
+            continue  # no place name starts with this character
         for n in (2, 3, 4, 5):
+            if i + n > end:
+                break
             piece = text[i:i + n]
-            if i + n <= end and (piece in registry.cities or piece in registry.provinces):
+            if piece in registry.cities or piece in registry.provinces:
                 return i
     start = end
     while start > window and text[start - 1] not in _STOP:

@@ -43,10 +43,10 @@ _OBFUSCATION_HINT = regex.compile(
 _TRAILING = ".,;:!?)]}>'\"-_"
 
 
-# Text without any of these cannot hold a link: every URL match needs "." or "://", and the
-# rewrites above only make a dot from "dot", "." or a 点/。 between letters or digits (possibly
-# bracketed), and "://" only from text that already has "/".
-_LINK_HINT = regex.compile(r"[./]|dot|[a-z0-9][\s\[({]{0,4}[点。][\s\])}]{0,4}[a-z0-9]")
+# Text without ".", "/" or "dot" and without this cannot hold a link: every URL match needs
+# "." or "://", and the rewrites above only make a dot from "dot", "." or a 点/。 between
+# letters or digits (possibly bracketed), and "://" only from text that already has "/".
+_LINK_HINT = regex.compile(r"[a-z0-9][\s\[({]{0,4}[点。][\s\])}]{0,4}[a-z0-9]")
 # A host of only these characters is never an IP literal without ":" (see _ipv4_literal).
 _IP_CHARS = frozenset("0123456789abcdefxABCDEFX.")
 # A host of only these characters is its own netloc for tldextract, with no punycode to decode.
@@ -202,7 +202,8 @@ def parse_link(raw: str, start: int | None = None, end: int | None = None,
 
 def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
     """Links in the text (at most MAX_LINKS) and how many were found in all."""
-    if not _LINK_HINT.search(text.text):
+    s = text.text
+    if not ("." in s or "/" in s or "dot" in s or (("点" in s or "。" in s) and _LINK_HINT.search(s))):
         return [], 0
     # Each rewrite is skipped where it cannot change anything: spaced-out text is only joined
     # when it holds a dot, and both "hxxp://" and "a / b" need a slash.
@@ -217,7 +218,8 @@ def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
     links: list[Link] = []
     seen: set[str] = set()
     total = 0
-    for m in _URL.finditer(clean.text):
+    # Every URL match holds "://" or a dot (the rewrites may have made one from 点 or "dot").
+    for m in _URL.finditer(clean.text) if "." in clean.text or "://" in clean.text else ():
         a, b = m.span()
         start, end = clean.span(a, b)
         obfuscated = bool(_OBFUSCATION_HINT.search(original[start:end]))
