@@ -6,8 +6,11 @@ import ipaddress
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from verifier.analysis import urls
+from verifier.analysis.normalise import normalise
 
 HOSTS = [
     "www.bjac.org.cn", "bjac.org.cn", "bjac.org.cn.pay-case.cc", "zcaj-query.netlify.app", "a.github.io",
@@ -51,3 +54,44 @@ def test_ip_precheck_rejects_only_what_cannot_be_an_ip(host):
         else:
             pytest.fail(f"{host} is an IP address but the precheck rejects it")
         assert urls._ipv4_literal(host) is None
+
+
+def _find_links_unguarded(original: str, text) -> tuple[list, int]:
+    """find_links as it was before its shortcuts: every rewrite and the URL search, always."""
+    clean = text.sub(urls._SPACED_OUT, lambda m: m.group(0).replace(" ", "") if "." in m.group(0) else m.group(0))
+    clean = clean.sub(urls._HXXP, lambda m: f"http{m.group(1)}://")
+    clean = clean.sub(urls._DOT_WORDS, ".")
+    clean = clean.sub(urls._SLASH_SPACES, "/")
+    links, seen, total = [], set(), 0
+    for m in urls._URL.finditer(clean.text):
+        start, end = clean.span(*m.span())
+        link = urls.parse_link(m.group(0), start, end, bool(urls._OBFUSCATION_HINT.search(original[start:end])))
+        if link is None:
+            continue
+        total += 1
+        if link.url in seen or len(links) >= urls.MAX_LINKS:
+            continue
+        seen.add(link.url)
+        links.append(link)
+    return links, total
+
+
+LINKISH = ["http", "://", "hxxp", ":", "/", " / ", ".", "。", "点", "[.]", "(dot)", " dot ", "com", "cn", "a", "b1",
+           "www", " ", "  ", "1", "٣", "仲裁", "，", "xn--", "-", "@", "ｗｗｗ", "．", "点 com"]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(LINKISH) | st.text(max_size=2), max_size=16))
+def test_find_links_shortcuts_change_nothing(pieces):
+    original = "".join(pieces)
+    text = normalise(original)
+    assert urls.find_links(original, text) == _find_links_unguarded(original, text)
+
+
+def test_find_links_shortcuts_on_the_golden_inputs():
+    from test_golden import INPUTS
+
+    for _key, req, _lang, _net in INPUTS:
+        original = req.get("text") or ""
+        text = normalise(original)
+        assert urls.find_links(original, text) == _find_links_unguarded(original, text)

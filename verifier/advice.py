@@ -22,8 +22,9 @@ _CODES = {"CONTENT_VERIFICATION_CODE", "CONTENT_SCREEN_SHARE", "CONTENT_INSTALL_
 
 
 def build(verdict: str, reasons: list[dict[str, Any]], ctx: Context, reg: Registry,
-          lang: str) -> list[dict[str, Any]]:
-    """models.AdviceItem entries in JSON mode, from the reasons in JSON mode (scoring.Scored)."""
+          lang: str, legal: bool | None = None) -> list[dict[str, Any]]:
+    """models.AdviceItem entries in JSON mode, from the reasons in JSON mode (scoring.Scored,
+    whose `legal` may be passed on: is_legal_notice of the same codes)."""
     codes = {r["code"] for r in reasons if r["score"] > 0 or r["severity"] == "info"}
     fired = {r["code"] for r in reasons}
     warned = verdict in ("suspicious", "likely_scam")
@@ -38,7 +39,7 @@ def build(verdict: str, reasons: list[dict[str, Any]], ctx: Context, reg: Regist
         return {"kind": kind, "message": text, "contacts": contacts or []}
 
     out: list[dict[str, Any]] = []
-    legal = is_legal_notice(fired)
+    legal = is_legal_notice(fired) if legal is None else legal
     inst = ctx.primary
     if inst is not None:
         family = [inst] + [reg.institutions[i] for i in sorted(ctx.family - {inst.id})]

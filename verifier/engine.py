@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pydantic_core
 
@@ -19,8 +18,7 @@ from verifier.models import VerifyRequest, VerifyResponse
 from verifier.registry.compiled import Registry
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """Everything known about one notice: what its text holds and what the network said."""
 
     extraction: Extraction
@@ -99,7 +97,7 @@ def answer(ev: Evidence, reg: Registry, lang: str = "zh-Hans", request_id: str |
         "reasons": scored.reasons,
         "institution": _institution(ctx.primary.id if ctx.primary else None, reg),
         "extracted": _extracted(ev.extraction),
-        "advice": advice.build(scored.verdict, scored.reasons, ctx, reg, lang),
+        "advice": advice.build(scored.verdict, scored.reasons, ctx, reg, lang, scored.legal),
         "registry": {"version": reg.version},
         "request_id": request_id,
         "lang": lang,

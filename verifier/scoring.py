@@ -6,8 +6,7 @@ and likely_genuine needs every channel official and no warning at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from verifier.checks.finding import Evidence, Finding
 from verifier.registry.compiled import Registry
@@ -16,12 +15,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
+class Scored(NamedTuple):
+    """Immutable; a tuple because it is built per notice and a frozen dataclass costs 5x more."""
+
     verdict: str
     risk: int
     reasons: list[dict[str, Any]]  # models.Reason, dumped in JSON mode
     warning_groups: int
+    legal: bool = False  # is_legal_notice of the reasons' codes
 
 
 def _merge(findings: list[Finding]) -> dict[str, tuple[float, list[Evidence]]]:
@@ -103,4 +104,4 @@ def score(findings: list[Finding], reg: Registry, lang: str) -> Scored:
             "evidence": [{"field": e[0], "value": e[1], "start": e[2], "end": e[3]} for e in items],
             "testing": row.testing,
         })
-    return Scored(verdict, risk, reasons, groups)
+    return Scored(verdict, risk, reasons, groups, legal)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from verifier.analysis import names, phones, urls
@@ -23,8 +22,7 @@ class PhraseHit(NamedTuple):
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Extraction:
+class Extraction(NamedTuple):
     original: str
     text: Mapped
     sender: phones.Phone | None

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import opencc
 import regex
@@ -34,8 +34,7 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("tw2s")  # character level: phrase conversion turns 執行 into 运行
 
 
-@dataclass(frozen=True, slots=True)
-class Mapped:
+class Mapped(NamedTuple):
     """A string whose character i came from original[start[i]:end[i]]."""
 
     text: str

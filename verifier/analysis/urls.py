@@ -200,6 +200,22 @@ def parse_link(raw: str, start: int | None = None, end: int | None = None,
     return Link(text, url, host, domain, sub, parts.path or "", ip, punycode, obfuscated, start, end, field)
 
 
+_LABEL_CHAR = regex.compile(r"[\p{Latin}\p{Cyrillic}\p{Greek}\d]")  # \d: the IP form's digits
+
+
+def _may_hold_url(s: str) -> bool:
+    """Whether _URL can match: every match holds "://", or a dot between two label characters
+    or digits (a label ends with one; the next label, the TLD or the next IP octet starts with one)."""
+    if "://" in s:
+        return True
+    i = s.find(".", 1)
+    while i != -1:
+        if _LABEL_CHAR.match(s, i - 1) and _LABEL_CHAR.match(s, i + 1):
+            return True
+        i = s.find(".", i + 1)
+    return False
+
+
 def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
     """Links in the text (at most MAX_LINKS) and how many were found in all."""
     s = text.text
@@ -218,8 +234,7 @@ def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
     links: list[Link] = []
     seen: set[str] = set()
     total = 0
-    # Every URL match holds "://" or a dot (the rewrites may have made one from 点 or "dot").
-    for m in _URL.finditer(clean.text) if "." in clean.text or "://" in clean.text else ():
+    for m in _URL.finditer(clean.text) if _may_hold_url(clean.text) else ():
         a, b = m.span()
         start, end = clean.span(a, b)
         obfuscated = bool(_OBFUSCATION_HINT.search(original[start:end]))
