@@ -77,11 +77,14 @@ def score(findings: list[Finding], reg: Registry, lang: str) -> Scored:
                 good[row.group] = good.get(row.group, 0.0) + contribution
             key = 0
         rows.append(((key, row.order, code), row, contribution, items))
-    caps = tables.max_score
-    w = sum(min(v, caps[g]) for g, v in warn.items())
-    floors = tables.min_score
-    p = sum(max(v, floors[g]) for g, v in good.items())
-    groups = sum(1 for v in warn.values() if v > 0)
+    caps, floors = tables.max_score, tables.min_score
+    w = p = 0.0
+    groups = 0
+    for g, v in warn.items():  # in insertion order, as sum() over them added
+        w += min(v, caps[g])
+        groups += v > 0
+    for g, v in good.items():
+        p += max(v, floors[g])
     t = reg.verdicts
 
     if w >= t.likely_scam and groups >= t.likely_scam_min_groups:
@@ -96,12 +99,15 @@ def score(findings: list[Finding], reg: Registry, lang: str) -> Scored:
     risk = int(min(max(round(w if w > 0 else w + p), low), high))
     rows.sort()  # by key: codes are unique, so the same order whatever the findings' order
     reasons = []
-    for key, row, contribution, items in rows:
-        template, has_value = messages[key[2]]
-        reasons.append({
-            "code": key[2], "severity": row.severity, "score": contribution, "group": row.group,
-            "message": template.replace("{value}", items[0].value if items else "") if has_value else template,
-            "evidence": [{"field": e[0], "value": e[1], "start": e[2], "end": e[3]} for e in items],
+    append = reasons.append
+    for (_key, _order, code), row, contribution, items in rows:
+        template, has_value = messages[code]
+        if has_value:
+            template = template.replace("{value}", items[0][1] if items else "")
+        append({
+            "code": code, "severity": row.severity, "score": contribution, "group": row.group,
+            "message": template,
+            "evidence": [{"field": f, "value": v, "start": a, "end": b} for f, v, a, b in items],
             "testing": row.testing,
         })
     return Scored(verdict, risk, reasons, groups, legal)

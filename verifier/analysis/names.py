@@ -130,7 +130,7 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
             middle = middle.replace(mod, "")
         if not middle:
             return LAWFUL, None
-    match = process.extractOne(canon, registry.names.keys(), scorer=fuzz.ratio, score_cutoff=80)
+    match = process.extractOne(canon, registry.prepared.name_choices, scorer=fuzz.ratio, score_cutoff=80)
     if match and len(canon) >= 4:
         return NEAR_MISS, registry.names[match[0]]
     return IMPOSSIBLE, None
@@ -143,7 +143,7 @@ def judge_english(name: str, registry: Registry) -> tuple[str, str | None]:
         return (SUB_BRAND if inst.parent else REGISTERED), inst.id
     if key in registry.fake_names:
         return FAKE, None
-    match = process.extractOne(key, registry.english_names.keys(), scorer=fuzz.ratio, score_cutoff=88)
+    match = process.extractOne(key, registry.prepared.english_choices, scorer=fuzz.ratio, score_cutoff=88)
     if match:
         return NEAR_MISS, registry.english_names[match[0]]
     if _EN_FAKE_WORDS.search(key):
