@@ -47,7 +47,12 @@ def _variants(text: str) -> Iterator[tuple[str, str]]:
 
 
 def _network_cases() -> Iterator[tuple[str, dict, object]]:
-    from verifier.analysis.evidence import DnsblResult, DomainEvidence, ExpansionResult, NetworkEvidence
+    from verifier.analysis.evidence import (
+        DnsblResult,
+        DomainEvidence,
+        ExpansionResult,
+        NetworkEvidence,
+    )
 
     req = {"text": "仲裁查询 https://zc-notice.com/case"}
     dom = "zc-notice.com"

@@ -7,9 +7,9 @@ deliberate change of behaviour or of the registry, rewrite the file with
 
 from __future__ import annotations
 
+import golden_support
 import pytest
 
-import golden_support
 from verifier.engine import answer, evaluate, to_json
 
 GOLDEN = golden_support.read()
