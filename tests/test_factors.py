@@ -85,3 +85,11 @@ def test_most_registry_patterns_are_prefiltered(registry):
     """The point of the module: the shipped patterns are read (a regression here costs speed)."""
     patterns = registry.prepared.patterns
     assert sum(f is not None for _c, _p, f in patterns) >= len(patterns) - 2
+
+
+@pytest.mark.parametrize("pattern", ["ya{30}x", "a{30}", "(?:ab){3}c", "x(?:a|b){2}y", "(?:今天){2,}冻结"])
+def test_long_and_alternating_repeats_stay_sound(pattern):
+    compiled = regex.compile(pattern, regex.V1)
+    factors = required_factors(pattern, compiled.flags)
+    for text in ["y" + "a" * 30 + "x", "a" * 30, "ababc", "xaby", "xbay", "今天今天今天冻结"]:
+        _sound(compiled, factors, text)

@@ -122,8 +122,8 @@ class _Parser:
             rep: frozenset[str] | None = frozenset([""])
             for _ in range(min(low, _MAX_LEN)):
                 rep = _product(rep, exact) if rep is not None else None
-            if rep is not None:
-                return (rep if high == low else None), _better(req, _required(rep))
+            if rep is not None:  # all `low` copies when low <= _MAX_LEN, else a part of them
+                return (rep if high == low <= _MAX_LEN else None), _better(req, _required(rep))
         return None, req
 
     def atom(self) -> Info:
