@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NamedTuple
 
 import regex
@@ -40,10 +41,18 @@ class CaseNumber(NamedTuple):
     end: int | None
 
 
-def find_cases(text: Mapped, this_year: int) -> list[CaseNumber]:
+def find_cases(text: Mapped, this_year: int | None = None) -> list[CaseNumber]:
+    """Case numbers in the text; one is malformed with a year outside 1990..this_year + 1
+    (None: this year, read from the clock only when a number with a year turns up)."""
     s = text.text
     out: list[CaseNumber] = []
     taken: list[tuple[int, int]] = []
+    latest = [this_year]
+
+    def ok_year(year: int) -> bool:
+        if latest[0] is None:
+            latest[0] = dt.date.today().year
+        return 1990 <= year <= latest[0] + 1
 
     def add(a: int, b: int, year: int | None, prefix: str | None, serial: str | None, ok: bool) -> None:
         if any(x < b and a < y for x, y in taken) or len(out) >= 20:
@@ -58,13 +67,13 @@ def find_cases(text: Mapped, this_year: int) -> list[CaseNumber]:
         for m in _STANDARD.finditer(s):
             year = int(m.group(1))
             prefix = m.group(2).removesuffix("第")
-            add(m.start(), m.end(), year, prefix, m.group(3), 1990 <= year <= this_year + 1)
+            add(m.start(), m.end(), year, prefix, m.group(3), ok_year(year))
         for m in _COURT.finditer(s):
             year = int(m.group(1))
-            add(m.start(), m.end(), year, m.group(2), m.group(3), 1990 <= year <= this_year + 1)
+            add(m.start(), m.end(), year, m.group(2), m.group(3), ok_year(year))
         for m in _PREFIX_FIRST.finditer(s):
             year = int(m.group(2))
-            add(m.start(), m.end(), year, m.group(1), m.group(3), 1990 <= year <= this_year + 1)
+            add(m.start(), m.end(), year, m.group(1), m.group(3), ok_year(year))
         for m in _LOOSE.finditer(s):
             add(m.start(), m.end(), None, m.group(1), m.group(2), False)
     if "案" in s or "case" in s:

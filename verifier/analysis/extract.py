@@ -69,7 +69,6 @@ def _phrases(original: str, text: Mapped, registry: Registry,
 def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None) -> Extraction:
     original = req.text or ""
     text = normalise(original)
-    year = (today or dt.date.today()).year
 
     links, total = urls.find_links(original, text)
     for raw in req.links or []:
@@ -77,7 +76,7 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
         if link and all(link.url != other.url for other in links) and len(links) < urls.MAX_LINKS:
             links.append(link)
             total += 1
-    cases = find_cases(text, year)
+    cases = find_cases(text, today.year if today else None)
     skip = [(lk.start, lk.end) for lk in links if lk.start is not None]
     skip_norm = _norm_spans(text, skip + [(c.start, c.end) for c in cases if c.start is not None])
     numbers = phones.find_phones(text, registry.virtual_prefixes, skip_norm)
