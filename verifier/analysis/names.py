@@ -93,6 +93,8 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
 def _place_prefix(name: str, registry: Registry) -> int:
     """Length of the leading place name (city or province, with 市/省), 0 if none."""
     best = 0
+    if not name or (name[0] not in registry.prepared.place_firsts and name[0] not in "中国最"):
+        return 0  # no place name (nor 中国, 国家, 最高) starts with this character
     for n in range(2, min(len(name), 10) + 1):
         head = name[:n]
         if head in registry.cities or head in registry.provinces or head in ("中国", "国家", "最高"):

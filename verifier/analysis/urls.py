@@ -222,9 +222,9 @@ def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
     if not ("." in s or "/" in s or "dot" in s or (("点" in s or "。" in s) and _LINK_HINT.search(s))):
         return [], 0
     # Each rewrite is skipped where it cannot change anything: spaced-out text is only joined
-    # when it holds a dot, and both "hxxp://" and "a / b" need a slash.
+    # when it holds a dot (and has five spaces), and both "hxxp://" and "a / b" need a slash.
     clean = text
-    if "." in clean.text:
+    if "." in clean.text and clean.text.count(" ") >= 5:  # five "x " pairs at the least
         clean = clean.sub(_SPACED_OUT, lambda m: m.group(0).replace(" ", "") if "." in m.group(0) else m.group(0))
     if "/" in clean.text:
         clean = clean.sub(_HXXP, lambda m: f"http{m.group(1)}://")
