@@ -281,12 +281,13 @@ def table(res: dict) -> str:
         (f"load: wrk -t{s['wrk_threads']} -c{s['connections']}, {s['seconds']:g} s runs, "
          f"{s['rounds']} interleaved rounds (median), {s['notices']} corpus notices rotating"),
         "",
-        "2. engine cost per notice (extract + evaluate; evaluate alone), microseconds",
-        f"   {'kind':<14}{'n':>4}{'median':>9}{'p99':>9}{'eval med':>10}{'eval p99':>10}",
+        "2. engine cost per notice (extract + evaluate; evaluate alone; serialise), microseconds",
+        f"   {'kind':<14}{'n':>4}{'median':>9}{'p99':>9}{'eval med':>10}{'eval p99':>10}{'ser med':>9}{'ser p99':>9}",
     ]
     for kind, e in res["engine"].items():
         lines.append(f"   {kind:<14}{e['notices']:>4}{e['median_us']:>9.0f}{e['p99_us']:>9.0f}"
-                     f"{e['evaluate_median_us']:>10.0f}{e['evaluate_p99_us']:>10.0f}")
+                     f"{e['evaluate_median_us']:>10.0f}{e['evaluate_p99_us']:>10.0f}"
+                     f"{e.get('serialise_median_us', 0):>9.0f}{e.get('serialise_p99_us', 0):>9.0f}")
     c, sc, rl, w, n = res["ceiling"], res["scale"], res["reload"], res["workers"], res["network"]
 
     def row(label: str, d: dict) -> str:

@@ -5,8 +5,9 @@ Contacts come from the registry entry of the named body, never from the notice i
 
 from __future__ import annotations
 
+from typing import Any
+
 from verifier.checks.context import Context
-from verifier.models import AdviceItem, Reason
 from verifier.registry.compiled import Registry
 from verifier.scoring import is_legal_notice
 
@@ -20,19 +21,25 @@ _LINKS = {"LINK_LOOKALIKE", "LINK_EMBEDDED_OFFICIAL", "LINK_APK", "LINK_SHORTENE
 _CODES = {"CONTENT_VERIFICATION_CODE", "CONTENT_SCREEN_SHARE", "CONTENT_INSTALL_APP"}
 
 
-def build(verdict: str, reasons: list[Reason], ctx: Context, reg: Registry, lang: str) -> list[AdviceItem]:
-    codes = {r.code for r in reasons if r.score > 0 or r.severity == "info"}
-    fired = {r.code for r in reasons}
+def build(verdict: str, reasons: list[dict[str, Any]], ctx: Context, reg: Registry,
+          lang: str, legal: bool | None = None) -> list[dict[str, Any]]:
+    """models.AdviceItem entries in JSON mode, from the reasons in JSON mode (scoring.Scored,
+    whose `legal` may be passed on: is_legal_notice of the same codes)."""
+    codes = {r["code"] for r in reasons if r["score"] > 0 or r["severity"] == "info"}
+    fired = {r["code"] for r in reasons}
     warned = verdict in ("suspicious", "likely_scam")
 
-    def say(kind: str, contacts: list[str] | None = None, **values: str) -> AdviceItem:
-        text = reg.advice[kind].get(lang)
+    tables = reg.prepared
+    texts = tables.advice[tables.lang(lang)]
+
+    def say(kind: str, contacts: list[str] | None = None, **values: str) -> dict[str, Any]:
+        text = texts[kind]
         for k, v in values.items():
             text = text.replace("{" + k + "}", v)
-        return AdviceItem(kind=kind, message=text, contacts=contacts or [])
+        return {"kind": kind, "message": text, "contacts": contacts or []}
 
-    out: list[AdviceItem] = []
-    legal = is_legal_notice(fired)
+    out: list[dict[str, Any]] = []
+    legal = is_legal_notice(fired) if legal is None else legal
     inst = ctx.primary
     if inst is not None:
         family = [inst] + [reg.institutions[i] for i in sorted(ctx.family - {inst.id})]
@@ -56,11 +63,10 @@ def build(verdict: str, reasons: list[Reason], ctx: Context, reg: Registry, lang
     if not legal and not warned and verdict == "unverified":
         out.append(say("not_a_legal_notice"))
     if warned:
-        channels = [
-            ch for ch in reg.reporting_channels
-            if not ch.when or fired & set(ch.when)
-        ]
-        if channels:
-            out.append(say("report", [f"{ch.number} {ch.name.get(lang)}" for ch in channels]))
+        names = tables.channel_names[tables.lang(lang)]
+        contacts = [names[i] for i, ch in enumerate(reg.reporting_channels)
+                    if not ch.when or not fired.isdisjoint(ch.when)]
+        if contacts:
+            out.append(say("report", contacts))
 
     return out

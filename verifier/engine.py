@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import pydantic_core
 
 from verifier import advice, scoring
 from verifier.analysis.evidence import NetworkEvidence
 from verifier.analysis.extract import Extraction, extract
+from verifier.analysis.phones import Phone
 from verifier.checks import body, case, consistency, content, links, network, sender
 from verifier.checks.context import Context, context
 from verifier.checks.finding import Finding
-from verifier.models import (
-    Extracted,
-    ExtractedCase,
-    ExtractedLink,
-    ExtractedName,
-    ExtractedPhone,
-    InstitutionInfo,
-    RegistryRef,
-    VerifyRequest,
-    VerifyResponse,
-)
+from verifier.models import VerifyRequest, VerifyResponse
 from verifier.registry.compiled import Registry
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """Everything known about one notice: what its text holds and what the network said."""
 
     extraction: Extraction
@@ -63,50 +55,63 @@ def findings(ev: Evidence, reg: Registry, ctx: Context | None = None) -> list[Fi
     return [f for f in out if not _inside_caution(f, cautions)] if cautions else out
 
 
-def _institution(inst_id: str | None, reg: Registry) -> InstitutionInfo | None:
+def _institution(inst_id: str | None, reg: Registry) -> dict[str, Any] | None:
     if inst_id is None:
         return None
     inst = reg.institutions[inst_id]
     facts = [inst.source] + [f.source for f in inst.domains + inst.phones + inst.senders]
-    return InstitutionInfo(
-        id=inst.id, name=inst.name, name_en=inst.name_en, kind=inst.kind, city=inst.city,
-        official_domains=[d.value for d in inst.domains],
-        official_phones=[p.value for p in inst.phones],
-        official_senders=[s.value for s in inst.senders],
-        sources=list(dict.fromkeys(facts)),
-    )
+    return {
+        "id": inst.id, "name": inst.name, "name_en": inst.name_en, "kind": inst.kind, "city": inst.city,
+        "official_domains": [d.value for d in inst.domains],
+        "official_phones": [p.value for p in inst.phones],
+        "official_senders": [s.value for s in inst.senders],
+        "sources": list(dict.fromkeys(facts)),
+    }
 
 
-def _extracted(ex: Extraction) -> Extracted:
-    def phone(p) -> ExtractedPhone:  # type: ignore[no-untyped-def]
-        return ExtractedPhone(number=p.key, kind=p.kind, start=p.start, end=p.end)
+def _phone(p: Phone) -> dict[str, Any]:
+    return {"number": p.key, "kind": p.kind, "start": p.start, "end": p.end}
 
-    return Extracted(
-        senders=[phone(ex.sender)] if ex.sender else [],
-        phones=[phone(p) for p in ex.phones],
-        links=[ExtractedLink(url=lk.url, host=lk.host, registered_domain=lk.domain or (lk.ip or ""),
-                             start=lk.start, end=lk.end) for lk in ex.links],
-        institutions=[ExtractedName(name=b.name, status=b.status, institution_id=b.institution_id,
-                                    start=b.start, end=b.end) for b in ex.bodies],
-        case_numbers=[ExtractedCase(number=c.raw, prefix=c.prefix, start=c.start, end=c.end)
-                      for c in ex.cases],
-    )
+
+def _extracted(ex: Extraction) -> dict[str, Any]:
+    return {
+        "senders": [_phone(ex.sender)] if ex.sender else [],
+        "phones": [_phone(p) for p in ex.phones],
+        "links": [{"url": lk.url, "host": lk.host, "registered_domain": lk.domain or (lk.ip or ""),
+                   "start": lk.start, "end": lk.end} for lk in ex.links],
+        "institutions": [{"name": b.name, "status": b.status, "institution_id": b.institution_id,
+                          "start": b.start, "end": b.end} for b in ex.bodies],
+        "case_numbers": [{"number": c.raw, "prefix": c.prefix, "start": c.start, "end": c.end}
+                         for c in ex.cases],
+    }
+
+
+def answer(ev: Evidence, reg: Registry, lang: str = "zh-Hans", request_id: str | None = None) -> dict[str, Any]:
+    """The verdict as `evaluate(...).model_dump(mode="json")`, built directly: the service
+    serialises it with `to_json` and never pays for pydantic models it would only dump again."""
+    ctx = context(ev.extraction, reg)
+    scored = scoring.score(findings(ev, reg, ctx), reg, lang)
+    return {
+        "verdict": scored.verdict,
+        "risk": scored.risk,
+        "reasons": scored.reasons,
+        "institution": _institution(ctx.primary.id if ctx.primary else None, reg),
+        "extracted": _extracted(ev.extraction),
+        "advice": advice.build(scored.verdict, scored.reasons, ctx, reg, lang, scored.legal),
+        "registry": {"version": reg.version},
+        "request_id": request_id,
+        "lang": lang,
+    }
+
+
+def to_json(answer: dict[str, Any]) -> bytes:
+    """`VerifyResponse.model_validate(answer).model_dump_json()` as UTF-8: pydantic's own
+    serialiser on the plain values, so the same bytes (floats and escapes alike)."""
+    return pydantic_core.to_json(answer)
 
 
 def evaluate(ev: Evidence, reg: Registry, lang: str = "zh-Hans", request_id: str | None = None) -> VerifyResponse:
-    ctx = context(ev.extraction, reg)
-    scored = scoring.score(findings(ev, reg, ctx), reg, lang)
-    return VerifyResponse(
-        verdict=scored.verdict,  # type: ignore[arg-type]
-        risk=scored.risk,
-        reasons=scored.reasons,
-        institution=_institution(ctx.primary.id if ctx.primary else None, reg),
-        extracted=_extracted(ev.extraction),
-        advice=advice.build(scored.verdict, scored.reasons, ctx, reg, lang),
-        registry=RegistryRef(version=reg.version),
-        request_id=request_id,
-        lang=lang,  # type: ignore[arg-type]
-    )
+    return VerifyResponse.model_validate(answer(ev, reg, lang, request_id))
 
 
 def check_offline(req: VerifyRequest, reg: Registry, lang: str = "zh-Hans") -> VerifyResponse:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from typing import NamedTuple
 
 import regex
 
@@ -28,8 +29,9 @@ _LOOSE = regex.compile(
 _LABELLED = regex.compile(r"(?:案号|案件编号|案件号|仲裁案号|case no\.?|case number)\s?[:：]?\s?([a-z0-9][a-z0-9\-_/]{3,30})")
 
 
-@dataclass(frozen=True, slots=True)
-class CaseNumber:
+class CaseNumber(NamedTuple):
+    """Immutable; a tuple because one is built per hit and a frozen dataclass costs 5x more."""
+
     raw: str
     year: int | None
     prefix: str | None
@@ -39,10 +41,18 @@ class CaseNumber:
     end: int | None
 
 
-def find_cases(text: Mapped, this_year: int) -> list[CaseNumber]:
+def find_cases(text: Mapped, this_year: int | None = None) -> list[CaseNumber]:
+    """Case numbers in the text; one is malformed with a year outside 1990..this_year + 1
+    (None: this year, read from the clock only when a number with a year turns up)."""
     s = text.text
     out: list[CaseNumber] = []
     taken: list[tuple[int, int]] = []
+    latest = [this_year]
+
+    def ok_year(year: int) -> bool:
+        if latest[0] is None:
+            latest[0] = dt.date.today().year
+        return 1990 <= year <= latest[0] + 1
 
     def add(a: int, b: int, year: int | None, prefix: str | None, serial: str | None, ok: bool) -> None:
         if any(x < b and a < y for x, y in taken) or len(out) >= 20:
@@ -51,18 +61,22 @@ def find_cases(text: Mapped, this_year: int) -> list[CaseNumber]:
         start, end = text.span(a, b)
         out.append(CaseNumber(s[a:b], year, prefix, serial, ok, start, end))
 
-    for m in _STANDARD.finditer(s):
-        year = int(m.group(1))
-        prefix = m.group(2).removesuffix("第")
-        add(m.start(), m.end(), year, prefix, m.group(3), 1990 <= year <= this_year + 1)
-    for m in _COURT.finditer(s):
-        year = int(m.group(1))
-        add(m.start(), m.end(), year, m.group(2), m.group(3), 1990 <= year <= this_year + 1)
-    for m in _PREFIX_FIRST.finditer(s):
-        year = int(m.group(2))
-        add(m.start(), m.end(), year, m.group(1), m.group(3), 1990 <= year <= this_year + 1)
-    for m in _LOOSE.finditer(s):
-        add(m.start(), m.end(), None, m.group(1), m.group(2), False)
-    for m in _LABELLED.finditer(s):
-        add(m.start(1), m.end(1), None, None, m.group(1), False)
+    # The first four forms need an opening bracket and 号, the labelled one 案 or "case": text
+    # without them cannot hold those matches, so their patterns are not run on it.
+    if "号" in s and ("(" in s or "[" in s or "〔" in s or "【" in s):
+        for m in _STANDARD.finditer(s):
+            year = int(m.group(1))
+            prefix = m.group(2).removesuffix("第")
+            add(m.start(), m.end(), year, prefix, m.group(3), ok_year(year))
+        for m in _COURT.finditer(s):
+            year = int(m.group(1))
+            add(m.start(), m.end(), year, m.group(2), m.group(3), ok_year(year))
+        for m in _PREFIX_FIRST.finditer(s):
+            year = int(m.group(2))
+            add(m.start(), m.end(), year, m.group(1), m.group(3), ok_year(year))
+        for m in _LOOSE.finditer(s):
+            add(m.start(), m.end(), None, m.group(1), m.group(2), False)
+    if "案" in s or "case" in s:
+        for m in _LABELLED.finditer(s):
+            add(m.start(1), m.end(1), None, None, m.group(1), False)
     return out

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from verifier.analysis import names, phones, urls
 from verifier.analysis.cases import CaseNumber, find_cases
 from verifier.analysis.normalise import Mapped, fold, normalise
 from verifier.models import VerifyRequest
-from verifier.registry.compiled import PATTERN_TIMEOUT_S, Registry
+from verifier.registry.compiled import PATTERN_TIMEOUT_S, Registry, Term
 
 
-@dataclass(frozen=True, slots=True)
-class PhraseHit:
+class PhraseHit(NamedTuple):
+    """Immutable; a tuple because one is built per hit and a frozen dataclass costs 5x more."""
+
     code: str
     value: str
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Extraction:
+class Extraction(NamedTuple):
     original: str
     text: Mapped
     sender: phones.Phone | None
@@ -35,23 +35,27 @@ class Extraction:
     phrases: tuple[PhraseHit, ...]
 
 
-def _phrases(original: str, text: Mapped, registry: Registry) -> list[PhraseHit]:
+def _phrases(original: str, text: Mapped, registry: Registry,
+             matches: list[tuple[int, tuple[Term, ...]]] | None = None) -> list[PhraseHit]:
     hits: list[PhraseHit] = []
     seen: set[tuple[str, int]] = set()
-    for end_idx, terms in registry.automaton.iter(text.text):
+    s = text.text
+    for end_idx, terms in registry.automaton.iter(s) if matches is None else matches:
         for t in terms:
             if t.kind != "phrase":
                 continue
             a, b = end_idx + 1 - t.length, end_idx + 1
-            if not names.word_bounded(text.text, a, b):
+            if s[a].isascii() and not names.word_bounded(s, a, b):  # only ASCII terms need it
                 continue
             start, end = text.span(a, b)
             if (t.key, start) not in seen:
                 seen.add((t.key, start))
                 hits.append(PhraseHit(t.key, original[start:end], start, end))
-    for code, pattern in registry.patterns:
+    prepared = registry.prepared
+    for i in prepared.candidate_patterns(s):  # the others hold none of their required literals
+        code, pattern, _factors = prepared.patterns[i]
         try:
-            for m in pattern.finditer(text.text, timeout=PATTERN_TIMEOUT_S):
+            for m in pattern.finditer(s, timeout=PATTERN_TIMEOUT_S):
                 start, end = text.span(*m.span())
                 if (code, start) not in seen:
                     seen.add((code, start))
@@ -65,7 +69,6 @@ def _phrases(original: str, text: Mapped, registry: Registry) -> list[PhraseHit]
 def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None) -> Extraction:
     original = req.text or ""
     text = normalise(original)
-    year = (today or dt.date.today()).year
 
     links, total = urls.find_links(original, text)
     for raw in req.links or []:
@@ -73,11 +76,12 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
         if link and all(link.url != other.url for other in links) and len(links) < urls.MAX_LINKS:
             links.append(link)
             total += 1
-    cases = find_cases(text, year)
+    cases = find_cases(text, today.year if today else None)
     skip = [(lk.start, lk.end) for lk in links if lk.start is not None]
     skip_norm = _norm_spans(text, skip + [(c.start, c.end) for c in cases if c.start is not None])
     numbers = phones.find_phones(text, registry.virtual_prefixes, skip_norm)
-    bodies = names.find_bodies(text, registry)
+    matches = list(registry.automaton.iter(text.text))  # one pass for names and phrases
+    bodies = names.find_bodies(text, registry, matches)
     if req.institution and req.institution.strip():
         name = fold(req.institution)[:100]
         status, inst = names.judge(name, registry)
@@ -93,7 +97,7 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
         links_total=total,
         bodies=tuple(bodies),
         cases=tuple(cases),
-        phrases=tuple(_phrases(original, text, registry)),
+        phrases=tuple(_phrases(original, text, registry, matches)),
     )
 
 

@@ -7,13 +7,13 @@ without a place, or one that only resembles a real name, is what scams invent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 from rapidfuzz import fuzz, process
 
 from verifier.analysis.normalise import Mapped
-from verifier.registry.compiled import Registry
+from verifier.registry.compiled import Registry, Term
 
 REGISTERED = "registered"
 SUB_BRAND = "sub_brand"
@@ -41,7 +41,7 @@ _STOP = set(
     "诉申报收跟他她们说讲问这那个某此各当"
 )
 _MAX_NAME = 20
-_HAN = regex.compile(r"\p{Han}")
+_HAN_TAIL = regex.compile(rf"\p{{Han}}{{1,{_MAX_NAME}}}\Z")
 _CITY_SHI = regex.compile(r"(?<=\p{Han})市(?=仲裁)")
 _COURT_TAIL = regex.compile(r"(?:人民|互联网|金融|知识产权|海事|铁路运输)法院$")
 _BARE_SUFFIX = regex.compile(r"^(?:仲裁委员会|仲裁委|仲裁院|仲裁中心)$")
@@ -58,8 +58,9 @@ _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "
 _PLACE_END = tuple("省市区县州旗盟")
 
 
-@dataclass(frozen=True, slots=True)
-class NamedBody:
+class NamedBody(NamedTuple):
+    """Immutable; a tuple because one is built per hit and a frozen dataclass costs 5x more."""
+
     name: str
     status: str
     institution_id: str | None
@@ -71,13 +72,17 @@ class NamedBody:
 def _backwards_name(text: str, end: int, registry: Registry) -> int:
     """Start index of the name ending at `end`: at the last place name before it, if any,
     else just after the nearest stop character (a preposition, pronoun, verb)."""
-    window = end
-    while window > 0 and end - window < _MAX_NAME and _HAN.match(text[window - 1]):
-        window -= 1
+    run = _HAN_TAIL.search(text, max(0, end - _MAX_NAME), end)  # the Han characters before end
+    window = run.start() if run else end
+    firsts = registry.prepared.place_firsts
     for i in range(end - 2, window - 1, -1):
+        if text[i] not in firsts:
+            continue  # no place name starts with this character
         for n in (2, 3, 4, 5):
+            if i + n > end:
+                break
             piece = text[i:i + n]
-            if i + n <= end and (piece in registry.cities or piece in registry.provinces):
+            if piece in registry.cities or piece in registry.provinces:
                 return i
     start = end
     while start > window and text[start - 1] not in _STOP:
@@ -88,6 +93,8 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
 def _place_prefix(name: str, registry: Registry) -> int:
     """Length of the leading place name (city or province, with 市/省), 0 if none."""
     best = 0
+    if not name or (name[0] not in registry.prepared.place_firsts and name[0] not in "中国最"):
+        return 0  # no place name (nor 中国, 国家, 最高) starts with this character
     for n in range(2, min(len(name), 10) + 1):
         head = name[:n]
         if head in registry.cities or head in registry.provinces or head in ("中国", "国家", "最高"):
@@ -125,7 +132,7 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
             middle = middle.replace(mod, "")
         if not middle:
             return LAWFUL, None
-    match = process.extractOne(canon, registry.names.keys(), scorer=fuzz.ratio, score_cutoff=80)
+    match = process.extractOne(canon, registry.prepared.name_choices, scorer=fuzz.ratio, score_cutoff=80)
     if match and len(canon) >= 4:
         return NEAR_MISS, registry.names[match[0]]
     return IMPOSSIBLE, None
@@ -138,7 +145,7 @@ def judge_english(name: str, registry: Registry) -> tuple[str, str | None]:
         return (SUB_BRAND if inst.parent else REGISTERED), inst.id
     if key in registry.fake_names:
         return FAKE, None
-    match = process.extractOne(key, registry.english_names.keys(), scorer=fuzz.ratio, score_cutoff=88)
+    match = process.extractOne(key, registry.prepared.english_choices, scorer=fuzz.ratio, score_cutoff=88)
     if match:
         return NEAR_MISS, registry.english_names[match[0]]
     if _EN_FAKE_WORDS.search(key):
@@ -163,7 +170,9 @@ def _WORDISH(c: str) -> bool:
     return c.isascii() and (c.isalnum() or c in "_-@")
 
 
-def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
+def find_bodies(text: Mapped, registry: Registry,
+                matches: list[tuple[int, tuple[Term, ...]]] | None = None) -> list[NamedBody]:
+    """Named bodies; `matches` is registry.automaton.iter(text.text) when the caller has it."""
     s = text.text
     found: list[NamedBody] = []
     taken: list[tuple[int, int]] = []
@@ -177,7 +186,9 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
 
     # Names read back from an arbitration or court suffix: "最高人民法院网络仲裁庭" is one name.
     read: list[tuple[int, int, str, str | None]] = []
-    for m in _SUFFIX_ZH.finditer(s):
+    # Every suffix holds 仲 or 法院 (and every English one "arbitra" or "dispute resolution"):
+    # text without them is not searched for one.
+    for m in _SUFFIX_ZH.finditer(s) if "仲" in s or "法院" in s else ():
         a = _backwards_name(s, m.start(), registry)
         b = m.end()
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
@@ -191,7 +202,7 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
 
     # Longest registry and pattern-list names first, found by the automaton.
     hits = []
-    for end_idx, terms in registry.automaton.iter(s):
+    for end_idx, terms in registry.automaton.iter(s) if matches is None else matches:
         for t in terms:
             if t.kind in ("institution", "fake", "non_body"):
                 hits.append((end_idx + 1 - t.length, end_idx + 1, t))
@@ -210,7 +221,7 @@ def find_bodies(text: Mapped, registry: Registry) -> list[NamedBody]:
     for a, b, status, inst in sorted(read, key=lambda r: (r[0] - r[1], r[0])):
         add(a, b, status, inst)
 
-    for m in _SUFFIX_EN.finditer(s):
+    for m in _SUFFIX_EN.finditer(s) if "arbitra" in s or "dispute resolution" in s else ():
         words = s[: m.start()].split(" ")[-7:-1] if s[: m.start()].endswith(" ") else []
         lead: list[str] = []
         for w in reversed(words):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import opencc
 import regex
@@ -34,8 +34,7 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("tw2s")  # character level: phrase conversion turns 執行 into 运行
 
 
-@dataclass(frozen=True, slots=True)
-class Mapped:
+class Mapped(NamedTuple):
     """A string whose character i came from original[start[i]:end[i]]."""
 
     text: str
@@ -116,6 +115,7 @@ class _CharTable(dict[int, str]):
 
 
 _TABLE = _CharTable()
+_RANGE = tuple(range(10_002))  # identity offsets for texts up to models.MAX_TEXT_CHARS
 
 
 def _char_pass(original: str) -> Mapped:
@@ -123,7 +123,10 @@ def _char_pass(original: str) -> Mapped:
     # spaces meet, so the offsets are the identity. Otherwise the general loop below.
     text = original.translate(_TABLE)
     if len(text) == len(original) and "  " not in text and _IRREGULAR.isdisjoint(original):
-        return Mapped(text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
+        n = len(text)
+        if n < len(_RANGE):  # slices of one shared tuple: the same offsets, no ints to make
+            return Mapped(text, _RANGE[:n], _RANGE[1:n + 1])
+        return Mapped(text, tuple(range(n)), tuple(range(1, n + 1)))
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -165,7 +168,7 @@ def normalise(original: str) -> Mapped:
     """The one normalisation every check matches against."""
     m = _char_pass(original)
     m = _to_simplified(m)
-    return m.sub(_SPACE_IN_CJK, "")
+    return m.sub(_SPACE_IN_CJK, "") if " " in m.text else m
 
 
 def fold(text: str) -> str:

@@ -6,8 +6,8 @@ tldextract runs on its bundled public-suffix snapshot: it never fetches at run t
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import regex
@@ -43,9 +43,37 @@ _OBFUSCATION_HINT = regex.compile(
 _TRAILING = ".,;:!?)]}>'\"-_"
 
 
+# Text without ".", "/" or "dot" and without this cannot hold a link: every URL match needs
+# "." or "://", and the rewrites above only make a dot from "dot", "." or a 点/。 between
+# letters or digits (possibly bracketed), and "://" only from text that already has "/".
+_LINK_HINT = regex.compile(r"[a-z0-9][\s\[({]{0,4}[点。][\s\])}]{0,4}[a-z0-9]")
+# A host of only these characters is never an IP literal without ":" (see _ipv4_literal).
+_IP_CHARS = frozenset("0123456789abcdefxABCDEFX.")
+# A host of only these characters is its own netloc for tldextract, with no punycode to decode.
+_PLAIN_HOST = regex.compile(r"[a-z0-9.-]{1,253}")
+
+
 @lru_cache(maxsize=1)
 def _extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@lru_cache(maxsize=1)
+def _suffixes():  # type: ignore[no-untyped-def]
+    return _extractor()._get_tld_extractor()
+
+
+def _plain_registered_domain(host: str) -> str:
+    """registered_domain for a plain host: tldextract's own suffix look-up without its URL
+    parsing, which leaves such a host as it is (a third of the cost of a link)."""
+    labels = host.split(".")
+    found = _suffixes().suffix_index(labels)
+    if not found:
+        return ""
+    index = found[0][0]
+    domain = labels[index - 1] if index > 0 else ""
+    suffix = ".".join(labels[index:])
+    return f"{domain}.{suffix}" if domain and suffix else ""
 
 
 def registered_domain(host: str) -> str:
@@ -53,6 +81,8 @@ def registered_domain(host: str) -> str:
     host = host.strip().strip(".").lower()
     if not host or len(host) > 253:
         return ""
+    if _PLAIN_HOST.fullmatch(host) and "xn--" not in host:
+        return _plain_registered_domain(host)
     try:
         host = host.encode("idna").decode("ascii") if not host.isascii() else host
     except UnicodeError:
@@ -86,8 +116,9 @@ def skeleton(label: str) -> str:
     return s.translate(_CONFUSABLE)
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
+    """Immutable; a tuple because one is built per hit and a frozen dataclass costs 5x more."""
+
     raw: str
     url: str
     host: str
@@ -107,6 +138,8 @@ _IP_PART = regex.compile(r"0[xX][0-9a-fA-F]+|[0-9]+")
 
 def _ipv4_literal(host: str) -> str | None:
     """Dotted, decimal, hex and octal IPv4 forms (http://2130706433/ is 127.0.0.1)."""
+    if ":" not in host and not _IP_CHARS.issuperset(host):
+        return None  # neither ip_address (IPv6 needs ":") nor the parts below can accept it
     try:
         return str(ipaddress.ip_address(host.strip("[]")))
     except ValueError:
@@ -167,16 +200,41 @@ def parse_link(raw: str, start: int | None = None, end: int | None = None,
     return Link(text, url, host, domain, sub, parts.path or "", ip, punycode, obfuscated, start, end, field)
 
 
+_LABEL_CHAR = regex.compile(r"[\p{Latin}\p{Cyrillic}\p{Greek}\d]")  # \d: the IP form's digits
+
+
+def _may_hold_url(s: str) -> bool:
+    """Whether _URL can match: every match holds "://", or a dot between two label characters
+    or digits (a label ends with one; the next label, the TLD or the next IP octet starts with one)."""
+    if "://" in s:
+        return True
+    i = s.find(".", 1)
+    while i != -1:
+        if _LABEL_CHAR.match(s, i - 1) and _LABEL_CHAR.match(s, i + 1):
+            return True
+        i = s.find(".", i + 1)
+    return False
+
+
 def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
     """Links in the text (at most MAX_LINKS) and how many were found in all."""
-    clean = text.sub(_SPACED_OUT, lambda m: m.group(0).replace(" ", "") if "." in m.group(0) else m.group(0))
-    clean = clean.sub(_HXXP, lambda m: f"http{m.group(1)}://")
+    s = text.text
+    if not ("." in s or "/" in s or "dot" in s or (("点" in s or "。" in s) and _LINK_HINT.search(s))):
+        return [], 0
+    # Each rewrite is skipped where it cannot change anything: spaced-out text is only joined
+    # when it holds a dot (and has five spaces), and both "hxxp://" and "a / b" need a slash.
+    clean = text
+    if "." in clean.text and clean.text.count(" ") >= 5:  # five "x " pairs at the least
+        clean = clean.sub(_SPACED_OUT, lambda m: m.group(0).replace(" ", "") if "." in m.group(0) else m.group(0))
+    if "/" in clean.text:
+        clean = clean.sub(_HXXP, lambda m: f"http{m.group(1)}://")
     clean = clean.sub(_DOT_WORDS, ".")
-    clean = clean.sub(_SLASH_SPACES, "/")
+    if "/" in clean.text:
+        clean = clean.sub(_SLASH_SPACES, "/")
     links: list[Link] = []
     seen: set[str] = set()
     total = 0
-    for m in _URL.finditer(clean.text):
+    for m in _URL.finditer(clean.text) if _may_hold_url(clean.text) else ():
         a, b = m.span()
         start, end = clean.span(a, b)
         obfuscated = bool(_OBFUSCATION_HINT.search(original[start:end]))

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from verifier.analysis import phones
 from verifier.analysis.extract import Extraction
-from verifier.checks.finding import Finding, item
+from verifier.checks.finding import Evidence, Finding, item
 from verifier.registry.compiled import Registry
 
 # Codes the registry's phrases and patterns may name (and only these: the loader checks it).
@@ -23,8 +23,8 @@ EMITS = PHRASE_CODES | {"CONTENT_NONE", "CONTENT_BANK_CARD"}
 
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
     by_code: dict[str, list] = defaultdict(list)
-    for h in ex.phrases:
-        by_code[h.code].append(item("text", h.value, h.start, h.end))
+    for code, value, start, end in ex.phrases:
+        by_code[code].append(Evidence("text", value[:200], start, end))  # finding.item, inlined
     for p in ex.phones:
         if p.kind in (phones.MOBILE, phones.VIRTUAL):
             by_code["CONTENT_CALLBACK_MOBILE"].append(item("text", ex.original[p.start:p.end], p.start, p.end))

@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,8 @@ from verifier.registry.schema import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from verifier.prepared import Prepared
 
 PATTERN_TIMEOUT_S = 1.0  # registry patterns are linted safe at load; this is only a last net
 
@@ -141,6 +144,13 @@ class Registry:
             if cand in self.official_domains:
                 return cand, self.official_domains[cand]
         return None
+
+    @cached_property
+    def prepared(self) -> Prepared:
+        """The engine's per-notice tables (verifier/prepared.py); compile_registry builds them."""
+        from verifier.prepared import prepare
+
+        return prepare(self)
 
     def counts(self) -> dict[str, Any]:
         by_kind: dict[str, int] = defaultdict(int)
@@ -399,7 +409,7 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
         skeletons.setdefault(skeleton(label), d)
         label_to_domains[label].append(d)
 
-    return Registry(
+    registry = Registry(
         label=m.version,
         version=raw.digest(),
         path=raw.path,
@@ -438,6 +448,8 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
         families=MappingProxyType(families),
         lookalikes=lookalike_index(label_to_domains),
     )
+    registry.prepared  # noqa: B018 - built here, in the compiling thread, not by the first request
+    return registry
 
 
 def load_registry(path: Path) -> Registry:

@@ -12,7 +12,8 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from verifier import service
-from verifier.models import VerifyRequest, VerifyResponse
+from verifier.engine import to_json
+from verifier.models import VerifyRequest
 from verifier.web import keys
 from verifier.web.body import check_values, parse_notice, read_json_object
 from verifier.web.lang import choose
@@ -72,12 +73,13 @@ def _registry(app: web.Application) -> Any:
 
 
 async def _verify_one(request: web.Request, notice: VerifyRequest, registry: Any,
-                      request_id: str) -> VerifyResponse:
+                      request_id: str) -> dict[str, Any]:
+    """The VerifyResponse in JSON mode (service.verify_answer): no models built only to dump."""
     lang = choose(notice.lang, request.headers.get("Accept-Language"))
-    answer = await service.verify(notice, registry, lang, request.app[keys.PROBES], request_id)
-    codes = [reason.code for reason in answer.reasons]
-    request[OUTCOMES].append((answer.verdict, codes))
-    request.app[keys.METRICS].observe_verdict(answer.verdict, codes)
+    answer = await service.verify_answer(notice, registry, lang, request.app[keys.PROBES], request_id)
+    codes = [reason["code"] for reason in answer["reasons"]]
+    request[OUTCOMES].append((answer["verdict"], codes))
+    request.app[keys.METRICS].observe_verdict(answer["verdict"], codes)
     return answer
 
 
@@ -88,7 +90,8 @@ async def verify(request: web.Request) -> web.Response:
     data = await read_json_object(request, settings.max_body_bytes, settings.read_timeout_s)
     notice = parse_notice(data)
     request[REGISTRY_VERSION] = registry.version
-    return _json(await _verify_one(request, notice, registry, request[REQUEST_ID]))
+    answer = await _verify_one(request, notice, registry, request[REQUEST_ID])
+    return web.Response(body=to_json(answer), content_type="application/json", charset="utf-8")
 
 
 def _batch_notices(data: dict[str, Any]) -> list[Any]:
@@ -127,7 +130,7 @@ async def verify_batch(request: web.Request) -> web.Response:
                   error=type(exc).__name__)
             error = ProblemError(500, f"The service failed on notice {index}; quote the request id.")
             return {"error": problem_body(error.problem(rid))}
-        return answer.model_dump(mode="json")
+        return answer
 
     results = await asyncio.gather(*(one(i, item) for i, item in enumerate(items)))
     return _json({"results": list(results)})

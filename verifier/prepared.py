@@ -1,0 +1,99 @@
+"""Per-registry tables the engine reads on every notice, built once with the compiled registry.
+
+Reason and advice texts by language, code weights as plain tuples, and the registry patterns
+with the literals one of which every match must contain (so a pattern runs only on text that
+holds one). Small: nothing here grows with the number of institutions or listed domains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import ahocorasick
+
+from verifier.registry.factors import required_factors
+
+if TYPE_CHECKING:
+    import regex
+
+    from verifier.registry.compiled import Registry
+
+LANGS = ("zh-Hans", "zh-Hant", "en")
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "positive": 3, "info": 4}
+
+
+class CodeRow(NamedTuple):
+    severity: str
+    group: str
+    score: float  # round(score, 2): what a finding with multiplier 1 contributes
+    legal_score: float | None  # likewise rounded
+    testing: bool
+    order: int  # of the severity, for sorting reasons
+    raw_score: float  # as written, for other multipliers
+    raw_legal_score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    codes: Mapping[str, CodeRow]
+    messages: Mapping[str, Mapping[str, tuple[str, bool]]]  # lang -> code -> (template, has {value})
+    max_score: Mapping[str, float]  # group -> cap on its warnings
+    min_score: Mapping[str, float]  # group -> cap on its positive evidence
+    advice: Mapping[str, Mapping[str, str]]  # lang -> advice id -> template
+    channel_names: Mapping[str, tuple[str, ...]]  # lang -> "number name" per reporting channel
+    # registry patterns in registry order; None where every text must be tried
+    patterns: tuple[tuple[str, regex.Pattern[str], frozenset[str] | None], ...]
+    factors: Any  # ahocorasick.Automaton: literal -> indices of the patterns that need it
+    always: tuple[int, ...]  # patterns without a required literal
+    place_firsts: frozenset[str]  # first characters of city and province names
+    name_choices: tuple[str, ...]  # registry.names in order: what rapidfuzz scans for near misses
+    english_choices: tuple[str, ...]  # likewise registry.english_names
+
+    def lang(self, lang: str) -> str:
+        """Messages.get's fallback: anything but the two Chinese scripts reads English."""
+        return lang if lang in ("zh-Hans", "zh-Hant") else "en"
+
+    def candidate_patterns(self, text: str) -> list[int]:
+        """Indices of the patterns that can match `text`, in registry order."""
+        found = set(self.always)
+        if len(self.factors):
+            for _end, ids in self.factors.iter(text):
+                found.update(ids)
+        return sorted(found) if found else []
+
+
+def prepare(reg: Registry) -> Prepared:
+    codes = {
+        code: CodeRow(c.severity, c.group, round(c.score * 1.0, 2),
+                      None if c.legal_score is None else round(c.legal_score * 1.0, 2),
+                      c.testing, SEVERITY_ORDER[c.severity], c.score, c.legal_score)
+        for code, c in reg.codes.items()
+    }
+    messages = {lang: {code: (m, "{value}" in m) for code, c in reg.codes.items() for m in [c.messages.get(lang)]}
+                for lang in LANGS}
+    max_score = {g: d.max_score for g, d in reg.groups.items()}
+    min_score = {g: d.min_score for g, d in reg.groups.items()}
+    advice = {lang: {kind: m.get(lang) for kind, m in reg.advice.items()} for lang in LANGS}
+    channels = {lang: tuple(f"{ch.number} {ch.name.get(lang)}" for ch in reg.reporting_channels)
+                for lang in LANGS}
+    patterns = []
+    by_factor: dict[str, list[int]] = {}
+    always = []
+    for i, (code, pattern) in enumerate(reg.patterns):
+        factors = required_factors(pattern.pattern, pattern.flags)
+        patterns.append((code, pattern, factors))
+        if factors is None:
+            always.append(i)
+        else:
+            for f in factors:
+                by_factor.setdefault(f, []).append(i)
+    automaton = ahocorasick.Automaton()
+    for f, ids in by_factor.items():
+        automaton.add_word(f, tuple(ids))
+    if by_factor:
+        automaton.make_automaton()
+    place_firsts = frozenset(name[0] for name in [*reg.cities, *reg.provinces] if name)
+    return Prepared(codes, messages, max_score, min_score, advice, channels, tuple(patterns), automaton,
+                    tuple(always), place_firsts, tuple(reg.names), tuple(reg.english_names))
