@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from verifier.settings import Settings, bundled_registry_path
 from verifier.web.app import create_app
 
 SOURCE = bundled_registry_path()
-LABEL = "version: 2026.11.24-1\n"
+LABEL = re.search(r"^version: .*\n", bundled_registry_path().read_text("utf-8"), re.M)[0]  # the edition label
 _stamps = itertools.count(1)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,10 @@ keys = pytest.importorskip("verifier.web.keys")
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from verifier.settings import Settings
+from verifier.settings import Settings, bundled_registry_path
 
 REGISTRY = Path(__file__).resolve().parent.parent / "registry" / "registry.yaml"
-LABEL = "version: 2026.11.24-1\n"
+LABEL = re.search(r"^version: .*\n", bundled_registry_path().read_text("utf-8"), re.M)[0]  # the edition label
 SCAM = "【网络仲裁委员会】您的案件已立案，请于24小时内联系13812345678处理，否则冻结名下所有银行卡。"
 JSON = {"Content-Type": "application/json"}
 
