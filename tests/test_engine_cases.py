@@ -33,6 +33,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
     ("real-body-lookalike-link", {"text": "【北京仲裁委员会】您的案件已立案，请登录 https://bjac-org.cn/case 查看裁决书。"},
      {"BODY_REGISTERED", "LINK_LOOKALIKE", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, SCAM),
+    ("registered-body-links-another-commissions-site", {"text": "【亳州仲裁委员会】您的案件已受理，请登录 https://www.gzac.org 查阅仲裁文书。"},
+     {"BODY_REGISTERED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
     ("real-body-official-link-personal-payment", {"text": "【北京仲裁委员会】您的案件已受理，详见 www.bjac.org.cn。如需和解请将款项转入以下账户 户名：张三 账号 6222 0212 3456 7890 123。"},
      {"LINK_OFFICIAL", "CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_BANK_CARD"}, set(), FLAGGED),
     ("fake-body-no-link", {"text": "【网络仲裁委员会】您的借款纠纷已立案，请尽快处理。"},

@@ -12,6 +12,7 @@ from verifier.registry.compiled import Registry
 EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
                    "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL"})
 _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
+_ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
 
 
 def _city_of_prefix(prefix: str, reg: Registry) -> str | None:
@@ -19,6 +20,12 @@ def _city_of_prefix(prefix: str, reg: Registry) -> str | None:
         if prefix[:n] in reg.cities:
             return reg.cities[prefix[:n]].short
     return reg.city_abbreviations.get(prefix[:1])
+
+
+def _arbitration_bodies(ids: frozenset[str], reg: Registry) -> bool:
+    """The site belongs to arbitration commissions only: a notice from another body has no
+    reason to send its reader there, even when that body's own site is unknown to us."""
+    return all(i in reg.institutions and reg.institutions[i].kind in _ARBITRATION for i in ids)
 
 
 def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
@@ -34,10 +41,13 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
     for link in ex.links:
         channels += 1
         owner = reg.official_owner(link.host)
-        if (owner and owner[1] & ctx.family) or (is_official(link, reg) and not own_domains):
+        if owner and owner[1] & ctx.family:
             continue
+        other_body = owner is not None and _arbitration_bodies(owner[1], reg)
+        if is_official(link, reg) and not own_domains and not other_body:
+            continue  # a shared platform (court delivery, a regulator) for a body without its own site
         all_official = False
-        if own_domains:
+        if own_domains or other_body:
             out.append(Finding("CONSISTENCY_LINK_NOT_OFFICIAL",
                                (item(link.field, link.raw, link.start, link.end),)))
     for p in ex.phones:
