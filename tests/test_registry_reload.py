@@ -7,7 +7,6 @@ import asyncio
 import os
 import shutil
 import signal
-import threading
 from pathlib import Path
 
 import pytest
@@ -143,32 +142,89 @@ async def test_unreadable_file_keeps_old_version(loaded: RegistryHolder, reg: Pa
         reg.chmod(0o644)
 
 
-async def test_file_changed_while_reading_is_rejected(loaded: RegistryHolder, reg: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def _builders() -> list[int]:
+    """Our child processes that are building a registry (builder.py)."""
+    pids = []
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for pid in children:
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"verifier.registry.builder" in cmd:
+                pids.append(int(pid))
+    return pids
+
+
+async def _when_a_builder_runs(reload: asyncio.Task[bool]) -> list[int]:
+    async with asyncio.timeout(60):
+        while not reload.done():
+            if pids := _builders():
+                return pids
+            await asyncio.sleep(0.002)
+    return []
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+
+
+@needs_proc
+async def test_registry_is_built_in_another_process(reg: Path) -> None:
+    h = RegistryHolder(reg)
+    reload = asyncio.create_task(h.reload())
+    pids = await _when_a_builder_runs(reload)
+    assert await reload, h.last_error
+    assert pids and os.getpid() not in pids
+
+
+@needs_proc
+async def test_file_changed_while_reading_is_rejected(loaded: RegistryHolder, reg: Path) -> None:
+    """The files are stat'ed before the builder starts and after it is done: a writer that goes
+    on meanwhile (here: once the builder process exists) makes the result unusable."""
     old = loaded.current
-    real_read = holder_mod.read_registry
-
-    def read_then_writer_continues(path: Path):  # type: ignore[no-untyped-def]
-        raw = real_read(path)
-        append_in_place(path, "# the writer was not finished\n")
-        return raw
-
-    monkeypatch.setattr(holder_mod, "read_registry", read_then_writer_continues)
-    assert not await loaded.reload()
+    reload = asyncio.create_task(loaded.reload())
+    assert await _when_a_builder_runs(reload), "the reload finished before a builder was seen"
+    append_in_place(reg, "# the writer was not finished\n")
+    assert not await reload
     assert loaded.current is old and "changed while it was being read" in (loaded.last_error or "")
 
 
-async def test_compile_runs_off_the_event_loop(reg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    threads: list[threading.Thread] = []
-    real_compile = holder_mod.compile_registry
+def test_changed_sources_compares_the_files_seen_before_and_after(reg: Path) -> None:
+    lists = reg.parent / "lists" / "shorteners.txt"
+    sources = (reg, lists)
+    before = dict(zip(sources, holder_mod._identity(sources)))
+    assert not holder_mod.changed_sources(before, sources, holder_mod._identity(sources))
+    append_in_place(lists, "zzz-short.cn\n")
+    assert holder_mod.changed_sources(before, sources, holder_mod._identity(sources))
+    # A list file the old registry did not name has no "before": it cannot have changed.
+    assert not holder_mod.changed_sources({reg: before[reg]}, sources, holder_mod._identity(sources))
 
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        threads.append(threading.current_thread())
-        return real_compile(*args, **kwargs)
 
-    monkeypatch.setattr(holder_mod, "compile_registry", spy)
-    assert await RegistryHolder(reg).reload()
-    assert threads and threads[0] is not threading.main_thread()
+async def test_a_build_that_takes_too_long_is_stopped_and_the_old_one_serves(reg: Path) -> None:
+    from verifier.registry.builder import BuildFailed, build_in_subprocess
+
+    with pytest.raises(BuildFailed, match="longer than"):
+        await build_in_subprocess(reg, loaded_at=0.0, timeout=0.001)
+    if Path("/proc/self/task").exists():
+        assert not _builders()  # killed and reaped
+
+
+async def test_a_cancelled_reload_stops_its_builder(loaded: RegistryHolder, reg: Path) -> None:
+    """Shutdown cancels a reload in progress: the child is killed, nothing hangs."""
+    old = loaded.current
+    replace_atomically(reg, relabel(reg.read_text("utf-8"), 9))
+    reload = asyncio.create_task(loaded.reload())
+    await asyncio.sleep(0.05)
+    reload.cancel()
+    await asyncio.wait_for(asyncio.gather(reload, return_exceptions=True), 30)
+    assert loaded.current is old
+    if Path("/proc/self/task").exists():
+        assert not _builders()
+    assert await loaded.reload() and loaded.current is not None and loaded.current.label == "test-9"
 
 
 async def test_watcher_waits_for_a_half_written_file(loaded: RegistryHolder, reg: Path) -> None:
