@@ -66,17 +66,26 @@ class LookalikeIndex:
 
 
 def lookalike_index(labels: Iterable[str]) -> LookalikeIndex:
-    deletion: dict[str, set[str]] = defaultdict(set)
-    skel: dict[str, set[str]] = defaultdict(set)
+    deletion: dict[str, list[str]] = {}
+    skel: dict[str, list[str]] = {}
     kept = frozenset(label for label in labels if len(label) >= 4)
-    for label in kept:
-        deletion[label].add(label)
-        for i in range(len(label)):
-            deletion[label[:i] + label[i + 1:]].add(label)
-        skel[skeleton(label)].add(label)
+    # Labels in order, each once per key: every key's labels come out sorted and distinct.
+    for label in sorted(kept):
+        keys = {label[:i] + label[i + 1:] for i in range(len(label))}
+        keys.add(label)
+        for key in keys:
+            if (have := deletion.get(key)) is None:
+                deletion[key] = [label]
+            else:
+                have.append(label)
+        key = skeleton(label)
+        if (have := skel.get(key)) is None:
+            skel[key] = [label]
+        else:
+            have.append(label)
     return LookalikeIndex(
-        MappingProxyType({k: tuple(sorted(v)) for k, v in deletion.items()}),
-        MappingProxyType({k: tuple(sorted(v)) for k, v in skel.items()}),
+        MappingProxyType({k: tuple(v) for k, v in deletion.items()}),
+        MappingProxyType({k: tuple(v) for k, v in skel.items()}),
         kept,
     )
 
@@ -209,13 +218,14 @@ def _bare_entries(text: str) -> list[str]:
     return list(filter(None, map(str.strip, text.splitlines())))
 
 
+# ASCII digits, not starting 00 or 86: digits_key gives such an entry back unchanged.
+_PLAIN_NUMBER = re.compile(r"(?!00|86)[0-9]+").fullmatch
+
+
 def _number_keys(entries: list[str]) -> SortedStrings:
     """{digits_key(e) or e}: plain national digits are their own key, the rest go the long way."""
-    def plain(e: str) -> bool:
-        return e.isascii() and e.isdigit() and not e.startswith(("00", "86"))
-
     keys = set(entries)
-    odd = [e for e in keys if not plain(e)]
+    odd = [e for e in keys if not _PLAIN_NUMBER(e)]
     keys.difference_update(odd)
     keys.update(digits_key(e) or e for e in odd)
     return SortedStrings.of(keys)
@@ -253,6 +263,8 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
     phones: dict[str, set[str]] = defaultdict(set)
     senders: dict[str, set[str]] = defaultdict(set)
     prefixes: dict[str, set[str]] = defaultdict(set)
+    folded_prefixes: dict[str, str] = {}
+    number_keys: dict[str, str] = {}  # phone or sender as written -> digits_key
     for i, inst in enumerate(m.institutions):
         loc = ("institutions", i)
         if inst.id in institutions:
@@ -280,12 +292,14 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
             domains[host].add(inst.id)
         for kind, target in (("phones", phones), ("senders", senders)):
             for j, p in enumerate(getattr(inst, kind)):
-                key = digits_key(p.value)
+                key = number_keys[p.value] = digits_key(p.value)
                 if not key:
                     bad(loc + (kind, j), f"{p.value!r} is not a phone number")
                 target[key].add(inst.id)
         for j, c in enumerate(inst.case_prefixes):
-            prefixes[fold(c.value)].add(inst.id)
+            if (key := folded_prefixes.get(c.value)) is None:  # many bodies share a prefix
+                key = folded_prefixes[c.value] = fold(c.value)
+            prefixes[key].add(inst.id)
     for i, inst in enumerate(m.institutions):
         if inst.parent and inst.parent not in institutions:
             bad(("institutions", i, "parent"), f"parent {inst.parent!r} is not an institution id")
@@ -296,10 +310,12 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
         name: list_entries(text) for name, (_p, text) in raw.list_texts.items()
         if name not in _BIG_LISTS
     }
-    bare = {name: _bare_entries(raw.list_texts[name][1]) if name in raw.list_texts else []
+    # Domains compare in lower case: the whole text at once (one C pass, not a million calls).
+    bare = {name: _bare_entries(raw.list_texts[name][1].lower() if name == "scam_domains"
+                                else raw.list_texts[name][1]) if name in raw.list_texts else []
             for name in _BIG_LISTS}
-    scam_domains = SortedStrings.of(map(str.lower, bare["scam_domains"]))
-    if any(d in scam_domains for d in domains):
+    scam_domains = SortedStrings.of(bare["scam_domains"])
+    if not domains.keys().isdisjoint(bare["scam_domains"]):
         for number, e in list_entries(raw.list_texts["scam_domains"][1]):
             if e.lower() in domains:  # point into the list file, where the maintainer must look
                 problems.append(Problem(str(raw.list_texts["scam_domains"][0]), number, 1,
@@ -382,8 +398,8 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
     by_inst = {
         inst.id: (
             frozenset(d.value.lower().strip(".") for d in inst.domains),
-            frozenset(digits_key(p.value) for p in inst.phones),
-            frozenset(digits_key(p.value) for p in inst.senders),
+            frozenset(number_keys[p.value] for p in inst.phones),
+            frozenset(number_keys[p.value] for p in inst.senders),
         )
         for inst in institutions.values()
     }
