@@ -7,7 +7,6 @@ A reload compiles a new snapshot beside the old one and swaps one reference (see
 from __future__ import annotations
 
 import ipaddress
-import re
 import time
 from collections import defaultdict
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ import regex
 from verifier.analysis.normalise import fold
 from verifier.analysis.phones import digits_key
 from verifier.analysis.urls import registered_domain, skeleton
+from verifier.registry import biglists
 from verifier.registry.bigset import SortedStrings
 from verifier.registry.load import (
     Problem,
@@ -206,37 +206,21 @@ def english_variants(name: str) -> set[str]:
     return out
 
 
-_BIG_LISTS = ("scam_domains", "scam_numbers")
-# A comment runs from '#' to the end of its line; every line break str.splitlines knows.
-_COMMENT = re.compile("#[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*")
-
-
-def _bare_entries(text: str) -> list[str]:
-    """The entries of load.list_entries(text), without line numbers, in C-speed passes."""
-    if "#" in text:
-        text = _COMMENT.sub("", text)
-    return list(filter(None, map(str.strip, text.splitlines())))
-
-
-# ASCII digits, not starting 00 or 86: digits_key gives such an entry back unchanged.
-_PLAIN_NUMBER = re.compile(r"(?!00|86)[0-9]+").fullmatch
-
-
-def _number_keys(entries: list[str]) -> SortedStrings:
-    """{digits_key(e) or e}: plain national digits are their own key, the rest go the long way."""
-    keys = set(entries)
-    odd = [e for e in keys if not _PLAIN_NUMBER(e)]
-    keys.difference_update(odd)
-    keys.update(digits_key(e) or e for e in odd)
-    return SortedStrings.of(keys)
-
-
 def _freeze(d: Mapping[str, set[str]]) -> Mapping[str, frozenset[str]]:
     return MappingProxyType({k: frozenset(v) for k, v in d.items()})
 
 
 def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registry:
     """Cross-check and index; raise RegistryError listing every problem found."""
+    pending = biglists.Pending(raw.list_texts)  # the big lists, on the other core where safe
+    try:
+        return _compile(raw, emitted_codes, pending)
+    finally:
+        pending.close()
+
+
+def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
+             pending: biglists.Pending) -> Registry:
     m = raw.model
     problems: list[Problem] = []
 
@@ -308,14 +292,11 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
     # keep their line numbers for problems.
     lists: dict[str, list[tuple[int, str]]] = {
         name: list_entries(text) for name, (_p, text) in raw.list_texts.items()
-        if name not in _BIG_LISTS
+        if name not in biglists.NAMES
     }
-    # Domains compare in lower case: the whole text at once (one C pass, not a million calls).
-    bare = {name: _bare_entries(raw.list_texts[name][1].lower() if name == "scam_domains"
-                                else raw.list_texts[name][1]) if name in raw.list_texts else []
-            for name in _BIG_LISTS}
-    scam_domains = SortedStrings.of(bare["scam_domains"])
-    if not domains.keys().isdisjoint(bare["scam_domains"]):
+    big = pending.result()
+    scam_domains = big["scam_domains"]
+    if any(map(scam_domains.__contains__, domains)):
         for number, e in list_entries(raw.list_texts["scam_domains"][1]):
             if e.lower() in domains:  # point into the list file, where the maintainer must look
                 problems.append(Problem(str(raw.list_texts["scam_domains"][0]), number, 1,
@@ -448,7 +429,7 @@ def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registr
         provinces=frozenset(provinces),
         city_abbreviations=MappingProxyType(abbreviations),
         scam_domains=scam_domains,
-        scam_numbers=_number_keys(bare["scam_numbers"]),
+        scam_numbers=big["scam_numbers"],
         shorteners=frozenset(e.lower() for _n, e in lists.get("shorteners", [])),
         free_hosting=frozenset(e.lower().strip(".") for _n, e in lists.get("free_hosting", [])),
         virtual_prefixes=tuple(sorted({e.value for e in m.number_segments.virtual_operator})),
