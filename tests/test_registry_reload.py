@@ -7,6 +7,7 @@ import asyncio
 import os
 import shutil
 import signal
+import weakref
 from pathlib import Path
 
 import pytest
@@ -316,3 +317,41 @@ async def test_concurrent_reloads_are_serialised(loaded: RegistryHolder, reg: Pa
     results = await asyncio.gather(*(loaded.reload() for _ in range(3)))
     assert results == [True, True, True] and loaded.reloads_ok == 4
     assert loaded.current is not None and loaded.current.label == "test-5"
+
+
+async def test_a_replaced_snapshot_is_freed_once_unused_and_never_while_used(
+        loaded: RegistryHolder, reg: Path) -> None:
+    from verifier.registry import retire
+
+    kept = loaded.current
+    assert kept is not None
+    before = (len(kept.institutions), len(kept.names), len(kept.lookalikes.by_deletion))
+    replace_atomically(reg, relabel(reg.read_text("utf-8"), 7))
+    assert await loaded.reload()
+    await asyncio.sleep(retire.POLL_S * 3)  # several polls: still held here, so left whole
+    assert (len(kept.institutions), len(kept.names), len(kept.lookalikes.by_deletion)) == before
+    gone = weakref.ref(kept)
+    del kept
+    async with asyncio.timeout(30):
+        while gone() is not None:
+            await asyncio.sleep(0.02)
+
+
+async def test_release_empties_an_unused_snapshot_and_spares_a_used_one(reg: Path) -> None:
+    from verifier.registry.compiled import load_registry
+    from verifier.registry.retire import release
+
+    used = load_registry(reg)
+    assert not await release(used, max_wait_s=0.3)
+    assert used.institutions and used.names
+    one = next(iter(used.institutions.values()))
+    names = used.names  # a view someone holds is never emptied
+    del used
+    # Only the task refers to the snapshot now.
+    assert await release(load_registry(reg))
+    snapshot = load_registry(reg)
+    held_view = snapshot.names
+    task = asyncio.create_task(release(snapshot))
+    del snapshot
+    assert await task
+    assert held_view and names and one.name  # still whole: referred to from here

@@ -24,8 +24,8 @@ from verifier.registry.bigset import SortedStrings
 from verifier.registry.compiled import LookalikeIndex, Registry
 
 HEADER = 8  # bytes of a frame's length, little-endian
-_MODEL_CHUNK = 100  # institutions (pydantic models): ~30 µs each to unpickle
-_ITEM_CHUNK = 2000  # plain items (strings, tuples of strings): ~1 µs each
+_MODEL_CHUNK = 50  # institutions (pydantic models): ~30 µs each to unpickle
+_ITEM_CHUNK = 1000  # plain items (strings, tuples of strings): ~1-3 µs each
 
 Frame = bytes
 ReadFrame = Callable[[], Awaitable[bytes]]

@@ -32,6 +32,7 @@ from typing import Any
 from verifier.registry.builder import BuildFailed, build_in_subprocess
 from verifier.registry.compiled import Registry, load_registry
 from verifier.registry.load import Problem, RegistryError
+from verifier.registry.retire import release
 
 __all__ = ["RegistryHolder", "RegistryWatcher", "install_sighup", "load_registry", "watch"]
 
@@ -77,6 +78,13 @@ class RegistryHolder:
         self.identity: Identity | None = None  # of the files behind the last attempt
         self._sources: tuple[Path, ...] = (self.path,)  # registry.yaml and the lists it names
         self._lock = asyncio.Lock()
+        self._retiring: set[asyncio.Task[bool]] = set()
+
+    async def aclose(self) -> None:
+        """Stop freeing replaced snapshots step by step (shutdown); they are freed at once."""
+        for task in list(self._retiring):
+            task.cancel()
+        await asyncio.gather(*self._retiring, return_exceptions=True)
 
     def stat_identity(self) -> Identity:
         return _identity(self._sources)
@@ -105,7 +113,12 @@ class RegistryHolder:
                     log.exception("registry reload failed unexpectedly")
                 self._failed([Problem(str(self.path), 1, 1, f"cannot load: {exc}")], before)
                 return False
-            self.current = adopted.registry  # the swap: one reference
+            old, self.current = self.current, adopted.registry  # the swap: one reference
+            if old is not None:  # freed in small steps once no request holds it
+                task = asyncio.create_task(release(old))
+                self._retiring.add(task)
+                task.add_done_callback(self._retiring.discard)
+                del old
             self._sources, self.identity = sources, after
             self.loaded_at = adopted.registry.loaded_at
             self.last_error = self.last_error_at = None

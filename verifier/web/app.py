@@ -46,6 +46,7 @@ async def registry_ctx(app: web.Application) -> AsyncIterator[None]:
             )
         event("registry_loaded", version=holder.current.version)
     yield
+    await holder.aclose()
 
 
 async def reload_registry(app: web.Application) -> bool:
