@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import os
 import pickle
 import sys
-from dataclasses import dataclass
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ RELOAD_NICE = 10
 _STDERR_TAIL = 2000
 
 
-@dataclass
+@dataclasses.dataclass
 class Adopted:
     registry: Registry
     lists: tuple[str, ...]  # the list files the registry names, relative to its directory
@@ -45,7 +46,7 @@ class BuildFailed(Exception):
     """The builder process died or spoke nonsense (not a problem with the file itself)."""
 
 
-async def build_in_subprocess(path: Path, loaded_at: float, *, low_priority: bool = True,
+async def build_in_subprocess(path: Path, *, low_priority: bool = True,
                               timeout: float = BUILD_TIMEOUT_S) -> Adopted:
     """Build `path` in a child process; raise RegistryError for a bad file, BuildFailed else.
     `low_priority`: at RELOAD_NICE, for reloads beside live traffic (the first load has none to
@@ -76,7 +77,7 @@ async def build_in_subprocess(path: Path, loaded_at: float, *, low_priority: boo
                 was = gc.isenabled()
                 gc.disable()  # no full collections over the heap while ~100,000 objects arrive
                 try:
-                    registry = await decode(read, loaded_at=loaded_at)
+                    registry = await decode(read)
                     # A snapshot lives until the next reload: keep the collector's passes off it
                     # (each full pass over a large registry's objects costs ~100 ms).
                     gc.freeze()
@@ -90,7 +91,8 @@ async def build_in_subprocess(path: Path, loaded_at: float, *, low_priority: boo
                 raise BuildFailed(f"the registry build process failed (exit {code})"
                                   + (f": {tail.splitlines()[-1]}" if tail else "")) from exc
             await proc.wait()
-        return Adopted(registry, tuple(head["lists"]))
+        # loaded_at: when this process has it, as with a load in process.
+        return Adopted(dataclasses.replace(registry, loaded_at=time.time()), tuple(head["lists"]))
     except TimeoutError:
         raise BuildFailed(f"the registry build took longer than {timeout:g} s") from None
     finally:

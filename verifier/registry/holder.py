@@ -94,8 +94,7 @@ class RegistryHolder:
         async with self._lock:  # SIGHUP and the watcher may fire together; build one at a time
             before = await asyncio.to_thread(self.stat_identity)
             try:
-                adopted = await build_in_subprocess(self.path, loaded_at=time.time(),
-                                                    low_priority=self.current is not None)
+                adopted = await build_in_subprocess(self.path, low_priority=self.current is not None)
                 sources = (self.path,) + tuple(self.path.parent / rel for rel in adopted.lists)
                 after = await asyncio.to_thread(_identity, sources)
                 if changed_sources(dict(zip(self._sources, before)), sources, after):

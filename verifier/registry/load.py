@@ -155,7 +155,7 @@ class NotARegularFile(OSError):
 
 def read_file_bounded(path: Path, limit: int = MAX_REGISTRY_BYTES) -> bytes:
     """A regular file's bytes, at most `limit` + 1 (so the caller sees it is too large). Anything
-    else is refused without reading: opening a FIFO blocks until a writer comes (a reload thread
+    else is refused without reading: opening a FIFO blocks until a writer comes (a reload builder
     stuck forever, holding the reload lock), and a device like /dev/zero never ends."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
