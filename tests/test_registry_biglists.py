@@ -23,9 +23,14 @@ SCRIPT = textwrap.dedent('''
     p = biglists.Pending(texts)
     assert p._child is not None, "expected the fork path"
     got = {k: list(v) for k, v in p.result().items()}
-    want = {k: list(v) for k, v in biglists.build(texts).items()}
+    want = {k: list(v) for k, v in biglists.build(texts)[0].items()}
+    assert not p.conflict
     assert got == want
     assert "dom0000042-x.top" in p.result()["scam_domains"] and len(got["scam_domains"]) == 60000
+
+    c = biglists.Pending(texts, frozenset({"dom0000007-x.top", "official.cn"}))
+    c.result()
+    assert c.conflict
 
     q = biglists.Pending(texts)
     pid = q._child[0]
@@ -52,7 +57,9 @@ def test_in_process_build_reads_entries_like_list_entries() -> None:
 
     domains = "# c\nA.top\n  b.cc  # x\n\nA.top\n"
     numbers = "13800000000\n+86 139 0000 0000 # mobile\n"
-    got = biglists.build({"scam_domains": (Path("d"), domains), "scam_numbers": (Path("n"), numbers)})
+    got, conflict = biglists.build({"scam_domains": (Path("d"), domains),
+                                    "scam_numbers": (Path("n"), numbers)}, frozenset({"b.cc"}))
+    assert conflict
     assert list(got["scam_domains"]) == sorted({e.lower() for _n, e in list_entries(domains)})
     assert "13800000000" in got["scam_numbers"] and "13900000000" in got["scam_numbers"]
     assert len(got["scam_numbers"]) == 2

@@ -17,6 +17,11 @@ import signal
 import threading
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # not on this platform: default pipe size
+    fcntl = None  # type: ignore[assignment]
+
 from verifier.analysis.phones import digits_key
 from verifier.registry.bigset import SortedStrings
 
@@ -46,21 +51,26 @@ def number_keys(entries: list[str]) -> SortedStrings:
     return SortedStrings.of(keys)
 
 
-def build(list_texts: ListTexts) -> dict[str, SortedStrings]:
+def build(list_texts: ListTexts,
+          official: frozenset[str] = frozenset()) -> tuple[dict[str, SortedStrings], bool]:
+    """The two sets, and whether a scam domain is also one of the `official` hosts."""
     def text(name: str) -> str:
         return list_texts[name][1] if name in list_texts else ""
 
     # Domains compare in lower case: the whole text at once (one C pass, not a million calls).
-    return {"scam_domains": SortedStrings.of(bare_entries(text("scam_domains").lower())),
-            "scam_numbers": number_keys(bare_entries(text("scam_numbers")))}
+    domains = bare_entries(text("scam_domains").lower())
+    conflict = not official.isdisjoint(domains)
+    return ({"scam_domains": SortedStrings.of(domains),
+             "scam_numbers": number_keys(bare_entries(text("scam_numbers")))}, conflict)
 
 
 class Pending:
     """Start with the list texts, compile the rest, then `result()`; `close()` in any case."""
 
-    def __init__(self, list_texts: ListTexts):
-        self._texts = list_texts
+    def __init__(self, list_texts: ListTexts, official: frozenset[str] = frozenset()):
+        self._texts, self._official = list_texts, official
         self._done: dict[str, SortedStrings] | None = None
+        self.conflict = False  # with result(): a scam domain is also an official host
         self._child: tuple[int, int] | None = None  # pid, read end of the pipe
         size = sum(len(list_texts[n][1]) for n in NAMES if n in list_texts)
         # fork() is safe only without other threads (one could hold a lock the child needs).
@@ -74,13 +84,16 @@ class Pending:
             code = 1
             try:
                 os.close(read_end)
-                parts = {name: s.parts() for name, s in build(self._texts).items()}
+                sets, conflict = build(self._texts, self._official)
+                parts = {name: s.parts() for name, s in sets.items()}
                 with os.fdopen(write_end, "wb") as out:
-                    pickle.dump(parts, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump((parts, conflict), out, protocol=pickle.HIGHEST_PROTOCOL)
                 code = 0
             finally:
                 os._exit(code)
         os.close(write_end)
+        with contextlib.suppress(AttributeError, OSError):  # Linux: fewer, larger pipe writes
+            fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, 1 << 20)
         self._child = (pid, read_end)
 
     def result(self) -> dict[str, SortedStrings]:
@@ -92,10 +105,11 @@ class Pending:
             _pid, status = os.waitpid(pid, 0)
             with contextlib.suppress(Exception):  # any failure: build them here instead
                 if os.waitstatus_to_exitcode(status) == 0:
-                    parts = pickle.loads(data)
+                    parts, conflict = pickle.loads(data)
                     self._done = {name: SortedStrings.from_parts(*parts[name]) for name in NAMES}
+                    self.conflict = bool(conflict)
         if self._done is None:
-            self._done = build(self._texts)
+            self._done, self.conflict = build(self._texts, self._official)
         return self._done
 
     def close(self) -> None:

@@ -212,7 +212,9 @@ def _freeze(d: Mapping[str, set[str]]) -> Mapping[str, frozenset[str]]:
 
 def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registry:
     """Cross-check and index; raise RegistryError listing every problem found."""
-    pending = biglists.Pending(raw.list_texts)  # the big lists, on the other core where safe
+    official = frozenset(d.value.lower().strip(".") for inst in raw.model.institutions
+                         for d in inst.domains)
+    pending = biglists.Pending(raw.list_texts, official)  # on the other core where safe
     try:
         return _compile(raw, emitted_codes, pending)
     finally:
@@ -296,7 +298,7 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
     }
     big = pending.result()
     scam_domains = big["scam_domains"]
-    if any(map(scam_domains.__contains__, domains)):
+    if pending.conflict:
         for number, e in list_entries(raw.list_texts["scam_domains"][1]):
             if e.lower() in domains:  # point into the list file, where the maintainer must look
                 problems.append(Problem(str(raw.list_texts["scam_domains"][0]), number, 1,
