@@ -174,12 +174,26 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="ne
 
 
 @needs_proc
-async def test_registry_is_built_in_another_process(reg: Path) -> None:
-    h = RegistryHolder(reg)
-    reload = asyncio.create_task(h.reload())
+async def test_registry_is_built_in_another_process(loaded: RegistryHolder) -> None:
+    reload = asyncio.create_task(loaded.reload())
     pids = await _when_a_builder_runs(reload)
-    assert await reload, h.last_error
+    assert await reload, loaded.last_error
     assert pids and os.getpid() not in pids
+
+
+@needs_proc
+async def test_first_load_of_a_small_registry_is_in_process_of_a_large_one_not(
+        reg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier.registry import builder
+
+    h = RegistryHolder(reg)
+    first = asyncio.create_task(h.reload())
+    assert not await _when_a_builder_runs(first) and await first
+    # The same file counted as large (a threshold below its size): a builder process does it.
+    monkeypatch.setattr(builder, "IN_PROCESS_FIRST_LOAD_BYTES", 1)
+    h = RegistryHolder(reg)
+    first = asyncio.create_task(h.reload())
+    assert await _when_a_builder_runs(first) and await first, h.last_error
 
 
 @needs_proc
