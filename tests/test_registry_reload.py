@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import signal
-import threading
+import weakref
 from pathlib import Path
 
 import pytest
@@ -145,32 +145,103 @@ async def test_unreadable_file_keeps_old_version(loaded: RegistryHolder, reg: Pa
         reg.chmod(0o644)
 
 
-async def test_file_changed_while_reading_is_rejected(loaded: RegistryHolder, reg: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def _builders() -> list[int]:
+    """Our child processes that are building a registry (builder.py)."""
+    pids = []
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for pid in children:
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"verifier.registry.builder" in cmd:
+                pids.append(int(pid))
+    return pids
+
+
+async def _when_a_builder_runs(reload: asyncio.Task[bool]) -> list[int]:
+    async with asyncio.timeout(60):
+        while not reload.done():
+            if pids := _builders():
+                return pids
+            await asyncio.sleep(0.002)
+    return []
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+
+
+@needs_proc
+async def test_registry_is_built_in_another_process(loaded: RegistryHolder) -> None:
+    reload = asyncio.create_task(loaded.reload())
+    pids = await _when_a_builder_runs(reload)
+    assert await reload, loaded.last_error
+    assert pids and os.getpid() not in pids
+
+
+@needs_proc
+async def test_first_load_of_a_small_registry_is_in_process_of_a_large_one_not(
+        reg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from verifier.registry import builder
+
+    h = RegistryHolder(reg)
+    first = asyncio.create_task(h.reload())
+    assert not await _when_a_builder_runs(first) and await first
+    # The same file counted as large (a threshold below its size): a builder process does it.
+    monkeypatch.setattr(builder, "IN_PROCESS_FIRST_LOAD_BYTES", 1)
+    h = RegistryHolder(reg)
+    first = asyncio.create_task(h.reload())
+    assert await _when_a_builder_runs(first) and await first, h.last_error
+
+
+@needs_proc
+async def test_file_changed_while_reading_is_rejected(loaded: RegistryHolder, reg: Path) -> None:
+    """The files are stat'ed before the builder starts and after it is done: a writer that goes
+    on meanwhile (here: once the builder process exists) makes the result unusable."""
     old = loaded.current
-    real_read = holder_mod.read_registry
-
-    def read_then_writer_continues(path: Path):  # type: ignore[no-untyped-def]
-        raw = real_read(path)
-        append_in_place(path, "# the writer was not finished\n")
-        return raw
-
-    monkeypatch.setattr(holder_mod, "read_registry", read_then_writer_continues)
-    assert not await loaded.reload()
+    reload = asyncio.create_task(loaded.reload())
+    assert await _when_a_builder_runs(reload), "the reload finished before a builder was seen"
+    append_in_place(reg, "# the writer was not finished\n")
+    assert not await reload
     assert loaded.current is old and "changed while it was being read" in (loaded.last_error or "")
 
 
-async def test_compile_runs_off_the_event_loop(reg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    threads: list[threading.Thread] = []
-    real_compile = holder_mod.compile_registry
+def test_changed_sources_compares_the_files_seen_before_and_after(reg: Path) -> None:
+    lists = reg.parent / "lists" / "shorteners.txt"
+    sources = (reg, lists)
+    before = dict(zip(sources, holder_mod._identity(sources)))
+    assert not holder_mod.changed_sources(before, sources, holder_mod._identity(sources))
+    append_in_place(lists, "zzz-short.cn\n")
+    assert holder_mod.changed_sources(before, sources, holder_mod._identity(sources))
+    # A list file the old registry did not name has no "before": it cannot have changed.
+    assert not holder_mod.changed_sources({reg: before[reg]}, sources, holder_mod._identity(sources))
 
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        threads.append(threading.current_thread())
-        return real_compile(*args, **kwargs)
 
-    monkeypatch.setattr(holder_mod, "compile_registry", spy)
-    assert await RegistryHolder(reg).reload()
-    assert threads and threads[0] is not threading.main_thread()
+async def test_a_build_that_takes_too_long_is_stopped_and_the_old_one_serves(reg: Path) -> None:
+    from verifier.registry.builder import BuildFailed, build_in_subprocess
+
+    with pytest.raises(BuildFailed, match="longer than"):
+        await build_in_subprocess(reg, timeout=0.001)
+    if Path("/proc/self/task").exists():
+        assert not _builders()  # killed and reaped
+
+
+async def test_a_cancelled_reload_stops_its_builder(loaded: RegistryHolder, reg: Path) -> None:
+    """Shutdown cancels a reload in progress: the child is killed, nothing hangs."""
+    old = loaded.current
+    replace_atomically(reg, relabel(reg.read_text("utf-8"), 9))
+    reload = asyncio.create_task(loaded.reload())
+    await asyncio.sleep(0.05)
+    reload.cancel()
+    await asyncio.wait_for(asyncio.gather(reload, return_exceptions=True), 30)
+    assert loaded.current is old
+    if Path("/proc/self/task").exists():
+        assert not _builders()
+    assert await loaded.reload() and loaded.current is not None and loaded.current.label == "test-9"
 
 
 async def test_watcher_waits_for_a_half_written_file(loaded: RegistryHolder, reg: Path) -> None:
@@ -263,3 +334,41 @@ async def test_concurrent_reloads_are_serialised(loaded: RegistryHolder, reg: Pa
     results = await asyncio.gather(*(loaded.reload() for _ in range(3)))
     assert results == [True, True, True] and loaded.reloads_ok == 4
     assert loaded.current is not None and loaded.current.label == "test-5"
+
+
+async def test_a_replaced_snapshot_is_freed_once_unused_and_never_while_used(
+        loaded: RegistryHolder, reg: Path) -> None:
+    from verifier.registry import retire
+
+    kept = loaded.current
+    assert kept is not None
+    before = (len(kept.institutions), len(kept.names), len(kept.lookalikes.by_deletion))
+    replace_atomically(reg, relabel(reg.read_text("utf-8"), 7))
+    assert await loaded.reload()
+    await asyncio.sleep(retire.POLL_S * 3)  # several polls: still held here, so left whole
+    assert (len(kept.institutions), len(kept.names), len(kept.lookalikes.by_deletion)) == before
+    gone = weakref.ref(kept)
+    del kept
+    async with asyncio.timeout(30):
+        while gone() is not None:
+            await asyncio.sleep(0.02)
+
+
+async def test_release_empties_an_unused_snapshot_and_spares_a_used_one(reg: Path) -> None:
+    from verifier.registry.compiled import load_registry
+    from verifier.registry.retire import release
+
+    used = load_registry(reg)
+    assert not await release(used, max_wait_s=0.3)
+    assert used.institutions and used.names
+    one = next(iter(used.institutions.values()))
+    names = used.names  # a view someone holds is never emptied
+    del used
+    # Only the task refers to the snapshot now.
+    assert await release(load_registry(reg))
+    snapshot = load_registry(reg)
+    held_view = snapshot.names
+    task = asyncio.create_task(release(snapshot))
+    del snapshot
+    assert await task
+    assert held_view and names and one.name  # still whole: referred to from here

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from verifier.registry import yaml_events
 from verifier.registry.schema import RegistryFile
 
 MAX_REGISTRY_BYTES = 64 * 1024 * 1024
@@ -41,12 +46,20 @@ class RegistryError(Exception):
 
 @dataclass
 class Marks:
-    """Where each key or item of the YAML document starts (1-based line and column)."""
+    """Where each key or item of the YAML document starts (1-based line and column).
+
+    With `source`, the table is built from that text on first use: a registry that loads without
+    a problem never needs it, and building it costs a node tree (seconds for a large registry).
+    """
 
     file: str
     at: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict)
+    source: str | None = None
 
     def find(self, loc: tuple[str | int, ...]) -> tuple[int, int]:
+        if self.source is not None:
+            text, self.source = self.source, None
+            _parse_with_marks(text, self)
         while loc and loc not in self.at:
             loc = loc[:-1]
         return self.at.get(loc, (1, 1))
@@ -98,13 +111,51 @@ def _loc_text(loc: tuple[str | int, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top)"
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a registry is built: it allocates ~1,000,000 objects
+    (YAML events, models, indexes) and no cycles worth collecting, and each full pass over the
+    growing heap made a load of the large bench registry take about twice as long."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _parse_with_marks(text: str, marks: Marks) -> Any:
+    """PyYAML's full path: a node tree, whose marks fill `marks`; RegistryError on any problem."""
+    file = marks.file
+    problems: list[Problem] = []
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise RegistryError([Problem(file, 1, 1, "the file is empty")])
+        _walk(node, (), marks, problems)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise RegistryError([Problem(file, line, col, f"YAML: {exc.problem or exc}")]) from exc
+    except yaml.YAMLError as exc:
+        raise RegistryError([Problem(file, 1, 1, f"YAML: {exc}")]) from exc
+    finally:
+        loader.dispose()
+    if problems:
+        raise RegistryError(problems)
+    return data
+
+
 class NotARegularFile(OSError):
     pass
 
 
 def read_file_bounded(path: Path, limit: int = MAX_REGISTRY_BYTES) -> bytes:
     """A regular file's bytes, at most `limit` + 1 (so the caller sees it is too large). Anything
-    else is refused without reading: opening a FIFO blocks until a writer comes (a reload thread
+    else is refused without reading: opening a FIFO blocks until a writer comes (a reload builder
     stuck forever, holding the reload lock), and a device like /dev/zero never ends."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
@@ -138,25 +189,12 @@ def read_registry(path: Path) -> RawRegistry:
     except UnicodeDecodeError as exc:
         raise RegistryError([Problem(file, 1, 1, f"not UTF-8 (byte {exc.start})")]) from exc
 
-    marks = Marks(file)
-    problems: list[Problem] = []
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise RegistryError([Problem(file, 1, 1, "the file is empty")])
-        _walk(node, (), marks, problems)
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise RegistryError([Problem(file, line, col, f"YAML: {exc.problem or exc}")]) from exc
-    except yaml.YAMLError as exc:
-        raise RegistryError([Problem(file, 1, 1, f"YAML: {exc}")]) from exc
-    finally:
-        loader.dispose()
-    if problems:
-        raise RegistryError(problems)
+        data = yaml_events.load(text)
+        marks = Marks(file, source=text)
+    except yaml_events.Unsupported:  # or wrong: the full path says what and where
+        marks = Marks(file)
+        data = _parse_with_marks(text, marks)
     if not isinstance(data, dict):
         raise RegistryError([Problem(file, 1, 1, "the top level must be a mapping")])
 
@@ -170,6 +208,7 @@ def read_registry(path: Path) -> RawRegistry:
             ]
         ) from exc
 
+    problems: list[Problem] = []
     list_texts: dict[str, tuple[Path, str]] = {}
     for name, rel in model.lists.model_dump().items():
         if rel is None:

@@ -46,6 +46,9 @@ async def registry_ctx(app: web.Application) -> AsyncIterator[None]:
             )
         event("registry_loaded", version=holder.current.version)
     yield
+    aclose = getattr(holder, "aclose", None)  # tests may pass a stand-in without one
+    if aclose is not None:
+        await aclose()
 
 
 async def reload_registry(app: web.Application) -> bool:

@@ -1,0 +1,124 @@
+"""The big block lists (scam domains and numbers) as SortedStrings, built beside the rest.
+
+They are a third of a large registry's compile (a million lines to split, strip, sort, pack) and
+need nothing else from it, so where it is safe (a single-threaded process: the `registry check`
+command, the builder process, the bench) a forked child builds them on the second core while this
+process compiles the institutions, and sends back the two buffers of each. Elsewhere, or if the
+child fails in any way, they are built here, with the same result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import re
+import signal
+import threading
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not on this platform: default pipe size
+    fcntl = None  # type: ignore[assignment]
+
+from verifier.analysis.phones import digits_key
+from verifier.registry.bigset import SortedStrings
+
+NAMES = ("scam_domains", "scam_numbers")
+_FORK_FROM_BYTES = 1 << 20  # below ~1 MiB of list text, a fork costs more than it saves
+# A comment runs from '#' to the end of its line; every line break str.splitlines knows.
+_COMMENT = re.compile("#[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*")
+# ASCII digits, not starting 00 or 86: digits_key gives such an entry back unchanged.
+_PLAIN_NUMBER = re.compile(r"(?!00|86)[0-9]+").fullmatch
+
+ListTexts = dict[str, tuple[Path, str]]
+
+
+def bare_entries(text: str) -> list[str]:
+    """The entries of load.list_entries(text), without line numbers, in C-speed passes."""
+    if "#" in text:
+        text = _COMMENT.sub("", text)
+    return list(filter(None, map(str.strip, text.splitlines())))
+
+
+def number_keys(entries: list[str]) -> SortedStrings:
+    """{digits_key(e) or e}: plain national digits are their own key, the rest go the long way."""
+    keys = set(entries)
+    odd = [e for e in keys if not _PLAIN_NUMBER(e)]
+    keys.difference_update(odd)
+    keys.update(digits_key(e) or e for e in odd)
+    return SortedStrings.of(keys)
+
+
+def build(list_texts: ListTexts,
+          official: frozenset[str] = frozenset()) -> tuple[dict[str, SortedStrings], bool]:
+    """The two sets, and whether a scam domain is also one of the `official` hosts."""
+    def text(name: str) -> str:
+        return list_texts[name][1] if name in list_texts else ""
+
+    # Domains compare in lower case: the whole text at once (one C pass, not a million calls).
+    domains = bare_entries(text("scam_domains").lower())
+    conflict = not official.isdisjoint(domains)
+    return ({"scam_domains": SortedStrings.of(domains),
+             "scam_numbers": number_keys(bare_entries(text("scam_numbers")))}, conflict)
+
+
+class Pending:
+    """Start with the list texts, compile the rest, then `result()`; `close()` in any case."""
+
+    def __init__(self, list_texts: ListTexts, official: frozenset[str] = frozenset()):
+        self._texts, self._official = list_texts, official
+        self._done: dict[str, SortedStrings] | None = None
+        self.conflict = False  # with result(): a scam domain is also an official host
+        self._child: tuple[int, int] | None = None  # pid, read end of the pipe
+        size = sum(len(list_texts[n][1]) for n in NAMES if n in list_texts)
+        # fork() is safe only without other threads (one could hold a lock the child needs).
+        if size >= _FORK_FROM_BYTES and hasattr(os, "fork") and threading.active_count() == 1:
+            self._fork()
+
+    def _fork(self) -> None:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: build, send the buffers, exit without any clean-up of ours
+            code = 1
+            try:
+                os.close(read_end)
+                sets, conflict = build(self._texts, self._official)
+                parts = {name: s.parts() for name, s in sets.items()}
+                with os.fdopen(write_end, "wb") as out:
+                    pickle.dump((parts, conflict), out, protocol=pickle.HIGHEST_PROTOCOL)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        with contextlib.suppress(AttributeError, OSError):  # Linux: fewer, larger pipe writes
+            fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, 1 << 20)
+        self._child = (pid, read_end)
+
+    def result(self) -> dict[str, SortedStrings]:
+        if self._done is None and self._child is not None:
+            pid, read_end = self._child
+            self._child = None
+            with os.fdopen(read_end, "rb") as f:
+                data = f.read()
+            _pid, status = os.waitpid(pid, 0)
+            with contextlib.suppress(Exception):  # any failure: build them here instead
+                if os.waitstatus_to_exitcode(status) == 0:
+                    parts, conflict = pickle.loads(data)
+                    self._done = {name: SortedStrings.from_parts(*parts[name]) for name in NAMES}
+                    self.conflict = bool(conflict)
+        if self._done is None:
+            self._done, self.conflict = build(self._texts, self._official)
+        return self._done
+
+    def close(self) -> None:
+        """Stop a child whose result is not wanted (the compile failed): it would block forever
+        on a full pipe."""
+        if self._child is not None:
+            pid, read_end = self._child
+            self._child = None
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.close(read_end)
+            os.waitpid(pid, 0)
