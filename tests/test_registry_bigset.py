@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SCAM_DOMAIN, TEST_SCAM_NUMBER
+from conftest import TEST_SCAM_DOMAIN, TEST_SCAM_NUMBER
 from verifier.registry.bigset import SortedStrings
 from verifier.registry.compiled import LookalikeIndex, Registry
 from verifier.registry.handover import HEADER, decode, encode
