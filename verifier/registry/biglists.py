@@ -10,6 +10,7 @@ child fails in any way, they are built here, with the same result.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pickle
 import re
@@ -24,6 +25,7 @@ except ImportError:  # not on this platform: default pipe size
 
 from verifier.analysis.phones import digits_key
 from verifier.registry.bigset import SortedStrings
+from verifier.registry.load import read_file_bounded
 
 NAMES = ("scam_domains", "scam_numbers")
 _FORK_FROM_BYTES = 1 << 20  # below ~1 MiB of list text, a fork costs more than it saves
@@ -33,6 +35,10 @@ _COMMENT = re.compile("#[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*")
 _PLAIN_NUMBER = re.compile(r"(?!00|86)[0-9]+").fullmatch
 
 ListTexts = dict[str, tuple[Path, str]]
+# registry.yaml's `lists:` section as maintainers write it (see registry/README.md): enough to
+# guess the big lists' files before the YAML is parsed. A wrong guess only costs the head start.
+_LISTS_SECTION = re.compile(r"^lists:[ \t]*\r?\n((?:[ \t]+[a-z_]+:[^\n]*\n)+)", re.M)
+_LIST_LINE = re.compile(r"[ \t]+([a-z_]+):[ \t]*([^#\s][^#\n]*?)[ \t]*(?:#[^\n]*)?\r?\n")
 
 
 def bare_entries(text: str) -> list[str]:
@@ -64,6 +70,23 @@ def build(list_texts: ListTexts,
              "scam_numbers": number_keys(bare_entries(text("scam_numbers")))}, conflict)
 
 
+def _can_fork() -> bool:
+    # fork() is safe only without other threads (one could hold a lock the child needs).
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _stop(pid: int, read_end: int) -> None:
+    """Kill and reap a child whose answer is not wanted (it would block forever on a full pipe)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    os.close(read_end)
+    os.waitpid(pid, 0)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 class Pending:
     """Start with the list texts, compile the rest, then `result()`; `close()` in any case."""
 
@@ -73,9 +96,16 @@ class Pending:
         self.conflict = False  # with result(): a scam domain is also an official host
         self._child: tuple[int, int] | None = None  # pid, read end of the pipe
         size = sum(len(list_texts[n][1]) for n in NAMES if n in list_texts)
-        # fork() is safe only without other threads (one could hold a lock the child needs).
-        if size >= _FORK_FROM_BYTES and hasattr(os, "fork") and threading.active_count() == 1:
+        if size >= _FORK_FROM_BYTES and _can_fork():
             self._fork()
+
+    @classmethod
+    def built(cls, sets: dict[str, SortedStrings], official: frozenset[str]) -> Pending:
+        """Sets already built (by EarlyLists); the official-host check is made here."""
+        done = cls({}, official)
+        done._done = sets
+        done.conflict = any(d in sets["scam_domains"] for d in official)
+        return done
 
     def _fork(self) -> None:
         read_end, write_end = os.pipe()
@@ -116,9 +146,78 @@ class Pending:
         """Stop a child whose result is not wanted (the compile failed): it would block forever
         on a full pipe."""
         if self._child is not None:
-            pid, read_end = self._child
+            _stop(*self._child)
             self._child = None
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.close(read_end)
-            os.waitpid(pid, 0)
+
+
+class EarlyLists:
+    """The big lists started before registry.yaml is even parsed (a load of the large bench
+    registry spent ~0.9 s waiting for them after its YAML). The child reads the files named in
+    the `lists:` section and builds the sets; `take()` uses them only if the texts the registry's
+    own reading found later are byte for byte the ones the child built from."""
+
+    def __init__(self, pid: int, read_end: int) -> None:
+        self._child: tuple[int, int] | None = (pid, read_end)
+
+    @classmethod
+    def start(cls, registry_path: Path) -> EarlyLists | None:
+        """A child building the lists, or None (small lists, threads, nothing to guess from)."""
+        if not _can_fork():
+            return None
+        try:  # never block on a FIFO or read a device: the same guarded read as the registry's
+            head = read_file_bounded(registry_path).decode("utf-8", "replace")
+        except OSError:
+            return None
+        section = _LISTS_SECTION.search(head)
+        if section is None:
+            return None
+        rels = {name: rel for name, rel in _LIST_LINE.findall(section.group(1)) if name in NAMES}
+        paths = {name: (registry_path.parent / rel).resolve() for name, rel in rels.items()}
+        try:
+            if sum(p.stat().st_size for p in paths.values()) < _FORK_FROM_BYTES:
+                return None
+        except OSError:
+            return None
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                os.close(read_end)
+                texts = {n: (p, read_file_bounded(p).decode("utf-8")) for n, p in paths.items()}
+                sets, _conflict = build(texts)
+                answer = ({n: s.parts() for n, s in sets.items()},
+                          {n: _digest(t) for n, (_p, t) in texts.items()})
+                with os.fdopen(write_end, "wb") as out:
+                    pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        with contextlib.suppress(AttributeError, OSError):
+            fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, 1 << 20)
+        return cls(pid, read_end)
+
+    def take(self, list_texts: ListTexts, official: frozenset[str]) -> Pending | None:
+        """The child's sets as a finished Pending, if built from exactly `list_texts`."""
+        if self._child is None:
+            return None
+        pid, read_end = self._child
+        self._child = None
+        with os.fdopen(read_end, "rb") as f:
+            data = f.read()
+        _pid, status = os.waitpid(pid, 0)
+        with contextlib.suppress(Exception):  # any failure: the caller builds them instead
+            if os.waitstatus_to_exitcode(status) == 0:
+                parts, digests = pickle.loads(data)
+                wanted = {n: _digest(t) for n, (_p, t) in list_texts.items() if n in NAMES}
+                if digests == wanted:
+                    sets = {n: SortedStrings.from_parts(*parts[n]) for n in NAMES}
+                    return Pending.built(sets, official)
+        return None
+
+    def close(self) -> None:
+        """Stop a child whose result was not taken (the registry failed before the lists)."""
+        if self._child is not None:
+            _stop(*self._child)
+            self._child = None

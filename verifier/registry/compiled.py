@@ -220,11 +220,13 @@ def _freeze(d: Mapping[str, set[str]]) -> Mapping[str, frozenset[str]]:
     return MappingProxyType({k: frozenset(v) for k, v in d.items()})
 
 
-def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str]) -> Registry:
+def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str],
+                     early: biglists.EarlyLists | None = None) -> Registry:
     """Cross-check and index; raise RegistryError listing every problem found."""
     official = frozenset(d.value.lower().strip(".") for inst in raw.model.institutions
                          for d in inst.domains)
-    pending = biglists.Pending(raw.list_texts, official)  # on the other core where safe
+    pending = (early.take(raw.list_texts, official) if early is not None else None) \
+        or biglists.Pending(raw.list_texts, official)  # on the other core where safe
     try:
         return _compile(raw, emitted_codes, pending)
     finally:
@@ -459,10 +461,22 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
     return registry
 
 
-def load_registry(path: Path) -> Registry:
-    """Read, validate and compile a registry file (raises RegistryError)."""
+def read_and_compile(path: Path) -> tuple[RawRegistry, Registry]:
+    """Read, validate and compile a registry file (raises RegistryError); the big lists are
+    started on the other core before the YAML is parsed, where that is safe."""
     from verifier.checks import ALL_CODES  # the checks declare what they can emit
 
     with gc_paused():
-        return compile_registry(read_registry(path), ALL_CODES)
+        early = biglists.EarlyLists.start(path)
+        try:
+            raw = read_registry(path)
+            return raw, compile_registry(raw, ALL_CODES, early)
+        finally:
+            if early is not None:
+                early.close()
+
+
+def load_registry(path: Path) -> Registry:
+    """Read, validate and compile a registry file (raises RegistryError)."""
+    return read_and_compile(path)[1]
 
