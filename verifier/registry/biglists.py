@@ -37,8 +37,8 @@ _PLAIN_NUMBER = re.compile(r"(?!00|86)[0-9]+").fullmatch
 ListTexts = dict[str, tuple[Path, str]]
 # registry.yaml's `lists:` section as maintainers write it (see registry/README.md): enough to
 # guess the big lists' files before the YAML is parsed. A wrong guess only costs the head start.
-_LISTS_SECTION = re.compile(r"^lists:[ \t]*\r?\n((?:[ \t]+[a-z_]+:[^\n]*\n)+)", re.M)
-_LIST_LINE = re.compile(r"[ \t]+([a-z_]+):[ \t]*([^#\s][^#\n]*?)[ \t]*(?:#[^\n]*)?\r?\n")
+_LISTS_HEAD = re.compile(r"^lists:[ \t]*\r?\n", re.M)
+_LIST_LINE = re.compile(r"[ \t]+([a-z_]+):[ \t]*([^\s#]+)[^\n]*\n")  # a path without spaces
 
 
 def bare_entries(text: str) -> list[str]:
@@ -168,10 +168,15 @@ class EarlyLists:
             head = read_file_bounded(registry_path).decode("utf-8", "replace")
         except OSError:
             return None
-        section = _LISTS_SECTION.search(head)
+        section = _LISTS_HEAD.search(head)
         if section is None:
             return None
-        rels = {name: rel for name, rel in _LIST_LINE.findall(section.group(1)) if name in NAMES}
+        rels: dict[str, str] = {}
+        pos = section.end()
+        while (line := _LIST_LINE.match(head, pos)) is not None:
+            if line[1] in NAMES:
+                rels[line[1]] = line[2]
+            pos = line.end()
         paths = {name: (registry_path.parent / rel).resolve() for name, rel in rels.items()}
         try:
             if sum(p.stat().st_size for p in paths.values()) < _FORK_FROM_BYTES:
