@@ -116,4 +116,6 @@ async def decode(read: ReadFrame, **override: Any) -> Registry:
     lookalike = {k.split(".", 1)[1]: fields.pop(k) for k in list(fields) if k.startswith("lookalikes.")}
     fields["lookalikes"] = LookalikeIndex(**lookalike)
     fields.update(override)
-    return Registry(**fields)
+    registry = Registry(**fields)
+    registry.prepared  # noqa: B018 - as compile_registry does: built here, not by the first request
+    return registry

@@ -62,38 +62,22 @@ class Metrics:
         self.overloaded = Counter(
             "verifier_overloaded", "Requests refused by the concurrency bound.", registry=r
         )
-        self.registry_info = Gauge(
-            "verifier_registry_info",
-            "The registry version being served (value 1).",
-            ["version"],
-            registry=r,
-            multiprocess_mode="liveall",
-        )
-        self.reload_ok = Gauge(
-            "verifier_registry_last_reload_successful",
-            "1 if the last registry (re)load succeeded, else 0.",
-            registry=r,
-            multiprocess_mode="liveall",
-        )
-        self.registry_loaded_at = Gauge(
-            "verifier_registry_loaded_timestamp_seconds",
-            "When the served registry was loaded (Unix time).",
-            registry=r,
-            multiprocess_mode="liveall",
-        )
-        self.redis_up = Gauge(
-            "verifier_redis_up",
-            "1 while Redis answers; 0 when it is down or not configured.",
-            registry=r,
-            multiprocess_mode="liveall",
-        )
-        self.rate_limit_backend = Gauge(
+        # State gauges: with several workers, one series per live worker (a `pid` label).
+        def state(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
+            return Gauge(name, doc, labels, registry=r, multiprocess_mode="liveall")
+
+        self.registry_info = state("verifier_registry_info",
+                                   "The registry version being served (value 1).", ("version",))
+        self.reload_ok = state("verifier_registry_last_reload_successful",
+                               "1 if the last registry (re)load succeeded, else 0.")
+        self.registry_loaded_at = state("verifier_registry_loaded_timestamp_seconds",
+                                        "When the served registry was loaded (Unix time).")
+        self.redis_up = state("verifier_redis_up",
+                              "1 while Redis answers; 0 when it is down or not configured.")
+        self.rate_limit_backend = state(
             "verifier_rate_limit_backend",
             "Where rate limits are counted now (value 1): redis (shared) or memory (this process).",
-            ["backend"],
-            registry=r,
-            multiprocess_mode="liveall",
-        )
+            ("backend",))
         self.observe_redis(up=False)
         self._version: str | None = None
         # Labelled children, looked up once: `labels()` validates and locks on every call, which
