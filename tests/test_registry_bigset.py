@@ -8,6 +8,7 @@ import pickle
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from conftest import TEST_SCAM_DOMAIN, TEST_SCAM_NUMBER
 from verifier.registry.bigset import SortedStrings
 from verifier.registry.compiled import LookalikeIndex, Registry
 from verifier.registry.handover import HEADER, decode, encode
+from verifier.registry.nearnames import NearNames
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 
@@ -45,6 +47,18 @@ def test_parts_round_trip() -> None:
     assert list(back) == list(s) and "d999.top" in back and "d1000.top" not in back
 
 
+def test_every_entry_and_its_neighbours_across_many_blocks() -> None:
+    entries = [f"d{i}.top" for i in range(0, 2000, 2)]
+    s = SortedStrings.of(entries)
+    for i in range(-1, 2001):
+        assert (f"d{i}.top" in s) == (0 <= i < 2000 and i % 2 == 0)
+    assert "d" not in s and "d0.to" not in s and "d998.topp" not in s and "~" not in s
+    blob, offsets, index = s.parts()
+    with pytest.raises(ValueError, match="index"):
+        SortedStrings.from_parts(blob, offsets, index[:-1])
+    assert list(SortedStrings.from_parts(blob, offsets, index)) == list(s)
+
+
 def test_registry_lists_use_it(test_registry: Registry) -> None:
     assert isinstance(test_registry.scam_domains, SortedStrings)
     assert TEST_SCAM_DOMAIN in test_registry.scam_domains
@@ -57,7 +71,9 @@ def _comparable(value: object) -> object:
     if isinstance(value, Mapping):
         return {k: _comparable(v) for k, v in value.items()}
     if isinstance(value, SortedStrings):
-        return list(value)
+        return list(value), value.parts()[2]
+    if isinstance(value, NearNames):
+        return [_comparable(getattr(value, slot)) for slot in NearNames.__slots__]
     if isinstance(value, LookalikeIndex):
         return [_comparable(getattr(value, f.name)) for f in dataclasses.fields(value)]
     if type(value).__name__ == "Automaton":

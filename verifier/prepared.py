@@ -48,8 +48,6 @@ class Prepared:
     factors: Any  # ahocorasick.Automaton: literal -> indices of the patterns that need it
     always: tuple[int, ...]  # patterns without a required literal
     place_firsts: frozenset[str]  # first characters of city and province names
-    name_choices: tuple[str, ...]  # registry.names in order: what rapidfuzz scans for near misses
-    english_choices: tuple[str, ...]  # likewise registry.english_names
 
     def lang(self, lang: str) -> str:
         """Messages.get's fallback: anything but the two Chinese scripts reads English."""
@@ -96,4 +94,4 @@ def prepare(reg: Registry) -> Prepared:
         automaton.make_automaton()
     place_firsts = frozenset(name[0] for name in [*reg.cities, *reg.provinces] if name)
     return Prepared(codes, messages, max_score, min_score, advice, channels, tuple(patterns), automaton,
-                    tuple(always), place_firsts, tuple(reg.names), tuple(reg.english_names))
+                    tuple(always), place_firsts)

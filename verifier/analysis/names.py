@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import regex
-from rapidfuzz import fuzz, process
 
 from verifier.analysis.normalise import Mapped
 from verifier.registry.compiled import Registry, Term
@@ -132,9 +131,9 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
             middle = middle.replace(mod, "")
         if not middle:
             return LAWFUL, None
-    match = process.extractOne(canon, registry.prepared.name_choices, scorer=fuzz.ratio, score_cutoff=80)
-    if match and len(canon) >= 4:
-        return NEAR_MISS, registry.names[match[0]]
+    match = registry.near_names.best(canon, 80) if len(canon) >= 4 else None
+    if match:
+        return NEAR_MISS, registry.names[match]
     return IMPOSSIBLE, None
 
 
@@ -145,9 +144,9 @@ def judge_english(name: str, registry: Registry) -> tuple[str, str | None]:
         return (SUB_BRAND if inst.parent else REGISTERED), inst.id
     if key in registry.fake_names:
         return FAKE, None
-    match = process.extractOne(key, registry.prepared.english_choices, scorer=fuzz.ratio, score_cutoff=88)
+    match = registry.near_english.best(key, 88)
     if match:
-        return NEAR_MISS, registry.english_names[match[0]]
+        return NEAR_MISS, registry.english_names[match]
     if _EN_FAKE_WORDS.search(key):
         return IMPOSSIBLE, None
     return UNRECOGNISED, None

@@ -24,6 +24,7 @@ from verifier.analysis.phones import digits_key
 from verifier.analysis.urls import registered_domain, skeleton
 from verifier.registry import biglists
 from verifier.registry.bigset import SortedStrings
+from verifier.registry.nearnames import NearNames
 from verifier.registry.load import (
     Problem,
     RawRegistry,
@@ -139,6 +140,8 @@ class Registry:
     by_institution: Mapping[str, tuple[frozenset[str], frozenset[str], frozenset[str]]]
     families: Mapping[str, frozenset[str]]  # id -> its parent, itself and sibling sub-brands
     lookalikes: LookalikeIndex  # candidates for links.lookalike_of
+    near_names: NearNames  # `names`, indexed for near misses (names.judge_chinese)
+    near_english: NearNames  # likewise `english_names`
 
     def _union(self, ids: frozenset[str], i: int) -> frozenset[str]:
         empty: frozenset[str] = frozenset()
@@ -456,6 +459,8 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
         by_institution=MappingProxyType(by_inst),
         families=MappingProxyType(families),
         lookalikes=lookalike_index(label_to_domains),
+        near_names=NearNames(tuple(names)),
+        near_english=NearNames(tuple(english)),
     )
     registry.prepared  # noqa: B018 - built here, in the compiling thread, not by the first request
     return registry

@@ -3,7 +3,7 @@
 A registry built in another process (builder.py) reaches the server as a stream of frames (8-byte
 length, then the bytes). The server rebuilds it frame by frame and yields to its event loop
 between frames, so no single step holds the GIL for long: big mappings come as chunks of items,
-the million-entry lists as their two raw buffers (one copy each), and the phrase automaton as its
+the million-entry lists as their two raw buffers (one copy each) and block index, and the phrase automaton as its
 words, re-added in chunks (one pickled automaton takes ~100 ms to unpickle in one C call; adding
 30,000 words and linking them takes ~25 ms in all).
 """
@@ -47,7 +47,9 @@ def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
 def _encode_value(name: str, value: Any) -> tuple[tuple[str, str, int], list[bytes]]:
     """(name, kind, frame count) and the frames of one field."""
     if isinstance(value, SortedStrings):
-        return (name, "strings", 2), list(value.parts())
+        blob, offsets, index = value.parts()
+        frames = [blob, offsets, *(_dumps(c) for c in _chunks(iter(index), _ITEM_CHUNK * 8))]
+        return (name, "strings", len(frames)), frames
     if isinstance(value, ahocorasick.Automaton):
         frames = [_dumps(c) for c in _chunks(iter(value.items()), _ITEM_CHUNK)]
         return (name, "automaton", len(frames)), frames
@@ -88,8 +90,11 @@ async def decode(read: ReadFrame, **override: Any) -> Registry:
     fields: dict[str, Any] = {}
     for name, kind, count in plan:
         if kind == "strings":
-            blob = await read()
-            fields[name] = SortedStrings.from_parts(blob, await read())
+            blob, offsets, index = await read(), await read(), []
+            for _ in range(count - 2):
+                index.extend(pickle.loads(await read()))
+                await asyncio.sleep(0)
+            fields[name] = SortedStrings.from_parts(blob, offsets, index)
         elif kind == "automaton":
             automaton = ahocorasick.Automaton()
             for _ in range(count):
