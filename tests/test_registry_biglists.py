@@ -33,7 +33,7 @@ SCRIPT = textwrap.dedent('''
     assert c.conflict
 
     q = biglists.Pending(texts)
-    pid = q._child[0]
+    pid = q._child.pid
     q.close()  # never read: the child is killed and reaped, not left blocked on the pipe
     try:
         os.kill(pid, 0)

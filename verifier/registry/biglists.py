@@ -3,7 +3,7 @@
 They are a third of a large registry's compile (a million lines to split, strip, sort, pack) and
 need nothing else from it, so where it is safe (a single-threaded process: the `registry check`
 command, the builder process, the bench) a forked child builds them on the second core while this
-process compiles the institutions, and sends back the two buffers of each. Elsewhere, or if the
+process compiles the institutions, and sends back the two buffers of each (forked.py). Elsewhere, or if the
 child fails in any way, they are built here, with the same result.
 """
 
@@ -11,20 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import pickle
 import re
-import signal
-import threading
 from pathlib import Path
-
-try:
-    import fcntl
-except ImportError:  # not on this platform: default pipe size
-    fcntl = None  # type: ignore[assignment]
+from typing import Any
 
 from verifier.analysis.phones import digits_key
 from verifier.registry.bigset import SortedStrings
+from verifier.registry.forked import Forked, can_fork
 from verifier.registry.load import read_file_bounded
 
 NAMES = ("scam_domains", "scam_numbers")
@@ -70,19 +63,6 @@ def build(list_texts: ListTexts,
              "scam_numbers": number_keys(bare_entries(text("scam_numbers")))}, conflict)
 
 
-def _can_fork() -> bool:
-    # fork() is safe only without other threads (one could hold a lock the child needs).
-    return hasattr(os, "fork") and threading.active_count() == 1
-
-
-def _stop(pid: int, read_end: int) -> None:
-    """Kill and reap a child whose answer is not wanted (it would block forever on a full pipe)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    os.close(read_end)
-    os.waitpid(pid, 0)
-
-
 def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
@@ -94,10 +74,10 @@ class Pending:
         self._texts, self._official = list_texts, official
         self._done: dict[str, SortedStrings] | None = None
         self.conflict = False  # with result(): a scam domain is also an official host
-        self._child: tuple[int, int] | None = None  # pid, read end of the pipe
+        self._child: Forked | None = None
         size = sum(len(list_texts[n][1]) for n in NAMES if n in list_texts)
-        if size >= _FORK_FROM_BYTES and _can_fork():
-            self._fork()
+        if size >= _FORK_FROM_BYTES:
+            self._child = Forked.start(self._work)
 
     @classmethod
     def built(cls, sets: dict[str, SortedStrings], official: frozenset[str]) -> Pending:
@@ -107,37 +87,17 @@ class Pending:
         done.conflict = any(d in sets["scam_domains"] for d in official)
         return done
 
-    def _fork(self) -> None:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: build, send the buffers, exit without any clean-up of ours
-            code = 1
-            try:
-                os.close(read_end)
-                sets, conflict = build(self._texts, self._official)
-                parts = {name: s.parts() for name, s in sets.items()}
-                with os.fdopen(write_end, "wb") as out:
-                    pickle.dump((parts, conflict), out, protocol=pickle.HIGHEST_PROTOCOL)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write_end)
-        with contextlib.suppress(AttributeError, OSError):  # Linux: fewer, larger pipe writes
-            fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, 1 << 20)
-        self._child = (pid, read_end)
+    def _work(self) -> tuple[dict[str, Any], bool]:
+        sets, conflict = build(self._texts, self._official)
+        return {name: s.parts() for name, s in sets.items()}, conflict
 
     def result(self) -> dict[str, SortedStrings]:
         if self._done is None and self._child is not None:
-            pid, read_end = self._child
-            self._child = None
-            with os.fdopen(read_end, "rb") as f:
-                data = f.read()
-            _pid, status = os.waitpid(pid, 0)
+            child, self._child = self._child, None
             with contextlib.suppress(Exception):  # any failure: build them here instead
-                if os.waitstatus_to_exitcode(status) == 0:
-                    parts, conflict = pickle.loads(data)
-                    self._done = {name: SortedStrings.from_parts(*parts[name]) for name in NAMES}
-                    self.conflict = bool(conflict)
+                parts, conflict = child.answer()
+                self._done = {name: SortedStrings.from_parts(*parts[name]) for name in NAMES}
+                self.conflict = bool(conflict)
         if self._done is None:
             self._done, self.conflict = build(self._texts, self._official)
         return self._done
@@ -146,7 +106,7 @@ class Pending:
         """Stop a child whose result is not wanted (the compile failed): it would block forever
         on a full pipe."""
         if self._child is not None:
-            _stop(*self._child)
+            self._child.stop()
             self._child = None
 
 
@@ -156,13 +116,13 @@ class EarlyLists:
     the `lists:` section and builds the sets; `take()` uses them only if the texts the registry's
     own reading found later are byte for byte the ones the child built from."""
 
-    def __init__(self, pid: int, read_end: int) -> None:
-        self._child: tuple[int, int] | None = (pid, read_end)
+    def __init__(self, child: Forked) -> None:
+        self._child: Forked | None = child
 
     @classmethod
     def start(cls, registry_path: Path) -> EarlyLists | None:
         """A child building the lists, or None (small lists, threads, nothing to guess from)."""
-        if not _can_fork():
+        if not can_fork():
             return None
         try:  # never block on a FIFO or read a device: the same guarded read as the registry's
             head = read_file_bounded(registry_path).decode("utf-8", "replace")
@@ -183,46 +143,31 @@ class EarlyLists:
                 return None
         except OSError:
             return None
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                os.close(read_end)
-                texts = {n: (p, read_file_bounded(p).decode("utf-8")) for n, p in paths.items()}
-                sets, _conflict = build(texts)
-                answer = ({n: s.parts() for n, s in sets.items()},
-                          {n: _digest(t) for n, (_p, t) in texts.items()})
-                with os.fdopen(write_end, "wb") as out:
-                    pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write_end)
-        with contextlib.suppress(AttributeError, OSError):
-            fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, 1 << 20)
-        return cls(pid, read_end)
+
+        def work() -> tuple[dict[str, Any], dict[str, bytes]]:
+            texts = {n: (p, read_file_bounded(p).decode("utf-8")) for n, p in paths.items()}
+            sets, _conflict = build(texts)
+            return ({n: s.parts() for n, s in sets.items()},
+                    {n: _digest(t) for n, (_p, t) in texts.items()})
+
+        child = Forked.start(work)
+        return cls(child) if child is not None else None
 
     def take(self, list_texts: ListTexts, official: frozenset[str]) -> Pending | None:
         """The child's sets as a finished Pending, if built from exactly `list_texts`."""
         if self._child is None:
             return None
-        pid, read_end = self._child
-        self._child = None
-        with os.fdopen(read_end, "rb") as f:
-            data = f.read()
-        _pid, status = os.waitpid(pid, 0)
+        child, self._child = self._child, None
         with contextlib.suppress(Exception):  # any failure: the caller builds them instead
-            if os.waitstatus_to_exitcode(status) == 0:
-                parts, digests = pickle.loads(data)
-                wanted = {n: _digest(t) for n, (_p, t) in list_texts.items() if n in NAMES}
-                if digests == wanted:
-                    sets = {n: SortedStrings.from_parts(*parts[n]) for n in NAMES}
-                    return Pending.built(sets, official)
+            parts, digests = child.answer()
+            wanted = {n: _digest(t) for n, (_p, t) in list_texts.items() if n in NAMES}
+            if digests == wanted:
+                sets = {n: SortedStrings.from_parts(*parts[n]) for n in NAMES}
+                return Pending.built(sets, official)
         return None
 
     def close(self) -> None:
         """Stop a child whose result was not taken (the registry failed before the lists)."""
         if self._child is not None:
-            _stop(*self._child)
+            self._child.stop()
             self._child = None
