@@ -14,8 +14,8 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from itertools import accumulate, groupby
-from operator import itemgetter
+from itertools import accumulate, compress
+from operator import ne
 
 _STEP = 16  # entries per block of the in-memory index
 
@@ -41,9 +41,16 @@ class SortedStrings:
     @classmethod
     def of(cls, entries: Iterable[str]) -> SortedStrings:
         """From any strings (unsorted, with duplicates); C-speed passes only."""
-        keys = sorted(map(str.encode, entries))  # already-sorted input (linted lists) is one pass
-        keys = list(map(itemgetter(0), groupby(keys)))
-        return cls(b"".join(keys), array("q", accumulate(map(len, keys), initial=0)))
+        keys = sorted(entries)  # code point order is UTF-8 byte order; linted lists are one pass
+        if keys:
+            keys = [keys[0], *compress(keys[1:], map(ne, keys[1:], keys))]  # drop adjacent repeats
+        text = "".join(keys)
+        blob = text.encode("utf-8", "surrogatepass")
+        if len(blob) == len(text):  # ASCII: a character is a byte
+            lengths: Iterable[int] = map(len, keys)
+        else:
+            lengths = [len(k.encode("utf-8", "surrogatepass")) for k in keys]
+        return cls(blob, array("q", accumulate(lengths, initial=0)))
 
     def parts(self) -> tuple[bytes, bytes, list[bytes]]:
         """The two buffers and the block index, for `from_parts` in another process."""
