@@ -33,7 +33,9 @@ _LABEL = r"(?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9](?:[\p{Latin}\p{Cyrillic}\p{Gre
 _PATH = r"(?:[/?#][^\s\p{Han}<>\"'，。、；！？）】」』…（【]{0,400})?"
 _URL = regex.compile(
     rf"(?:(?:https?|ftp)://[^\s\p{{Han}}<>\"'，。、；！？）】」』…（【/?#]{{1,253}}{_PATH})"
-    rf"|(?<![a-z0-9.@/_-])(?:{_LABEL}\.){{1,10}}(?:[a-z]{{2,24}}|xn--[a-z0-9-]{{1,59}})(?::\d{{1,5}})?{_PATH}"
+    # a bare domain, possibly after a dotted "user@" part: 'gzac.org@evil.top' goes to evil.top
+    rf"|(?<![a-z0-9.@/_-])(?:(?:{_LABEL}\.){{1,10}}{_LABEL}(?::\d{{1,5}})?@)?"
+    rf"(?:{_LABEL}\.){{1,10}}(?:[a-z]{{2,24}}|xn--[a-z0-9-]{{1,59}})(?::\d{{1,5}})?{_PATH}"
     rf"|(?<![a-z0-9.])\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?::\d{{1,5}})?(?:/[^\s\p{{Han}}]{{0,400}})?"
 )
 _OBFUSCATION_HINT = regex.compile(
@@ -183,6 +185,11 @@ def parse_link(raw: str, start: int | None = None, end: int | None = None,
         return None
     if not host or len(host) > 253:
         return None
+    if "@" in parts.netloc:  # 'official.org@evil.top': the browser goes to evil.top
+        user = (parts.username or "").strip(".")
+        if "://" not in text[:12] and not registered_domain(user.split(":")[0]):
+            return None  # an e-mail address (zhang.wei@qq.com), not a link
+        obfuscated = True
     ip = _ipv4_literal(host)
     punycode = False
     if not host.isascii():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from rapidfuzz.distance import Levenshtein
 
 from verifier.analysis.extract import Extraction
@@ -71,10 +73,14 @@ def lookalike_of(link: Link, reg: Registry) -> str | None:
 
 
 def embedded_official(link: Link, reg: Registry) -> str | None:
-    """'bjac.org.cn.pay-case.cc': an official domain worn as subdomain labels."""
-    if not link.subdomain:
+    """'bjac.org.cn.pay-case.cc' or 'bjac.org.cn@pay-case.cc': an official domain worn as
+    subdomain labels or as the user part before an '@'."""
+    labels = link.subdomain.split(".") if link.subdomain else []
+    if "@" in link.url:
+        user = (urlsplit(link.url).username or "").lower().strip(".")
+        labels = [*user.split("."), *labels]
+    if not labels:
         return None
-    labels = link.subdomain.split(".")
     for i in range(len(labels)):
         for j in range(i + 1, len(labels) + 1):
             cand = ".".join(labels[i:j])
@@ -91,6 +97,8 @@ def check_link(link: Link, reg: Registry, field: str | None = None) -> list[Find
     out: list[Finding] = []
     if link.ip:
         out.append(Finding("LINK_IP_LITERAL", ev))
+        if "@" in link.url and (embedded := embedded_official(link, reg)):  # 'gzac.org@203.0.113.9'
+            out.append(Finding("LINK_EMBEDDED_OFFICIAL", ev + (item("links", embedded),)))
     elif is_official(link, reg):
         out.append(Finding("LINK_OFFICIAL", ev))
     else:
