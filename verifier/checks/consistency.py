@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import regex
+
 from verifier.analysis import phones
 from verifier.analysis.extract import Extraction
 from verifier.checks.context import Context
@@ -13,6 +15,19 @@ EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFIC
                    "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL"})
 _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
 _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
+# A number to call that the phone reader could not place ('call 5555 1234', '请致电 88886666'):
+# a channel we cannot attribute, so the notice cannot be all-official.
+_CALLBACK = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|phone|tel\b|dial|whatsapp)\D{0,12}?(\d[\d \-]{5,18}\d)",
+                          regex.IGNORECASE)
+
+
+def _unread_callback(ex: Extraction) -> bool:
+    read = [(p.start, p.end) for p in (*ex.phones, *ex.bank_cards) if p.start is not None and p.end is not None]
+    for m in _CALLBACK.finditer(ex.original):
+        a, b = m.span(1)
+        if sum(c.isdigit() for c in m[1]) >= 7 and not any(s < b and a < e for s, e in read):
+            return True
+    return False
 
 
 def _city_of_prefix(prefix: str, reg: Registry) -> str | None:
@@ -76,6 +91,6 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
                 all_official = False
                 out.append(Finding("CONSISTENCY_CITY_MISMATCH",
                                    (item("text", ex.original[c.start:c.end], c.start, c.end),)))
-    if all_official and channels:
+    if all_official and channels and not _unread_callback(ex):
         out.append(Finding("CONSISTENCY_ALL_OFFICIAL", (item("institution", inst.name),)))
     return out
