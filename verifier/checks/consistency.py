@@ -11,7 +11,7 @@ from verifier.checks.finding import Finding, item
 from verifier.checks.links import is_official
 from verifier.registry.compiled import Registry
 
-EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
+EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL", "CONSISTENCY_OTHER_BODY_NUMBER",
                    "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL"})
 _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
 _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
@@ -19,6 +19,12 @@ _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"}
 # a channel we cannot attribute, so the notice cannot be all-official.
 _CALLBACK = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|phone|tel\b|dial|whatsapp)\D{0,12}?(\d[\d \-]{5,18}\d)",
                           regex.IGNORECASE)
+
+
+def _other_bodys(key: str, reg: Registry, family: frozenset[str]) -> bool:
+    """The number is an arbitration commission's, but not the named body's."""
+    owners = reg.official_phones.get(key, frozenset()) | reg.official_senders.get(key, frozenset())
+    return bool(owners) and not owners & family and _arbitration_bodies(owners, reg)
 
 
 def _unread_callback(ex: Extraction) -> bool:
@@ -71,7 +77,9 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
             continue
         all_official = False
         ev = (item("text", ex.original[p.start:p.end], p.start, p.end),)
-        if own_phones:
+        if _other_bodys(p.key, reg, ctx.family):
+            out.append(Finding("CONSISTENCY_OTHER_BODY_NUMBER", ev))
+        elif own_phones:
             out.append(Finding("CONSISTENCY_PHONE_NOT_OFFICIAL", ev))
         elif p.area and inst.city and inst.city not in p.area:
             out.append(Finding("CONSISTENCY_CITY_MISMATCH", ev))
@@ -80,6 +88,9 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         official = s.key in own_phones or s.key in reg.senders_of(ctx.family)
         if official:
             channels += 1
+        elif _other_bodys(s.key, reg, ctx.family):  # caller id borrowed from another commission
+            all_official = False
+            out.append(Finding("CONSISTENCY_OTHER_BODY_NUMBER", (item("sender", s.raw),)))
         elif s.kind not in _NEUTRAL_SENDERS:
             all_official = False
             if own_phones or reg.senders_of(ctx.family):
