@@ -54,6 +54,9 @@ _EN_STOP = frozenset(
 # Labour-dispute and rural-land commissions exist at county level everywhere: always lawful by name.
 _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "劳动仲裁委员会", "劳动人事争议仲裁院",
            "农村土地承包仲裁委员会", "农村土地承包经营纠纷仲裁委员会")
+# Sports arbitration is lawful since the 2022 Sports Law (ch. 9, 体育仲裁): a sports body's or a
+# league's arbitration committee is not a commercial commission and needs no city in its name.
+_SPORTS = ("体育", "足协", "足球协会", "篮协", "篮球协会", "排协", "联赛", "奥委会")
 _PLACE_END = tuple("省市区县州旗盟")
 
 
@@ -113,7 +116,7 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
         return FAKE, None
     if name in registry.non_bodies:
         return NON_BODY, None
-    if canon.endswith(_LABOUR):
+    if canon.endswith(_LABOUR) or any(w in canon for w in _SPORTS):
         return LAWFUL, None
     place = _place_prefix(canon, registry)
     rest = canon[place:]
