@@ -49,6 +49,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"BODY_IMPOSSIBLE_NAME"}, {"likely_genuine"}),
     ("taiwan-association-line-contact", {"text": "【中華民國仲裁協會】您的網貸逾期，今日不還款將凍結名下所有帳戶，請加LINE: abc12345"},
      {"BODY_REGISTERED", "CONTENT_CALLBACK_MOBILE", "CONTENT_FREEZE_ACCOUNTS"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("division-of-registered-commission", {"text": "【广州仲裁委员会网络仲裁院】您的案件已受理，请登录 https://www.gzac.org 查看。"},
+     {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
     ("labour-commission", {"text": "【杭州市上城区劳动人事争议仲裁委员会】您申请的劳动争议案件已受理，定于7月12日上午9:30在本委第二仲裁庭开庭。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_KNOWN_FAKE"}, NOT_FLAGGED),
     ("rural-land-county", {"text": "【平江县农村土地承包仲裁委员会】您与村民委员会的土地流转纠纷已受理。"},

@@ -43,6 +43,9 @@ _MAX_NAME = 20
 _HAN_TAIL = regex.compile(rf"\p{{Han}}{{1,{_MAX_NAME}}}\Z")
 _CITY_SHI = regex.compile(r"(?<=\p{Han})市(?=仲裁)")
 _COURT_TAIL = regex.compile(r"(?:人民|互联网|金融|知识产权|海事|铁路运输)法院$")
+# A division of a registered body: 西安仲裁委员会商洛分会, 广州仲裁委员会网络仲裁院. Commissions run
+# branches and online-arbitration centres under their own name; the name is lawful, not proof.
+_DIVISION = regex.compile(r"\p{Han}{0,8}?(?:分会|分院|中心|仲裁院|仲裁庭|办事处|秘书处)")
 _BARE_SUFFIX = regex.compile(r"^(?:仲裁委员会|仲裁委|仲裁院|仲裁中心)$")
 _EN_FAKE_WORDS = regex.compile(
     r"\b(?:internet|online|network|financ\w*|digital|electronic|national|e-|cyber|loan|credit)"
@@ -133,6 +136,9 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
         for mod in registry.body_modifiers:
             middle = middle.replace(mod, "")
         if not middle:
+            return LAWFUL, None
+    for n in range(len(canon) - 2, 3, -1):  # the longest registered name it starts with
+        if canon[:n] in registry.names and _DIVISION.fullmatch(canon, n):
             return LAWFUL, None
     match = registry.near_names.best(canon, 80) if len(canon) >= 4 else None
     if match:
