@@ -17,6 +17,7 @@ from verifier.analysis.normalise import Mapped
 
 # Digits with the separators people (and scammers) put between them; no nested quantifiers.
 _NUMBER = regex.compile(r"(?<![0-9a-z])(?:\+|00)?\d(?:[ \-.()（）]{0,3}\d){4,21}(?![0-9a-z])")
+_BRACKETED_CODES = frozenset({"852", "853", "886"})
 _HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
 
 MOBILE = "mobile"
@@ -115,7 +116,10 @@ def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tupl
         after = text.text[b:b + 1]
         if before in ("第", "¥", "$", "￥") or after in ("号", "元", "年", "月", "日", "万", "%", "块"):
             continue
-        key = digits_key(m.group(0))
+        raw = m.group(0)
+        if before in ("(", "（") and raw[3:4] in (")", "）") and raw[:3] in _BRACKETED_CODES:
+            raw = "+" + raw  # '(853) 2875 2088': a calling code in brackets, as HK, Macao, Taiwan write it
+        key = digits_key(raw)
         kind = classify(key, virtual_prefixes)
         if kind == OTHER:
             continue
