@@ -39,11 +39,12 @@ _STOP = set(
     "的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让去往找来上下次周天想要会能交递提"
     "诉申报收跟他她们说讲问这那个某此各当"
 )
-# Two-character verbs that begin a phrase, not a name, when read back from a suffix without a
-# place name: "请留意仲裁委员会的通知" refers to a commission, it names none.
-_LEAD_VERBS = frozenset(
+# Two-character verbs and determiners that begin a phrase, not a name, when read back from a
+# suffix without a place name: "请留意仲裁委员会的通知", "当地仲裁机构" refer to a body, name none.
+_LEAD_WORDS = frozenset(
     "留意 注意 关注 提交 冒充 冒用 假冒 仿冒 假借 疑似 联系 委托 收到 接到 前往 通过 依据 根据 按照 提起 移交 "
-    "转交 来自 致电 拨打 咨询 查询 登录 访问 发出 出具 作出 寄送 签收 谨防 警惕 谎称 声称 自称 所谓".split()
+    "转交 来自 致电 拨打 咨询 查询 登录 访问 发出 出具 作出 寄送 签收 谨防 警惕 谎称 声称 自称 所谓 "
+    "当地 本地 相关 有关 其他 任何 各地 各级 多家 哪家 这家 那家 一家 某个 某家 正规 合法".split()
 )
 _MAX_NAME = 20
 _HAN_TAIL = regex.compile(rf"\p{{Han}}{{1,{_MAX_NAME}}}\Z")
@@ -98,7 +99,9 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
     start = end
     while start > window and text[start - 1] not in _STOP:
         start -= 1
-    while text[start:start + 2] in _LEAD_VERBS and start + 2 <= end:  # "留意仲裁委员会", "冒充仲裁机构"
+    if start > 0 and text[start - 1:start + 1] in _LEAD_WORDS:  # "当地…": 当 stopped the reading
+        start += 1
+    while text[start:start + 2] in _LEAD_WORDS and start + 2 <= end:  # "留意仲裁委员会", "冒充仲裁机构"
         start += 2
     return start
 
