@@ -1,4 +1,6 @@
-"""Measure false alarms and misses on the public SMS corpora in ../shared/corpus (not shipped).
+"""Measure false alarms and misses on the public SMS corpora in ../shared/corpus (not shipped),
+and on two independent labelled sets (bench/independent/: 80 notices each, written by people who
+saw neither the engine nor the project corpus; the engine was changed after their first pass).
 
     python bench/quality.py [--corpus-dir ../shared/corpus]
 
@@ -10,6 +12,7 @@ verifier judges notices, not marketing, so its flag rate there is reported for i
 from __future__ import annotations
 
 import argparse
+import json
 import lzma
 import re
 import sys
@@ -81,7 +84,26 @@ def main() -> int:
         print(f"{name:<28}{n:>7}{flagged:>9}{flagged / max(n, 1):>8.3f}   {dict(verdicts)}")
         for t, codes in examples:
             print(f"      {codes} {t}")
+    independent(reg, args.show)
     return 0
+
+
+def independent(reg, show: int) -> None:
+    print(f"\n{'independent set':<28}{'label':>9}{'n':>5}{'flagged':>9}   verdicts")
+    for path in sorted((Path(__file__).parent / "independent").glob("*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+        for label in ("scam", "genuine", "ordinary"):
+            verdicts: Counter[str] = Counter()
+            wrong = []
+            for row in (r for r in rows if r["label"] == label):
+                resp = check_offline(VerifyRequest.model_validate(row["request"]), reg, "zh-Hans")
+                verdicts[resp.verdict] += 1
+                if (resp.verdict in FLAGGED) != (label == "scam") and len(wrong) < show:
+                    wrong.append((row["id"], row["request"].get("text", "")[:100]))
+            flagged = verdicts["suspicious"] + verdicts["likely_scam"]
+            print(f"{path.stem:<28}{label:>9}{sum(verdicts.values()):>5}{flagged:>9}   {dict(verdicts)}")
+            for rid, text in wrong:
+                print(f"      {rid} {text}")
 
 
 if __name__ == "__main__":
