@@ -75,6 +75,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_NEGATED_WARNING"}, {"BODY_KNOWN_FAKE"}, NOT_FLAGGED),
     ("lawyer-advice-generic-local-body", {"text": "老王，仲裁条款建议写明“提交北京仲裁委员会仲裁”。只写“网络仲裁”或者“当地仲裁机构”的话，仲裁机构约定不明确，仲裁协议可能无效。"},
      {"BODY_REGISTERED"}, {"BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
+    ("family-retells-a-scam", {"text": "妈，你是不是在网上借钱了？我今天收到个短信说你被什么网络仲裁委员会告了，还说要找我。你别怕，我查了那是骗子，别给他们打钱。", "sender": "13900139000"},
+     {"CONTENT_NEGATED_WARNING"}, {"BODY_KNOWN_FAKE"}, NOT_FLAGGED | FLAGGED),
     ("labour-commission", {"text": "【杭州市上城区劳动人事争议仲裁委员会】您申请的劳动争议案件已受理，定于7月12日上午9:30在本委第二仲裁庭开庭。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_KNOWN_FAKE"}, NOT_FLAGGED),
     ("rural-land-county", {"text": "【平江县农村土地承包仲裁委员会】您与村民委员会的土地流转纠纷已受理。"},
