@@ -5,6 +5,7 @@ from __future__ import annotations
 import regex
 
 from verifier.analysis import phones
+from verifier.analysis.normalise import fold
 from verifier.analysis.extract import Extraction
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
@@ -12,6 +13,7 @@ from verifier.checks.links import is_official
 from verifier.registry.compiled import Registry
 
 EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL", "CONSISTENCY_OTHER_BODY_NUMBER",
+                   "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
                    "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL"})
 _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
 _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
@@ -19,6 +21,41 @@ _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"}
 # a channel we cannot attribute, so the notice cannot be all-official.
 _CALLBACK = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|phone|tel\b|dial|whatsapp)\D{0,12}?(\d[\d \-]{5,18}\d)",
                           regex.IGNORECASE)
+
+
+# A program named as the channel: 微信搜索小程序“法院在线服务中心”, 关注公众号「…」, 下载“…”APP.
+_APP = regex.compile(r"(?:小程序|公众号|应用|app)\s?[“\"「『]([^”\"」』\n]{2,20})[”\"」』]"
+                     r"|[“\"「『]([^”\"」』\n]{2,20})[”\"」』]\s?(?:小程序|公众号|app|应用)")
+# Who is paid: 收款账户：…有限公司, 户名：张三.
+_PAYEE = regex.compile(r"(?:收款账户|收款单位|收款人|收款方|账户名称|账户名|开户名|户名)\s?[:：]?\s?"
+                       r"(\p{Han}[\p{Han}()（）]{1,30})")
+
+
+def _programs(ex: Extraction, reg: Registry, family: frozenset[str]) -> list[Finding]:
+    """Programs the notice sends the reader to that are not a name of the named body's family."""
+    out = []
+    for m in _APP.finditer(ex.text.text):
+        name = m[1] or m[2]
+        if reg.names.get(fold(name)) not in family:
+            a, b = ex.text.span(*m.span(1 if m[1] else 2))
+            out.append(Finding("CONSISTENCY_APP_NOT_OFFICIAL", (item("text", ex.original[a:b], a, b),)))
+    return out
+
+
+def _payees(ex: Extraction, reg: Registry, family: frozenset[str]) -> list[Finding]:
+    """Payees that are not the named body (nor one of its family): a company, a person."""
+    out = []
+    for m in _PAYEE.finditer(ex.text.text):
+        payee = m[1]
+        if reg.names.get(payee) in family or any(payee.startswith(n) for n in _family_names(reg, family)):
+            continue
+        a, b = ex.text.span(*m.span(1))
+        out.append(Finding("CONSISTENCY_PAYEE_NOT_BODY", (item("text", ex.original[a:b], a, b),)))
+    return out
+
+
+def _family_names(reg: Registry, family: frozenset[str]) -> list[str]:
+    return [fold(reg.institutions[i].name) for i in family if i in reg.institutions]
 
 
 def _other_bodys(key: str, reg: Registry, family: frozenset[str]) -> bool:
@@ -79,8 +116,8 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         ev = (item("text", ex.original[p.start:p.end], p.start, p.end),)
         if _other_bodys(p.key, reg, ctx.family):
             out.append(Finding("CONSISTENCY_OTHER_BODY_NUMBER", ev))
-        elif own_phones:
-            out.append(Finding("CONSISTENCY_PHONE_NOT_OFFICIAL", ev))
+        elif own_phones or (p.kind == phones.HOTLINE and inst.kind in _ARBITRATION):
+            out.append(Finding("CONSISTENCY_PHONE_NOT_OFFICIAL", ev))  # commissions publish landlines, not 400s
         elif p.area and inst.city and inst.city not in p.area:
             out.append(Finding("CONSISTENCY_CITY_MISMATCH", ev))
     s = ex.sender
@@ -102,6 +139,9 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
                 all_official = False
                 out.append(Finding("CONSISTENCY_CITY_MISMATCH",
                                    (item("text", ex.original[c.start:c.end], c.start, c.end),)))
-    if all_official and channels and not _unread_callback(ex):
+    programs = _programs(ex, reg, ctx.family) if "“" in ex.original or "\"" in ex.original or "「" in ex.original or "『" in ex.original else []
+    payees = _payees(ex, reg, ctx.family) if "户" in ex.text.text or "收款" in ex.text.text else []
+    out += programs + payees
+    if all_official and channels and not programs and not payees and not _unread_callback(ex):
         out.append(Finding("CONSISTENCY_ALL_OFFICIAL", (item("institution", inst.name),)))
     return out
