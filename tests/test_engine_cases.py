@@ -93,6 +93,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONSISTENCY_PHONE_NOT_OFFICIAL", "CONTENT_PAYMENT_DEMAND"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
     ("family-says-the-message-is-fake", {"text": "妈，你收到的那条“网络仲裁委员会”短信是假的，正规仲裁委都是“城市名+仲裁委员会”，别点里面的链接，也别回电话，我晚上回家跟你说。", "sender": "13800138000"},
      {"CONTENT_NEGATED_WARNING"}, {"BODY_KNOWN_FAKE", "CONTENT_CALLBACK_MOBILE"}, NOT_FLAGGED | FLAGGED),
+    ("taiwan-court-lookalike-site", {"text": "【臺灣臺北地方法院】台端有一件民事支付命令（113年度司促字第012345號）已電子送達，請於5日內至 judicial-tw.net 以自然人憑證登入閱覽，逾期將依法確定。"},
+     {"LINK_LOOKALIKE"}, {"LINK_OFFICIAL"}, FLAGGED),
     ("labour-commission", {"text": "【杭州市上城区劳动人事争议仲裁委员会】您申请的劳动争议案件已受理，定于7月12日上午9:30在本委第二仲裁庭开庭。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_KNOWN_FAKE"}, NOT_FLAGGED),
     ("rural-land-county", {"text": "【平江县农村土地承包仲裁委员会】您与村民委员会的土地流转纠纷已受理。"},
