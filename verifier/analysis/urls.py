@@ -43,6 +43,7 @@ _OBFUSCATION_HINT = regex.compile(
     r"|[\uff00-\uffef\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]", regex.I
 )
 _TRAILING = ".,;:!?)]}>'\"-_"
+_BIDI = regex.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 
 
 # Text without ".", "/" or "dot" and without this cannot hold a link: every URL match needs
@@ -133,6 +134,7 @@ class Link(NamedTuple):
     start: int | None
     end: int | None
     field: str = "text"
+    bidi: bool = False  # direction controls in it: what is shown is not where it goes
 
 
 _IP_PART = regex.compile(r"0[xX][0-9a-fA-F]+|[0-9]+")
@@ -248,6 +250,8 @@ def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
         link = parse_link(m.group(0), start, end, obfuscated)
         if link is None:
             continue
+        if obfuscated and _BIDI.search(original, start, end):
+            link = link._replace(bidi=True)
         total += 1
         if link.url in seen or len(links) >= MAX_LINKS:
             continue

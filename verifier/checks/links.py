@@ -124,7 +124,8 @@ def check_link(link: Link, reg: Registry, field: str | None = None) -> list[Find
             out.append(Finding("LINK_UNKNOWN_DOMAIN", ev))
     if link.path.lower().endswith(_DOWNLOADS):
         out.append(Finding("LINK_APK", ev))
-    if link.obfuscated and not (out and out[0].code == "LINK_OFFICIAL"):  # ｇｚａｃ．ｏｒｇ still goes there
+    # ｇｚａｃ．ｏｒｇ still goes to the official site; direction controls make it show another one.
+    if link.obfuscated and (link.bidi or not (out and out[0].code == "LINK_OFFICIAL")):
         out.append(Finding("LINK_OBFUSCATED", ev))
     return out
 
