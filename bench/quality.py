@@ -21,7 +21,7 @@ from pathlib import Path
 
 from verifier.engine import check_offline
 from verifier.models import VerifyRequest
-from verifier.registry.compiled import load_registry
+from verifier.registry.compiled import Registry, load_registry
 from verifier.settings import bundled_registry_path
 
 # Spam that poses as a court or arbitration notice (political petitions and property ads that
@@ -88,7 +88,8 @@ def main() -> int:
     return 0
 
 
-def independent(reg, show: int) -> None:
+def independent(reg: Registry, show: int) -> None:
+    """Each independent set by label: how many were flagged, and the verdicts."""
     print(f"\n{'independent set':<28}{'label':>9}{'n':>5}{'flagged':>9}   verdicts")
     for path in sorted((Path(__file__).parent / "independent").glob("*.jsonl")):
         rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]

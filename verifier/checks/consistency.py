@@ -5,15 +5,15 @@ from __future__ import annotations
 import regex
 
 from verifier.analysis import phones
-from verifier.analysis.normalise import fold
 from verifier.analysis.extract import Extraction
+from verifier.analysis.normalise import fold
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
 from verifier.checks.links import is_official
 from verifier.registry.compiled import Registry
 
-EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL", "CONSISTENCY_OTHER_BODY_NUMBER",
-                   "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
+EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
+                   "CONSISTENCY_OTHER_BODY_NUMBER", "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
                    "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL"})
 _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
 _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
@@ -139,7 +139,7 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
                 all_official = False
                 out.append(Finding("CONSISTENCY_CITY_MISMATCH",
                                    (item("text", ex.original[c.start:c.end], c.start, c.end),)))
-    programs = _programs(ex, reg, ctx.family) if "“" in ex.original or "\"" in ex.original or "「" in ex.original or "『" in ex.original else []
+    programs = _programs(ex, reg, ctx.family)
     payees = _payees(ex, reg, ctx.family) if "户" in ex.text.text or "收款" in ex.text.text else []
     out += programs + payees
     if all_official and channels and not programs and not payees and not _unread_callback(ex):

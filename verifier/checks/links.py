@@ -99,11 +99,12 @@ def embedded_official(link: Link, reg: Registry) -> str | None:
 def check_link(link: Link, reg: Registry, field: str | None = None) -> list[Finding]:
     ev = (item(field or link.field, link.raw, link.start, link.end),)
     out: list[Finding] = []
+    official = False
     if link.ip:
         out.append(Finding("LINK_IP_LITERAL", ev))
         if "@" in link.url and (embedded := embedded_official(link, reg)):  # 'gzac.org@203.0.113.9'
             out.append(Finding("LINK_EMBEDDED_OFFICIAL", ev + (item("links", embedded),)))
-    elif is_official(link, reg):
+    elif official := is_official(link, reg):
         out.append(Finding("LINK_OFFICIAL", ev))
     else:
         if link.domain in reg.scam_domains or link.host in reg.scam_domains:
@@ -125,7 +126,7 @@ def check_link(link: Link, reg: Registry, field: str | None = None) -> list[Find
     if link.path.lower().endswith(_DOWNLOADS):
         out.append(Finding("LINK_APK", ev))
     # ｇｚａｃ．ｏｒｇ still goes to the official site; direction controls make it show another one.
-    if link.obfuscated and (link.bidi or not (out and out[0].code == "LINK_OFFICIAL")):
+    if link.obfuscated and (link.bidi or not official):
         out.append(Finding("LINK_OBFUSCATED", ev))
     return out
 
