@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from verifier.analysis import phones
@@ -20,13 +21,25 @@ PHRASE_CODES = frozenset({
 })
 EMITS = PHRASE_CODES | {"CONTENT_NONE", "CONTENT_BANK_CARD"}
 
+# A courier's own mobile in a delivery SMS ("法院专递…投递员王师傅 138…") is how the post reaches
+# you, not a number the body asks you to call back. A virtual-operator number stays suspect.
+_COURIER = re.compile(
+    r"(?:投[递遞]员|投[递遞]員|快[递遞]员|快[递遞]員|派送[员員]|配送[员員]|揽投[员員]|攬投[员員]|送件[员員]"
+    r"|快[递遞]小哥|[骑騎]手|courier|postman|delivery (?:driver|man))[^，。,;；！!？?\n]{0,12}$",
+    re.IGNORECASE,
+)
+
+
+def _courier(original: str, p: phones.Phone) -> bool:
+    return p.kind == phones.MOBILE and _COURIER.search(original, max(0, p.start - 24), p.start) is not None
+
 
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
     by_code: dict[str, list] = defaultdict(list)
     for code, value, start, end in ex.phrases:
         by_code[code].append(Evidence("text", value[:200], start, end))  # finding.item, inlined
     for p in ex.phones:
-        if p.kind in (phones.MOBILE, phones.VIRTUAL):
+        if p.kind in (phones.MOBILE, phones.VIRTUAL) and not _courier(ex.original, p):
             by_code["CONTENT_CALLBACK_MOBILE"].append(item("text", ex.original[p.start:p.end], p.start, p.end))
     for card in ex.bank_cards:
         by_code["CONTENT_BANK_CARD"].append(item("text", ex.original[card.start:card.end], card.start, card.end))
