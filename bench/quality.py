@@ -1,6 +1,6 @@
 """Measure false alarms and misses on the public SMS corpora in ../shared/corpus (not shipped),
-and on two independent labelled sets (bench/independent/: 80 notices each, written by people who
-saw neither the engine nor the project corpus; the engine was changed after their first pass).
+and on the independent labelled sets in bench/independent/ (written by people who saw neither the
+engine nor the project corpus; the engine was changed after each set's first pass).
 
     python bench/quality.py [--corpus-dir ../shared/corpus]
 

@@ -15,6 +15,10 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("ＡＢＣ１２３", "abc123"),
     ("①②③", "123"),
     ("\u202eevil", "evil"),
+    ("北-京-仲-裁-委-员-会", "北京仲裁委员会"),
+    ("仲😊裁😊委😊员😊会", "仲裁委员会"),
+    ("中-英对照", "中-英对照"),  # one separator between two characters is ordinary text
+    ("http://a-b.cn/x_y", "http://a-b.cn/x_y"),
 ])
 def test_normalised_text(original, expected):
     assert normalise(original).text == expected

@@ -43,9 +43,10 @@ def _merge(findings: list[Finding]) -> dict[str, tuple[float, list[Evidence]]]:
 def is_legal_notice(codes: Iterable[str]) -> bool:
     """The message presents itself as a legal notice: it names a body, cites a case number or
     uses legal vocabulary. Some warnings weigh more then (registry `legal_score`)."""
-    return any(c in _LEGAL_MARKERS or (c.startswith("BODY_") and c != "BODY_NONE") for c in codes)
+    return any(c in _LEGAL_MARKERS or (c.startswith("BODY_") and c not in _NOT_LEGAL_BODY) for c in codes)
 
 
+_NOT_LEGAL_BODY = frozenset({"BODY_NONE", "BODY_NOT_ADJUDICATOR"})
 _LEGAL_MARKERS = frozenset(
     {"CONTENT_LEGAL_NOTICE", "CONTENT_EMERGENCY_CONTACT", "CASE_NUMBER_OK", "CASE_NUMBER_MALFORMED"}
 )

@@ -22,10 +22,11 @@ IMPOSSIBLE = "impossible_name"
 NEAR_MISS = "near_miss"
 NON_BODY = "non_body"
 UNRECOGNISED = "unrecognised"
+NOT_ADJUDICATOR = "not_adjudicator"  # a bank, a police force: named, but not as an arbitration body or court
 
 # Also the misspellings scams use to slip past filters (仲栽, 委会): they become near misses.
 _SUFFIX_ZH = regex.compile(
-    r"仲[裁栽载哉材财](?:委员会|委元会|委会|委|院|中心|机构|协会|庭)"
+    r"仲[裁栽载哉材财](?:服务|调解|管理|事务)?(?:委员会|委元会|委会|委|院|中心|机构|协会|庭)"
     r"|人民法院|(?:互联网|金融|知识产权|海事|铁路运输)法院"
 )
 _FAKE_WORDS = regex.compile(r"网络|互联网|金融|电子|数字|在线|国家|全国|中国|线上|云")
@@ -57,6 +58,11 @@ _BARE_SUFFIX = regex.compile(r"^(?:仲裁委员会|仲裁委|仲裁院|仲裁中
 _EN_FAKE_WORDS = regex.compile(
     r"\b(?:internet|online|network|financ\w*|digital|electronic|national|e-|cyber|loan|credit)"
 )
+# A name given on its own (the request's `institution`) that has none of these does not present
+# itself as an arbitration body or court (a bank, a police force, a lender): it is judged by what
+# the notice does, not as an impossible body.
+_CLAIMS_BODY_ZH = regex.compile(r"仲|裁|法院|法庭|委员会|委員會|委会|仲裁")
+_CLAIMS_BODY_EN = regex.compile(r"arbitra|court|tribunal|dispute|judicia|justice")
 _EN_WORD = regex.compile(r"\(?[a-z][a-z.&'-]*")
 _EN_STOP = frozenset(
     ["the", "a", "an", "your", "you", "by", "with", "to", "at", "from", "filed", "before", "in", "this", "our", "has", "been", "dear", "of", "for", "and", "on", "is", "are", "was", "were", "be", "will", "notice", "that", "which"]
@@ -132,6 +138,8 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
         return NON_BODY, None
     if canon.endswith(_LABOUR) or any(w in canon for w in _SPORTS):
         return LAWFUL, None
+    if not _CLAIMS_BODY_ZH.search(canon):
+        return NOT_ADJUDICATOR, None
     place = _place_prefix(canon, registry)
     rest = canon[place:]
     if rest.endswith("法院"):
@@ -164,6 +172,8 @@ def judge_english(name: str, registry: Registry) -> tuple[str, str | None]:
         return (SUB_BRAND if inst.parent else REGISTERED), inst.id
     if key in registry.fake_names:
         return FAKE, None
+    if not _CLAIMS_BODY_EN.search(key):
+        return NOT_ADJUDICATOR, None
     match = registry.near_english.best(key, 88)
     if match:
         return NEAR_MISS, registry.english_names[match]

@@ -27,6 +27,11 @@ _SPACES = frozenset(" \t\r\n\u00a0\u1680\u3000") | frozenset(chr(c) for c in ran
 # Spaces between two CJK characters (or CJK and digit) carry no meaning in Chinese.
 _CJK = r"\p{Han}"
 _SPACE_IN_CJK = regex.compile(rf"(?<={_CJK})[ ]+(?={_CJK})")
+# A symbol or emoji put between every character ("北-京-仲-裁-委", "仲😊裁😊委") splits words past
+# filters; three characters so joined at the least, so "中-英" in ordinary text stays.
+_SEPARATOR = r"[-_*~|/\\·•・+=#\p{Extended_Pictographic}]"
+_SEPARATED_CJK = regex.compile(rf"{_CJK}(?:{_SEPARATOR}{_CJK}){{2,}}")
+_ONE_SEPARATOR = regex.compile(_SEPARATOR)
 
 
 @lru_cache(maxsize=1)
@@ -168,7 +173,9 @@ def normalise(original: str) -> Mapped:
     """The one normalisation every check matches against."""
     m = _char_pass(original)
     m = _to_simplified(m)
-    return m.sub(_SPACE_IN_CJK, "") if " " in m.text else m
+    if " " in m.text:
+        m = m.sub(_SPACE_IN_CJK, "")
+    return m.sub(_SEPARATED_CJK, lambda x: _ONE_SEPARATOR.sub("", x.group(0))) if _ONE_SEPARATOR.search(m.text) else m
 
 
 def fold(text: str) -> str:

@@ -16,6 +16,7 @@ _BY_STATUS = {
     names.NEAR_MISS: "BODY_NEAR_MISS",
     names.NON_BODY: "BODY_NON_BODY",
     names.UNRECOGNISED: "BODY_UNRECOGNISED",
+    names.NOT_ADJUDICATOR: "BODY_NOT_ADJUDICATOR",
 }
 EMITS = frozenset(_BY_STATUS.values()) | {"BODY_NONE"}
 

@@ -102,8 +102,12 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         if owner and owner[1] & ctx.family:
             continue
         other_body = owner is not None and _arbitration_bodies(owner[1], reg)
-        if is_official(link, reg) and not own_domains and not other_body:
-            continue  # a shared platform (court delivery, a regulator) for a body without its own site
+        if is_official(link, reg) and not other_body:
+            # A shared platform (court delivery, a regulator) for a body without its own site; for
+            # one with a site, another government page (an anti-fraud site): no scammer holds it,
+            # but it is not the body's own channel either.
+            all_official = all_official and not own_domains
+            continue
         all_official = False
         if own_domains or other_body:
             out.append(Finding("CONSISTENCY_LINK_NOT_OFFICIAL",

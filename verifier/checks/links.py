@@ -71,6 +71,8 @@ def lookalike_of(link: Link, reg: Registry) -> str | None:
     sk = skeleton(label)
     if sk in reg.skeletons and reg.skeletons[sk] != link.domain:
         return reg.skeletons[sk]
+    if label in reg.english_names:
+        return None  # another registered body's own acronym (shac beside shiac), not an imitation
     # The first official label in sorted order that it imitates, as a scan of all would find.
     matches = [official for official in _candidates(label, sk, reg) if _imitates(label, official)]
     return reg.label_to_domains[min(matches)][0] if matches else None
