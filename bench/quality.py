@@ -101,6 +101,8 @@ def independent(reg: Registry, show: int) -> None:
                 verdicts[resp.verdict] += 1
                 if (resp.verdict in FLAGGED) != (label == "scam") and len(wrong) < show:
                     wrong.append((row["id"], row["request"].get("text", "")[:100]))
+            if not verdicts:
+                continue
             flagged = verdicts["suspicious"] + verdicts["likely_scam"]
             print(f"{path.stem:<28}{label:>9}{sum(verdicts.values()):>5}{flagged:>9}   {dict(verdicts)}")
             for rid, text in wrong:

@@ -25,6 +25,11 @@ _PREFIX_FIRST = regex.compile(
 _LOOSE = regex.compile(
     r"[(\[〔【]\s?\d{2,6}\s?[)\]〕】]\s?(\p{Han}{1,12}?)\s?第?\s?([a-z0-9]{0,12})\s?号"
 )
+# Court numbers since 2016 read （2024）粤0304民初1234号 (SPC rules on case numbers, 法〔2015〕137号); the
+# old "民初字第…号" form dated 2016 or later is a court number no court issues. Arbitration
+# commissions (穗仲案字), notaries (民证字), police and procurators still write 字: a prefix with
+# 仲, 证, 公, 检 or 监 is not a court's.
+_OLD_COURT_STYLE = regex.compile(r"(?:民|刑|执|行政|赔|破|诉)\p{Han}{0,2}字$")
 # "案号：ZC-2024-0088" style labels whose value is not in the standard form.
 _LABELLED = regex.compile(r"(?:案号|案件编号|案件号|仲裁案号|case no\.?|case number)\s?[:：]?\s?([a-z0-9][a-z0-9\-_/]{3,30})")
 
@@ -67,7 +72,9 @@ def find_cases(text: Mapped, this_year: int | None = None) -> list[CaseNumber]:
         for m in _STANDARD.finditer(s):
             year = int(m.group(1))
             prefix = m.group(2).removesuffix("第")
-            add(m.start(), m.end(), year, prefix, m.group(3), ok_year(year))
+            old_court = (year >= 2016 and _OLD_COURT_STYLE.search(prefix) is not None
+                         and not any(c in prefix for c in "仲证公检监"))
+            add(m.start(), m.end(), year, prefix, m.group(3), ok_year(year) and not old_court)
         for m in _COURT.finditer(s):
             year = int(m.group(1))
             add(m.start(), m.end(), year, m.group(2), m.group(3), ok_year(year))

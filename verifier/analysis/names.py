@@ -69,7 +69,8 @@ _EN_STOP = frozenset(
 )
 # Labour-dispute and rural-land commissions exist at county level everywhere: always lawful by name.
 _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "劳动仲裁委员会", "劳动人事争议仲裁院",
-           "农村土地承包仲裁委员会", "农村土地承包经营纠纷仲裁委员会")
+           "农村土地承包仲裁委员会", "农村土地承包经营纠纷仲裁委员会",
+           "劳动仲裁委", "劳动仲裁院", "劳动人事仲裁委", "劳动争议仲裁委", "劳动人事争议仲裁委")  # as people say them
 # Sports arbitration is lawful since the 2022 Sports Law (ch. 9, 体育仲裁): a sports body's or a
 # league's arbitration committee is not a commercial commission and needs no city in its name.
 _SPORTS = ("体育", "足协", "足球协会", "篮协", "篮球协会", "排协", "联赛", "奥委会")

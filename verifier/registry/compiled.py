@@ -201,6 +201,7 @@ _NAME_SEP = regex.compile(r"\s/\s|;")
 _BRACKETED = regex.compile(r"\([^)]*\)")
 _BRACKET_INNER = regex.compile(r"\(([^)]*)\)")
 _ACRO_SEP = regex.compile(r"[/,]")
+_ACRONYM = regex.compile(r"[A-Z][A-Z0-9&]{2,}")
 
 
 def english_variants(name: str) -> set[str]:
@@ -213,9 +214,9 @@ def english_variants(name: str) -> set[str]:
             out.add(" ".join(bare.split()))
         for inner in _BRACKET_INNER.findall(part):
             for acro in _ACRO_SEP.split(inner):
-                acro = acro.strip().lower()
-                if acro and len(acro) >= 3 and " " not in acro:
-                    out.add(acro)
+                acro = acro.strip()
+                if _ACRONYM.fullmatch(acro):  # "(GZAC)", not a word in brackets ("(service)", "(Taiwan)")
+                    out.add(acro.lower())
     return out
 
 
