@@ -19,6 +19,9 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("仲😊裁😊委😊员😊会", "仲裁委员会"),
     ("中-英对照", "中-英对照"),  # one separator between two characters is ordinary text
     ("http://a-b.cn/x_y", "http://a-b.cn/x_y"),
+    ("致电l7l 3390 6628", "致电171 3390 6628"),  # OCR: l for 1 beside digits, in Chinese text
+    ("请登录 http://l0l.com/a", "请登录 http://l0l.com/a"),  # not inside a host name
+    ("hello l2 world", "hello l2 world"),  # not in English text
 ])
 def test_normalised_text(original, expected):
     assert normalise(original).text == expected

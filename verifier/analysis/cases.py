@@ -30,6 +30,12 @@ _LOOSE = regex.compile(
 # commissions (穗仲案字), notaries (民证字), police and procurators still write 字: a prefix with
 # 仲, 证, 公, 检 or 监 is not a court's.
 _OLD_COURT_STYLE = regex.compile(r"(?:民|刑|执|行政|赔|破|诉)\p{Han}{0,2}字$")
+# Hong Kong court and tribunal numbers: "HCA 1234/2020", "LBTC 3218/2025" (court letters, serial,
+# year), as the Judiciary's cause lists write them.
+_HK_COURT = regex.compile(
+    r"\b(hca|hcal|hcmp|hcct|hcb|hccw|hcma|hccc|hcpi|dccj|dcmp|dcec|dcpi|dcdt|lbtc|sctc|ldbm|ldpd"
+    r"|facv|famv|cacv|caci|cacc|escc|ktcc|wkcc|stcc|ftcc|flcc)\s?(\d{1,6})/((?:19|20)\d{2})\b"
+)
 # "案号：ZC-2024-0088" style labels whose value is not in the standard form.
 _LABELLED = regex.compile(r"(?:案号|案件编号|案件号|仲裁案号|case no\.?|case number)\s?[:：]?\s?([a-z0-9][a-z0-9\-_/]{3,30})")
 
@@ -83,6 +89,10 @@ def find_cases(text: Mapped, this_year: int | None = None) -> list[CaseNumber]:
             add(m.start(), m.end(), year, m.group(1), m.group(3), ok_year(year))
         for m in _LOOSE.finditer(s):
             add(m.start(), m.end(), None, m.group(1), m.group(2), False)
+    if "/" in s:
+        for m in _HK_COURT.finditer(s):
+            year = int(m.group(3))
+            add(m.start(), m.end(), year, m.group(1), m.group(2), ok_year(year))
     if "案" in s or "case" in s:
         for m in _LABELLED.finditer(s):
             add(m.start(1), m.end(1), None, None, m.group(1), False)

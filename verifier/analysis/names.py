@@ -48,6 +48,7 @@ _LEAD_WORDS = frozenset(
     "当地 本地 相关 有关 其他 任何 各地 各级 多家 哪家 这家 那家 一家 某个 某家 正规 合法".split()
 )
 _MAX_NAME = 20
+_BARE_DIVISION = frozenset("市区县省州")
 _HAN_TAIL = regex.compile(rf"\p{{Han}}{{1,{_MAX_NAME}}}\Z")
 _CITY_SHI = regex.compile(r"(?<=\p{Han})市(?=仲裁)")
 _COURT_TAIL = regex.compile(r"(?:人民|互联网|金融|知识产权|海事|铁路运输)法院$")
@@ -70,7 +71,8 @@ _EN_STOP = frozenset(
 # Labour-dispute and rural-land commissions exist at county level everywhere: always lawful by name.
 _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "劳动仲裁委员会", "劳动人事争议仲裁院",
            "农村土地承包仲裁委员会", "农村土地承包经营纠纷仲裁委员会",
-           "劳动仲裁委", "劳动仲裁院", "劳动人事仲裁委", "劳动争议仲裁委", "劳动人事争议仲裁委")  # as people say them
+           "劳动仲裁委", "劳动仲裁院", "劳动人事仲裁委", "劳动争议仲裁委", "劳动人事争议仲裁委",  # as people say them
+           "审裁处")  # Hong Kong's tribunals (小额钱债审裁处, 劳资审裁处): courts, named without 法院
 # Sports arbitration is lawful since the 2022 Sports Law (ch. 9, 体育仲裁): a sports body's or a
 # league's arbitration committee is not a commercial commission and needs no city in its name.
 _SPORTS = ("体育", "足协", "足球协会", "篮协", "篮球协会", "排协", "联赛", "奥委会")
@@ -223,6 +225,8 @@ def find_bodies(text: Mapped, registry: Registry,
         b = m.end()
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
             continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
+        if s[a:m.start()] in _BARE_DIVISION and not (a > 0 and s[a - 1] in "【["):
+            continue  # "本市仲裁委员会", "某某市仲裁委员会": the place word alone refers, names no body
         if b - a <= len(m.group(0)):
             if a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]" and "仲" in m.group(0):
                 read.append((a, b, IMPOSSIBLE, None))  # "【仲裁中心】": a body with no name at all

@@ -32,6 +32,10 @@ _SPACE_IN_CJK = regex.compile(rf"(?<={_CJK})[ ]+(?={_CJK})")
 _SEPARATOR = r"[-_*~|/\\·•・+=#\p{Extended_Pictographic}]"
 _SEPARATED_CJK = regex.compile(rf"{_CJK}(?:{_SEPARATOR}{_CJK}){{2,}}")
 _ONE_SEPARATOR = regex.compile(_SEPARATOR)
+# A photographed or OCR'd notice reads 1 as l and 0 as o inside numbers ("致电l7l 3390 6628",
+# "上午l0点"); only in text with Chinese, where such a letter beside digits is no English word.
+_OCR_DIGIT = regex.compile(r"(?<![a-z0-9./:@_-])l(?=\d)|(?<=\d[ -]?)l(?![a-z0-9./_-])|(?<=[\s\p{Han}]\d+)o(?=\d)")
+_HAN = regex.compile(r"\p{Han}")
 
 
 @lru_cache(maxsize=1)
@@ -175,6 +179,8 @@ def normalise(original: str) -> Mapped:
     m = _to_simplified(m)
     if " " in m.text:
         m = m.sub(_SPACE_IN_CJK, "")
+    if ("l" in m.text or "o" in m.text) and _HAN.search(m.text) and _OCR_DIGIT.search(m.text):
+        m = m.sub(_OCR_DIGIT, lambda x: "1" if x.group(0) == "l" else "0")
     return m.sub(_SEPARATED_CJK, lambda x: _ONE_SEPARATOR.sub("", x.group(0))) if _ONE_SEPARATOR.search(m.text) else m
 
 

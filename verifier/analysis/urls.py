@@ -19,10 +19,13 @@ MAX_LINKS = 50
 
 # Rewrites that undo common obfuscation; only applied to the copy used to find links.
 _TLDS = r"(?:com|cn|net|org|top|vip|xyz|cc|hk|tw|site|online|shop|club|icu|ltd|link)\b"
+_ABBREVIATIONS = "pte|co|inc|corp|pty|ltd|llc|plc|bhd|sdn|no|vol|mr|mrs|ms|dr|st|jr|etc|ref|tel|fig|cf|vs"
 _DOT_WORDS = regex.compile(
     r"(?<=[a-z0-9])\s{0,2}(?:\[\s?(?:\.|dot|点)\s?\]|\(\s?(?:\.|dot|点)\s?\)|\{\s?(?:\.|dot|点)\s?\}"
     r"|点|。)\s{0,2}(?=[a-z0-9])"
-    rf"|(?<=[a-z0-9])(?:\s(?:dot|\.)\s?|\.\s)(?={_TLDS})"
+    # "gzac. org", but not a company or title abbreviation before a word ("Pte. Ltd.", "Co. Ltd",
+    # "Inc. com…"): those are how firms are written, not a link split to dodge filters.
+    rf"|(?<=[a-z0-9])(?<!\b(?:{_ABBREVIATIONS}))(?:\s(?:dot|\.)\s?|\.\s)(?={_TLDS})"
 )
 _HXXP = regex.compile(r"\bh(?:xx|\*\*|tt)p(s?)\s?(?::|：)\s?/\s?/\s?")
 # "w w w . x y z . c o m": one character at a time, spaced out to dodge filters.
