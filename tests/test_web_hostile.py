@@ -142,7 +142,7 @@ async def test_invalid_fields_are_422_naming_the_field(client, payload, loc):
         assert err["msg"]
 
 
-@pytest.mark.parametrize("payload", [{}, {"text": "   "}, {"text": None, "links": []},
+@pytest.mark.parametrize("payload", [{}, {"text": "   "}, {"text": "\u200b\u200d\u2060 \ufeff\u202e"}, {"text": None, "links": []},
                                      {"channel": "sms", "lang": "en"}, {"sender": "\t", "institution": ""}])
 async def test_empty_notice_is_422_naming_the_fields(client, payload):
     body = await problem(await client.post("/v1/verify", json=payload), 422)
@@ -220,3 +220,28 @@ async def test_expect_100_continue(client):
     assert refused.startswith(b"HTTP/1.1 413") and b"application/problem+json" in refused
     odd = await raw_exchange(client, head.replace(b"100-continue", b"teapot") % 2 + b"{}")
     assert odd.startswith(b"HTTP/1.1 422")  # the odd Expect is ignored; {} is an empty notice
+
+
+@pytest.mark.parametrize("origin", ["http://[", "http://a]", "https://x:99999", "http://[::1", "javascript:alert(1)"])
+async def test_malformed_origin_is_ignored_not_fatal(client, origin):
+    """An Origin that does not parse is no origin: the answer still arrives, without CORS grants."""
+    for path in PATHS:
+        payload = {"text": "hi"} if path == "/v1/verify" else {"notices": [{"text": "hi"}]}
+        resp = await client.post(path, json=payload, headers={"Origin": origin})
+        assert resp.status == 200
+        assert "Access-Control-Allow-Origin" not in resp.headers
+    resp = await client.options("/v1/verify", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+    assert resp.status < 500
+
+
+async def test_malformed_parent_and_host_on_the_embed_page(client):
+    assert (await client.get("/embed", params={"parent": "http://["})).status < 500
+    assert (await client.get("/embed", headers={"Host": "["})).status < 500
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
+@pytest.mark.parametrize("path", PATHS)
+async def test_body_that_does_not_decompress_is_400(client, path, encoding):
+    resp = await client.post(path, data=b"garbage, not compressed", headers={**JSON, "Content-Encoding": encoding})
+    assert resp.status in (400, 415), await resp.text()
+    assert resp.content_type == "application/problem+json"

@@ -5,6 +5,7 @@ These models generate /openapi.json, so every field carries a description.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -41,12 +42,12 @@ class VerifyRequest(BaseModel):
     )
 
     def is_empty(self) -> bool:
-        return not (
-            (self.text and self.text.strip())
-            or (self.sender and self.sender.strip())
-            or self.links
-            or (self.institution and self.institution.strip())
-        )
+        return not (_visible(self.text) or _visible(self.sender) or self.links or _visible(self.institution))
+
+
+def _visible(value: str | None) -> bool:
+    """Holds a character that shows: not only spaces, controls or zero-width marks."""
+    return bool(value) and any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc") for c in value)
 
 
 class EvidenceItem(BaseModel):

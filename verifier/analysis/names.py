@@ -48,6 +48,9 @@ _LEAD_WORDS = frozenset(
     "当地 本地 相关 有关 其他 任何 各地 各级 多家 哪家 这家 那家 一家 某个 某家 正规 合法".split()
 )
 _MAX_NAME = 20
+# Names kept per notice: a real one names a few; a text of one name repeated 1,400 times must not
+# cost 1,400² overlap tests or a 150 KB answer.
+MAX_BODIES = 50
 _BARE_DIVISION = frozenset("市区县省州")
 _HAN_TAIL = regex.compile(rf"\p{{Han}}{{1,{_MAX_NAME}}}\Z")
 _CITY_SHI = regex.compile(r"(?<=\p{Han})市(?=仲裁)")
@@ -207,20 +210,23 @@ def find_bodies(text: Mapped, registry: Registry,
     """Named bodies; `matches` is registry.automaton.iter(text.text) when the caller has it."""
     s = text.text
     found: list[NamedBody] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(s))  # 1 where a name was found: overlap tests cost the name's length
 
     def add(a: int, b: int, status: str, inst: str | None) -> None:
-        if any(x < b and a < y for x, y in taken):
+        if len(found) >= MAX_BODIES or 1 in taken[a:b]:
             return
-        taken.append((a, b))
+        taken[a:b] = b"\x01" * (b - a)
         start, end = text.span(a, b)
         found.append(NamedBody(s[a:b], status, inst, start, end))
 
     # Names read back from an arbitration or court suffix: "最高人民法院网络仲裁庭" is one name.
     read: list[tuple[int, int, str, str | None]] = []
+    judged: dict[str, tuple[str, str | None]] = {}  # a name repeated 1,000 times is judged once
     # Every suffix holds 仲 or 法院 (and every English one "arbitra" or "dispute resolution"):
     # text without them is not searched for one.
     for m in _SUFFIX_ZH.finditer(s) if "仲" in s or "法院" in s else ():
+        if len(read) >= MAX_BODIES:
+            break
         a = _backwards_name(s, m.start(), registry)
         b = m.end()
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
@@ -231,8 +237,9 @@ def find_bodies(text: Mapped, registry: Registry,
             if a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]" and "仲" in m.group(0):
                 read.append((a, b, IMPOSSIBLE, None))  # "【仲裁中心】": a body with no name at all
             continue  # "本仲裁委员会", "该法院": a reference, not a name
-        status, inst = judge_chinese(s[a:b], registry)
-        read.append((a, b, status, inst))
+        if (verdict := judged.get(s[a:b])) is None:
+            verdict = judged[s[a:b]] = judge_chinese(s[a:b], registry)
+        read.append((a, b, *verdict))
 
     # Longest registry and pattern-list names first, found by the automaton.
     hits = []
@@ -242,6 +249,8 @@ def find_bodies(text: Mapped, registry: Registry,
                 hits.append((end_idx + 1 - t.length, end_idx + 1, t))
     hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
     for a, b, t in hits:
+        if len(found) >= MAX_BODIES:
+            break
         if not word_bounded(s, a, b):
             continue
         if any(x <= a and b < y for x, y, _st, _i in read):
@@ -272,7 +281,7 @@ def find_bodies(text: Mapped, registry: Registry,
             continue  # "the arbitration commission": a reference, not a name
         status, inst = judge_english(name, registry)
         add(a, m.end(), status, inst)
-        if len(found) > 50:
+        if len(found) >= MAX_BODIES:
             break
     found.sort(key=lambda f: f.start or 0)
     return found

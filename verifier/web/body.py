@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import DecompressSizeError, HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 from pydantic import ValidationError
 
 from verifier.models import VerifyRequest
@@ -47,7 +49,20 @@ def _too_large(max_bytes: int) -> ProblemError:
 
 async def read_bounded(request: web.Request, max_bytes: int, timeout: float | None = None) -> bytes:
     """The body, refusing more than max_bytes: from Content-Length before reading, and while
-    reading a chunked body; and a body still arriving after `timeout` seconds (a 408)."""
+    reading a chunked body; and a body still arriving after `timeout` seconds (a 408). A body
+    aiohttp cannot decompress (Content-Encoding: gzip over garbage) is the client's error."""
+    try:
+        return await _read_bounded(request, max_bytes, timeout)
+    except DecompressSizeError:
+        raise _too_large(max_bytes) from None
+    except (HttpProcessingError, RequestPayloadError):
+        raise ProblemError(400, "The body could not be decoded as its Content-Encoding says; send it "
+                                "uncompressed or correctly compressed.",
+                           errors=[(("body",), "bad content encoding")],
+                           headers={"Connection": "close"}) from None
+
+
+async def _read_bounded(request: web.Request, max_bytes: int, timeout: float | None) -> bytes:
     length = request.content_length
     if length is not None and length > max_bytes:
         raise _too_large(max_bytes)

@@ -78,12 +78,12 @@ def origin_of(value: str | None) -> str | None:
     the allowed origins, never trusted by itself."""
     if not value or value == "null" or len(value) > 300:
         return None
-    parts = urlsplit(value.strip())
-    scheme = parts.scheme.lower()
-    try:
+    try:  # "http://[", "http://a]": urlsplit and .port raise on brackets and ports that do not parse
+        parts = urlsplit(value.strip())
         port = parts.port
     except ValueError:
         return None
+    scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if scheme not in _DEFAULT_PORTS or not host or parts.path not in ("", "/"):
         return None
