@@ -22,6 +22,10 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("致电l7l 3390 6628", "致电171 3390 6628"),  # OCR: l for 1 beside digits, in Chinese text
     ("请登录 http://l0l.com/a", "请登录 http://l0l.com/a"),  # not inside a host name
     ("hello l2 world", "hello l2 world"),  # not in English text
+    ("網(wǎng)絡(luò)仲裁委員會(huì)", "网络仲裁委员会"),  # pinyin glosses copied from a web page
+    ("聯(lián) 系(xì)", "联系"),
+    ("仲裁(abc)委员会", "仲裁(abc)委员会"),  # no tone mark: not a gloss
+    ("见附件(ā", "见附件(ā"),
 ])
 def test_normalised_text(original, expected):
     assert normalise(original).text == expected
