@@ -26,6 +26,10 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CASE_PREFIX_MATCH", "LINK_OFFICIAL"}, {"CONSISTENCY_LINK_NOT_OFFICIAL", "CASE_PREFIX_MISMATCH"}, NOT_FLAGGED),
     ("court-enforcement-freeze-done", {"text": "【深圳市福田区人民法院】（2024）粤0304执1234号案件，你未按执行通知书履行义务，本院已依法冻结你名下银行账户，请及时与执行法官联系。"},
      {"CASE_NUMBER_OK", "BODY_LAWFUL_PATTERN"}, {"CONTENT_FREEZE_ACCOUNTS", "CASE_NUMBER_MALFORMED"}, NOT_FLAGGED),
+    ("court-delivery-access-code", {"text": "【深圳市福田区人民法院】张三您好，您有一份（2025）粤0304民初12345号案件的诉讼文书已送达，请登录 https://zxfw.court.gov.cn 查收，验证码：123456。", "sender": "12368"},
+     {"LINK_OFFICIAL", "SENDER_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),  # a code to type in, not a number to call
+    ("code-sent-to-a-mobile", {"text": "【仲裁中心】请将收到的验证码发送至 13812345678 完成身份核验。"},
+     {"CONTENT_CALLBACK_MOBILE"}, set(), FLAGGED),
     ("freeze-threat-today", {"text": "【仲裁委】今天不处理将申请强制执行并冻结账户。"}, {"CONTENT_FREEZE_ACCOUNTS"}, set(), FLAGGED),
     ("freeze-threat-otherwise", {"text": "【广州仲裁委员会】您的借款纠纷已立案，请今天联系专员 13800138000 协商，否则冻结名下账户。"},
      {"CONTENT_FREEZE_ACCOUNTS", "CONTENT_CALLBACK_MOBILE"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),

@@ -18,6 +18,12 @@ from verifier.analysis.normalise import Mapped
 # Digits with the separators people (and scammers) put between them; no nested quantifiers.
 _NUMBER = regex.compile(r"(?<![0-9a-z])(?:\+|00)?\d(?:[ \-.()（）]{0,3}\d){4,21}(?![0-9a-z])")
 _BRACKETED_CODES = frozenset({"852", "853", "886"})
+# A number right after such a label is a code to type in, not a line to call: court e-delivery
+# SMS carry "验证码123456" beside the official link.
+_CODE_LABEL = regex.compile(
+    r"(?:验证码|校验码|动态码|取件码|提取码|查询码|查阅码|识别码|授权码|密码|口令|\bcode|\bpin|\botp)"
+    r"\s?(?:为|是|:|：)?\s?\Z"
+)
 _HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
 
 MOBILE = "mobile"
@@ -115,6 +121,8 @@ def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tupl
         before = text.text[max(0, a - 1):a]
         after = text.text[b:b + 1]
         if before in ("第", "¥", "$", "￥") or after in ("号", "元", "年", "月", "日", "万", "%", "块"):
+            continue
+        if _CODE_LABEL.search(text.text, max(0, a - 8), a):
             continue
         raw = m.group(0)
         if before in ("(", "（") and raw[3:4] in (")", "）") and raw[:3] in _BRACKETED_CODES:
