@@ -30,6 +30,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"LINK_OFFICIAL", "SENDER_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),  # a code to type in, not a number to call
     ("code-sent-to-a-mobile", {"text": "【仲裁中心】请将收到的验证码发送至 13812345678 完成身份核验。"},
      {"CONTENT_CALLBACK_MOBILE"}, set(), FLAGGED),
+    ("lender-reminder-discloses-collection-agency", {"text": "【蚂蚁借呗】您的借呗已逾期，已委托第三方催收机构处理，请尽快还款，避免影响征信。如有疑问请联系95188。", "sender": "95188"},
+     {"CONTENT_LEGAL_NOTICE"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),  # "repay soon" is not "pay now or else"
     ("freeze-threat-today", {"text": "【仲裁委】今天不处理将申请强制执行并冻结账户。"}, {"CONTENT_FREEZE_ACCOUNTS"}, set(), FLAGGED),
     ("freeze-threat-otherwise", {"text": "【广州仲裁委员会】您的借款纠纷已立案，请今天联系专员 13800138000 协商，否则冻结名下账户。"},
      {"CONTENT_FREEZE_ACCOUNTS", "CONTENT_CALLBACK_MOBILE"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
