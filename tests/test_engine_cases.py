@@ -251,6 +251,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("body-english-unrecognised", {"text": "Pacific Arbitration Council: your hearing is scheduled."}, {"BODY_UNRECOGNISED"}, set(), NOT_FLAGGED),
     ("body-english-international-not-national", {"text": "Beijing International Arbitration Center (BAC): hearing on 3 December, see https://www.bjac.org.cn"}, {"BODY_REGISTERED"}, {"BODY_KNOWN_FAKE"}, NOT_FLAGGED),
     ("body-institution-field", {"text": "您的案件已立案", "institution": "網絡仲裁委員會"}, {"BODY_KNOWN_FAKE"}, set(), FLAGGED),
+    # a notice copied from a web page whose converter glossed characters with pinyin
+    ("body-pinyin-glossed-copy", {"text": "網友曬出的短信：【網(wǎng)絡(luò)仲裁委員會(huì)】您的借款已逾期，請(qǐng)於今日聯(lián)系處理"}, {"BODY_KNOWN_FAKE"}, set(), FLAGGED),
     # --- case numbers
     ("case-ok-match", {"text": "【北京仲裁委员会】（2024）京仲裁字第11021号案件开庭通知，详见 https://www.bjac.org.cn"}, {"CASE_NUMBER_OK", "CASE_PREFIX_MATCH"}, set(), {"likely_genuine"}),
     ("case-mismatch", {"text": "【中国国际经济贸易仲裁委员会】（2024）京仲裁字第88号案件请回电处理"}, {"CASE_PREFIX_MISMATCH"}, set(), FLAGGED),
