@@ -212,6 +212,10 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("sender-hidden", {"text": "您的仲裁案件已立案。", "sender": "未知号码"}, {"SENDER_HIDDEN"}, set(), NOT_FLAGGED | FLAGGED),
     ("sender-unparseable", {"text": "hello", "sender": "---"}, {"SENDER_UNPARSEABLE"}, set(), {"unverified"}),
     ("sender-official", {"text": "【中国国际经济贸易仲裁委员会】您的案件仲裁庭已组成。", "sender": "010-82217788"}, {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, set(), {"likely_genuine"}),
+    # a gateway writes the official Beijing landline internationally: 10 is Beijing's area code, not a mobile's 1
+    ("sender-official-international-form", {"text": "【中国国际经济贸易仲裁委员会】您的案件仲裁庭已组成。", "sender": "0086-10-82217788"}, {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, set(), {"likely_genuine"}),
+    ("phone-official-international-form", {"text": "CIETAC: the Notice of Arbitration has been sent to you by courier. Enquiries: +86 10 82217788 / www.cietac.org."}, {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("phone-other-beijing-line-international-form", {"text": "CIETAC: please download the Notice of Arbitration from www.cietac.org and call +86 10 1234 5678."}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED | FLAGGED),
     ("sender-not-official", {"text": "【中国国际经济贸易仲裁委员会】您的案件已转入速裁程序，请回电。", "sender": "02165550177"}, {"SENDER_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
     # --- links
     ("link-embedded", {"text": "【北京仲裁委员会】请登录 bjac.org.cn.pay-case.cc 缴纳费用"}, {"LINK_EMBEDDED_OFFICIAL"}, set(), FLAGGED),
