@@ -219,6 +219,7 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("sender-not-official", {"text": "【中国国际经济贸易仲裁委员会】您的案件已转入速裁程序，请回电。", "sender": "02165550177"}, {"SENDER_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
     # --- links
     ("link-embedded", {"text": "【北京仲裁委员会】请登录 bjac.org.cn.pay-case.cc 缴纳费用"}, {"LINK_EMBEDDED_OFFICIAL"}, set(), FLAGGED),
+    ("link-embedded-after-hyphen", {"text": "【人民法院送达平台】您有一份传票待领取，请登录 https://sd-court.gov.cn.cdsk.top 查收。"}, {"LINK_EMBEDDED_OFFICIAL"}, {"LINK_OFFICIAL"}, FLAGGED),
     ("link-userinfo-official", {"text": "【广州仲裁委员会】案件已受理，请登录 gzac.org@case-gz.top/login 查看。"},
      {"LINK_EMBEDDED_OFFICIAL", "LINK_OBFUSCATED"}, {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, SCAM),
     ("link-userinfo-with-scheme", {"text": "【广州仲裁委员会】请登录 https://www.gzac.org:443@203.0.113.9/case 查看。"},
@@ -286,6 +287,7 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("content-install-app", {"text": "【网络仲裁】查看裁决书请下载“仲裁通”APP"}, {"CONTENT_INSTALL_APP"}, set(), FLAGGED),
     ("content-screen-share", {"text": "仲裁调解员将指导您开启屏幕共享核对流水"}, {"CONTENT_SCREEN_SHARE"}, set(), FLAGGED),
     ("content-arrest", {"text": "【互联网金融仲裁中心】今天下午5点前未结清将移送公安机关追究刑事责任。"}, {"CONTENT_THREAT_ARREST", "CONTENT_DEADLINE_HOURS"}, set(), SCAM),
+    ("content-home-visit-family", {"text": "您在錦程的借款已逾期，已申請網絡仲裁，明天上門家訪。"}, {"CONTENT_THREAT_HOME_VISIT"}, set(), NOT_FLAGGED | FLAGGED),
     ("content-contacts", {"text": "你的欠款已申请仲裁，今天不还，我们就爆你通讯录。"}, {"CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
     ("content-contacts-trad", {"text": "最後通知：你的欠款已申請仲裁，今天不還，我們就爆你通訊錄。"}, {"CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
     ("content-freeze", {"text": "通知：仲裁冻结令已下达，24小时后将冻\u200b结名下全部银\u200b行卡。"}, {"CONTENT_FREEZE_ACCOUNTS", "CONTENT_DEADLINE_HOURS"}, set(), FLAGGED),
