@@ -267,7 +267,7 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("body-bureau", {"text": "【国家仲裁局】您的网络借款纠纷案已立案，请今日内处理"}, {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
     ("body-supervision-centre", {"text": "【金融仲裁监管中心】因您名下账户涉及仲裁案件，需进行资产审查"}, {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
     ("body-internet-tribunal", {"text": "【全国互联网仲裁法庭】您的借款已被立案，点击链接查看起诉书。"}, {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
-    ("body-online-prefix", {"text": "【網上仲裁委員會】你的貸款已逾期，已提交仲裁。"}, set(), {"BODY_REGISTERED"}, FLAGGED),
+    ("body-online-prefix", {"text": "【網上仲裁委員會】你的貸款已逾期，已提交仲裁。"}, {"BODY_IMPOSSIBLE_NAME"}, {"BODY_REGISTERED", "BODY_NEAR_MISS"}, FLAGGED),
     ("body-labour-bureau-as-people-say-it", {"text": "明天去劳动仲裁局申请仲裁，帮我请个假"}, set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, {"unverified"}),
     ("body-pinyin-glossed-copy", {"text": "網友曬出的短信：【網(wǎng)絡(luò)仲裁委員會(huì)】您的借款已逾期，請(qǐng)於今日聯(lián)系處理"}, {"BODY_KNOWN_FAKE"}, set(), FLAGGED),
     # --- case numbers

@@ -29,7 +29,7 @@ _SUFFIX_ZH = regex.compile(
     r"仲[裁栽载哉材财](?:服务|调解|管理|事务|监管|监督|执行)?(?:委员会|委元会|委会|委|院|中心|机构|协会|法庭|庭|局)"
     r"|人民法院|(?:互联网|金融|知识产权|海事|铁路运输)法院"
 )
-_FAKE_WORDS = regex.compile(r"网络|互联网|金融|电子|数字|在线|国家|全国|中国|线上|云")
+_FAKE_WORDS = regex.compile(r"网络|互联网|金融|电子|数字|在线|国家|全国|中国|线上|网上|云")
 _SUFFIX_EN = regex.compile(
     r"\b(?:arbitration|arbitral|dispute resolution)\s(?:commission|centre|center|court|tribunal"
     r"|committee|association|institute|board|council|authority|bureau)\b"
@@ -176,6 +176,9 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
     for n in range(len(canon) - 2, 3, -1):  # the longest registered name it starts with
         if canon[:n] in registry.names and _DIVISION.fullmatch(canon, n):
             return LAWFUL, None
+    head = canon[:canon.find("仲")] if "仲" in canon else ""
+    if head and not _FAKE_WORDS.sub("", head):
+        return IMPOSSIBLE, None  # "网上仲裁委员会" is made of scam words, not a misspelt 上海仲裁委员会
     match = registry.near_names.best(canon, 80) if len(canon) >= 4 else None
     if match:
         return NEAR_MISS, registry.names[match]
