@@ -22,7 +22,11 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("致电l7l 3390 6628", "致电171 3390 6628"),  # OCR: l for 1 beside digits, in Chinese text
     ("请登录 http://l0l.com/a", "请登录 http://l0l.com/a"),  # not inside a host name
     ("hello l2 world", "hello l2 world"),  # not in English text
-    ("網(wǎng)絡(luò)仲裁委員會(huì)", "网络仲裁委员会"),  # pinyin glosses copied from a web page
+    # a web page's pinyin glosses ("網(wǎng)絡(luò)") go; brackets that gloss nothing stay
+    ("網(wǎng)絡(luò)仲裁委員會(huì)", "网络仲裁委员会"),
+    ("請(qǐng)聯（lián）系", "请联系"),
+    ("仲裁(zhongcai)", "仲裁(zhongcai)"),
+    ("北京(bj)仲裁", "北京(bj)仲裁"),
     ("聯(lián) 系(xì)", "联系"),
     ("仲裁(abc)委员会", "仲裁(abc)委员会"),  # no tone mark: not a gloss
     ("见附件(ā", "见附件(ā"),

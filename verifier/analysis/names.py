@@ -26,10 +26,10 @@ NOT_ADJUDICATOR = "not_adjudicator"  # a bank, a police force: named, but not as
 
 # Also the misspellings scams use to slip past filters (仲栽, 委会): they become near misses.
 _SUFFIX_ZH = regex.compile(
-    r"仲[裁栽载哉材财](?:服务|调解|管理|事务)?(?:委员会|委元会|委会|委|院|中心|机构|协会|庭)"
+    r"仲[裁栽载哉材财](?:服务|调解|管理|事务|监管|监督|执行)?(?:委员会|委元会|委会|委|院|中心|机构|协会|法庭|庭|局)"
     r"|人民法院|(?:互联网|金融|知识产权|海事|铁路运输)法院"
 )
-_FAKE_WORDS = regex.compile(r"网络|互联网|金融|电子|数字|在线|国家|全国|中国|线上|云")
+_FAKE_WORDS = regex.compile(r"网络|互联网|金融|电子|数字|在线|国家|全国|中国|线上|网上|云")
 _SUFFIX_EN = regex.compile(
     r"\b(?:arbitration|arbitral|dispute resolution)\s(?:commission|centre|center|court|tribunal"
     r"|committee|association|institute|board|council|authority|bureau)\b"
@@ -47,6 +47,12 @@ _LEAD_WORDS = frozenset(
     "转交 来自 致电 拨打 咨询 查询 登录 访问 发出 出具 作出 寄送 签收 谨防 警惕 谎称 声称 自称 所谓 "
     "当地 本地 相关 有关 其他 任何 各地 各级 多家 哪家 这家 那家 一家 某个 某家 正规 合法".split()
 )
+# Words that end a clause about a body, never part of one's name: "仲裁法第十条规定仲裁委员会由…",
+# "合同约定仲裁委员会": read back from the suffix, the name starts after the last of them.
+_CLAUSE_WORDS = frozenset("规定 约定 载明 写明 指出 表示 显示 认为 明确 组建 设立".split())
+# "上" ends a name read back ("送上仲裁委员会的通知"), except in "网上"/"线上" (online), which scams put
+# in front of an arbitration suffix ("網上仲裁委員會") as they do 网络 and 在线.
+_ONLINE = ("网上", "线上")
 _MAX_NAME = 20
 # Names kept per notice: a real one names a few; a text of one name repeated 1,400 times must not
 # cost 1,400² overlap tests or a 150 KB answer.
@@ -75,6 +81,7 @@ _EN_STOP = frozenset(
 _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "劳动仲裁委员会", "劳动人事争议仲裁院",
            "农村土地承包仲裁委员会", "农村土地承包经营纠纷仲裁委员会",
            "劳动仲裁委", "劳动仲裁院", "劳动人事仲裁委", "劳动争议仲裁委", "劳动人事争议仲裁委",  # as people say them
+           "劳动仲裁局", "劳动争议仲裁局",
            "审裁处")  # Hong Kong's tribunals (小额钱债审裁处, 劳资审裁处): courts, named without 法院
 # Sports arbitration is lawful since the 2022 Sports Law (ch. 9, 体育仲裁): a sports body's or a
 # league's arbitration committee is not a commercial commission and needs no city in its name.
@@ -109,8 +116,12 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
             if piece in registry.cities or piece in registry.provinces:
                 return i
     start = end
-    while start > window and text[start - 1] not in _STOP:
+    while start > window and (text[start - 1] not in _STOP or text[start - 2:start] in _ONLINE):
         start -= 1
+    for i in range(end - 2, start - 1, -1):
+        if text[i:i + 2] in _CLAUSE_WORDS:
+            start = i + 2
+            break
     if start > 0 and text[start - 1:start + 1] in _LEAD_WORDS:  # "当地…": 当 stopped the reading
         start += 1
     while text[start:start + 2] in _LEAD_WORDS and start + 2 <= end:  # "留意仲裁委员会", "冒充仲裁机构"
@@ -165,6 +176,9 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
     for n in range(len(canon) - 2, 3, -1):  # the longest registered name it starts with
         if canon[:n] in registry.names and _DIVISION.fullmatch(canon, n):
             return LAWFUL, None
+    head = canon[:canon.find("仲")] if "仲" in canon else ""
+    if head and not _FAKE_WORDS.sub("", head):
+        return IMPOSSIBLE, None  # "网上仲裁委员会" is made of scam words, not a misspelt 上海仲裁委员会
     match = registry.near_names.best(canon, 80) if len(canon) >= 4 else None
     if match:
         return NEAR_MISS, registry.names[match]

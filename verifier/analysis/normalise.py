@@ -36,8 +36,9 @@ _ONE_SEPARATOR = regex.compile(_SEPARATOR)
 # "上午l0点"); only in text with Chinese, where such a letter beside digits is no English word.
 _OCR_DIGIT = regex.compile(r"(?<![a-z0-9./:@_-])l(?=\d)|(?<=\d[ -]?)l(?![a-z0-9./_-])|(?<=[\s\p{Han}]\d+)o(?=\d)")
 _HAN = regex.compile(r"\p{Han}")
-# Text copied from some Chinese web pages carries a pinyin gloss after each traditional character
-# ("網(wǎng)絡(luò)仲裁委員會(huì)"), splitting every name; a gloss holds a tone-marked vowel, so "(abc)" stays.
+# Text copied from some Chinese web pages carries a pinyin gloss after characters the page's
+# converter found ambiguous ("網(wǎng)絡(luò)仲裁委員會(huì)"): a toned syllable in brackets right after a
+# character. It splits words ("網絡仲裁委員會" becomes unreadable), so it goes, offsets kept.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _PINYIN_GLOSS = regex.compile(rf"(?<=\p{{Han}})\((?=[a-zü]{{0,5}}[{_TONED}])[a-zü{_TONED}ńňǹḿ]{{1,7}}\)")
 
@@ -180,9 +181,9 @@ def _to_simplified(m: Mapped) -> Mapped:
 def normalise(original: str) -> Mapped:
     """The one normalisation every check matches against."""
     m = _char_pass(original)
-    m = _to_simplified(m)
     if "(" in m.text and _PINYIN_GLOSS.search(m.text):
         m = m.sub(_PINYIN_GLOSS, "")
+    m = _to_simplified(m)
     if " " in m.text:
         m = m.sub(_SPACE_IN_CJK, "")
     if ("l" in m.text or "o" in m.text) and _HAN.search(m.text) and _OCR_DIGIT.search(m.text):

@@ -61,10 +61,22 @@ def digits_key(value: str) -> str:
         return ""
     if plus or (digits.startswith("86") and len(digits) == 13 and digits[2] == "1"):
         if digits.startswith("86"):
-            rest = digits[2:]
-            return rest if rest.startswith(("1", "4", "8", "9")) or len(rest) < 9 else "0" + rest
+            return _national(digits[2:])
         return "+" + digits
     return digits
+
+
+def _national(rest: str) -> str:
+    """A number after +86 in national form: mobiles, 400/800, 95/96 and other short numbers carry
+    no trunk 0; a landline does ('+86 10 8221 7600' is Beijing's 010-82217600, '+86 411 …' Dalian's
+    0411-…, '+86 991 …' Urumqi's 0991-…: area codes also begin with 1, 4, 8 and 9)."""
+    if len(rest) < 9 or (rest.startswith(("95", "96")) and len(rest) <= 8):
+        return rest
+    if rest[0] == "1" and not (rest.startswith("10") and len(rest) == 10 and not rest.startswith("106")):
+        return rest  # a mobile (11 digits), a 106 service port (read so even when 10 digits long)
+    if rest.startswith(("400", "800")) and len(rest) == 10:
+        return rest
+    return "0" + rest
 
 
 @lru_cache(maxsize=4096)

@@ -26,9 +26,11 @@ _CALLBACK = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|ph
 # A program named as the channel: 微信搜索小程序“法院在线服务中心”, 关注公众号「…」, 下载“…”APP.
 _APP = regex.compile(r"(?:小程序|公众号|应用|app)\s?[“\"「『]([^”\"」』\n]{2,20})[”\"」』]"
                      r"|[“\"「『]([^”\"」』\n]{2,20})[”\"」』]\s?(?:小程序|公众号|app|应用)")
-# Who is paid: 收款账户：…有限公司, 户名：张三.
-_PAYEE = regex.compile(r"(?:收款账户|收款单位|收款人|收款方|账户名称|账户名|开户名|户名)\s?[:：]?\s?"
+# Who is paid: 收款账户：…有限公司, 户名：张三, 户名为深圳国际仲裁院 (the copula is not the name).
+_PAYEE = regex.compile(r"(?:收款账户|收款单位|收款人|收款方|账户名称|账户名|开户名|户名)\s?[:：]?\s?(?:为|是)?\s?"
                        r"(\p{Han}[\p{Han}()（）]{1,30})")
+# The body's own words for itself: "收款单位为本会" names the body that sent the notice.
+_SELF = ("本会", "本院", "本委", "本中心")
 
 
 def _programs(ex: Extraction, reg: Registry, family: frozenset[str]) -> list[Finding]:
@@ -47,7 +49,8 @@ def _payees(ex: Extraction, reg: Registry, family: frozenset[str]) -> list[Findi
     out = []
     for m in _PAYEE.finditer(ex.text.text):
         payee = m[1]
-        if reg.names.get(payee) in family or any(payee.startswith(n) for n in _family_names(reg, family)):
+        if (reg.names.get(payee) in family or payee in _SELF
+                or any(payee.startswith(n) for n in _family_names(reg, family))):
             continue
         a, b = ex.text.span(*m.span(1))
         out.append(Finding("CONSISTENCY_PAYEE_NOT_BODY", (item("text", ex.original[a:b], a, b),)))

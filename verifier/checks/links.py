@@ -79,8 +79,8 @@ def lookalike_of(link: Link, reg: Registry) -> str | None:
 
 
 def embedded_official(link: Link, reg: Registry) -> str | None:
-    """'bjac.org.cn.pay-case.cc' or 'bjac.org.cn@pay-case.cc': an official domain worn as
-    subdomain labels or as the user part before an '@'."""
+    """'bjac.org.cn.pay-case.cc', 'sd-court.gov.cn.cdsk.top' or 'bjac.org.cn@pay-case.cc': an
+    official domain worn as subdomain labels (also after a hyphen) or as the user part before an '@'."""
     labels = link.subdomain.split(".") if link.subdomain else []
     if "@" in link.url:
         user = (urlsplit(link.url).username or "").lower().strip(".")
@@ -88,10 +88,13 @@ def embedded_official(link: Link, reg: Registry) -> str | None:
     if not labels:
         return None
     for i in range(len(labels)):
+        # 'sd-court.gov.cn.cdsk.top': the official domain begins after a hyphen in its first label
+        heads = [labels[i], *labels[i].split("-")[1:]]
         for j in range(i + 1, len(labels) + 1):
-            cand = ".".join(labels[i:j])
-            if cand in reg.official_domains:
-                return cand
+            for head in heads:
+                cand = ".".join([head, *labels[i + 1:j]])
+                if cand in reg.official_domains:
+                    return cand
     for lab in labels:
         if lab in reg.label_to_domains and len(lab) >= 4:
             return reg.label_to_domains[lab][0]
