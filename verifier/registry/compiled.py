@@ -24,6 +24,7 @@ from verifier.analysis.phones import digits_key
 from verifier.analysis.urls import registered_domain, skeleton
 from verifier.registry import biglists
 from verifier.registry.bigset import SortedStrings
+from verifier.registry.lint_regex import compile_problem
 from verifier.registry.nearnames import NearNames
 from verifier.registry.load import (
     Problem,
@@ -371,6 +372,10 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
     patterns: list[tuple[str, regex.Pattern[str]]] = []
     for i, rule in enumerate(m.patterns):
         need_code(("patterns", i, "code"), rule.code)
+        too_costly = compile_problem(rule.regex)
+        if too_costly:
+            bad(("patterns", i, "regex"), too_costly)
+            continue
         try:
             patterns.append((rule.code, regex.compile(rule.regex, regex.V1)))
         except regex.error as exc:

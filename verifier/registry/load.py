@@ -87,8 +87,41 @@ class RawRegistry:
         return h.hexdigest()[:16]
 
 
-def _walk(node: yaml.Node, loc: tuple[str | int, ...], marks: Marks, problems: list[Problem]) -> None:
-    marks.at.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
+# What aliases (`*name`) may repeat in all, in nodes. A maintainer may share a small value; a
+# "billion laughs" file (aliases of aliases of lists) expands to 10^9 nodes from a few lines.
+MAX_ALIAS_NODES = 100_000
+# The schema nests a few levels; libyaml allows 1,000, deeper than Python's recursion limit here.
+MAX_DEPTH = 64
+
+
+@dataclass
+class _Aliases:
+    """Nodes already walked (id -> nodes under it, None while still being walked): a node reached
+    again is an alias, counted but not walked again, so the walk is linear in the file."""
+
+    sizes: dict[int, int | None] = field(default_factory=dict)
+    repeated: int = 0
+
+
+def _walk(node: yaml.Node, loc: tuple[str | int, ...], marks: Marks, problems: list[Problem],
+          aliases: _Aliases) -> int:
+    """Fill `marks` and note duplicate keys; the number of nodes under `node`, aliases expanded."""
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    marks.at.setdefault(loc, (line, col))
+    if len(loc) > MAX_DEPTH:
+        raise RegistryError([Problem(marks.file, line, col, f"nested more than {MAX_DEPTH} levels deep")])
+    if id(node) in aliases.sizes:
+        size = aliases.sizes[id(node)]
+        if size is None:
+            raise RegistryError([Problem(marks.file, line, col, "an alias refers to a value that "
+                                         "contains it (a cycle); write the value out instead")])
+        aliases.repeated += size
+        if aliases.repeated > MAX_ALIAS_NODES:
+            raise RegistryError([Problem(marks.file, line, col, f"aliases repeat more than "
+                                         f"{MAX_ALIAS_NODES:,} values (a YAML bomb?); write the values out instead")])
+        return size
+    aliases.sizes[id(node)] = None
+    size = 1
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -101,10 +134,13 @@ def _walk(node: yaml.Node, loc: tuple[str | int, ...], marks: Marks, problems: l
                 )
             seen.add(key)
             marks.at[here] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _walk(value_node, here, marks, problems)
+            size += _walk(key_node, here, marks, problems, aliases)
+            size += _walk(value_node, here, marks, problems, aliases)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, loc + (i,), marks, problems)
+            size += _walk(item, loc + (i,), marks, problems, aliases)
+    aliases.sizes[id(node)] = size
+    return size
 
 
 def _loc_text(loc: tuple[str | int, ...]) -> str:
@@ -134,7 +170,7 @@ def _parse_with_marks(text: str, marks: Marks) -> Any:
         node = loader.get_single_node()
         if node is None:
             raise RegistryError([Problem(file, 1, 1, "the file is empty")])
-        _walk(node, (), marks, problems)
+        _walk(node, (), marks, problems, _Aliases())
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
