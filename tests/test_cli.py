@@ -111,3 +111,64 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
     missing = [n for n in Settings.model_fields if f"VERIFIER_{n.upper()}" not in readme]
     assert missing == []
+
+
+def test_jsonl_hostile_lines_get_the_endpoints_errors_and_nothing_is_lost(tmp_path):
+    # Each line is read as the endpoint reads a body. Before: 100,000 brackets ended the run with a
+    # RecursionError traceback (every later line lost); NUL, duplicate keys and NaN were accepted.
+    lines = [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"text": "a\\u0000b"}',
+        b'{"text": "a", "text": "b"}',
+        b'{"text": NaN}',
+        b'{"text": "\\ud800"}',
+        b"[1, 2]",
+        b'{"text": "\xff\xfe"}',
+        b'{"text": "' + b"x" * (5 * 1024 * 1024) + b'"}',  # longer than a line may be
+        json.dumps({"text": SCAM}).encode(),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    r = subprocess.run([sys.executable, "-m", "verifier", "check", "--jsonl", str(path)],
+                       capture_output=True, timeout=300)
+    assert r.returncode == 0 and r.stderr == b"", r.stderr[-2000:]
+    out = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert len(out) == len(lines)
+    assert [o["error"]["status"] for o in out[:-1]] == [400, 422, 400, 400, 422, 400, 400, 413]
+    assert out[1]["error"]["errors"][0]["loc"] == ["text"]
+    assert all(o["error"]["detail"].startswith(f"line {i}:") for i, o in enumerate(out[:-1], 1))
+    assert out[-1]["verdict"] == "likely_scam"
+
+
+def test_closed_stdin_and_full_disk_are_one_line_errors():
+    for args in (["check", "-"], ["check", "--jsonl", "-"]):
+        r = subprocess.run([sys.executable, "-m", "verifier", *args], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=120,
+                           preexec_fn=lambda: __import__("os").close(0))
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert "standard input is closed" in r.stderr
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "verifier", "check", SCAM], stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    assert r.returncode == 1 and r.stderr.strip() == "verifier: cannot write the output: No space left on device"
+
+
+def test_serve_with_bad_settings_says_which_in_one_line():
+    cases = [
+        ({"VERIFIER_PORT": "abc"}, [], "VERIFIER_PORT"),
+        ({}, ["--port", "99999"], "VERIFIER_PORT"),
+        ({"VERIFIER_RATE_LIMIT": "lots"}, [], "VERIFIER_RATE_LIMIT"),
+        ({"VERIFIER_DNS_NAMESERVERS": "junk"}, [], "VERIFIER_DNS_NAMESERVERS"),
+        ({"VERIFIER_DNS_NAMESERVERS": "127.0.0.1:99999"}, [], "from 1 to 65535"),  # was accepted
+        ({"VERIFIER_DNSBL_ZONES": "a zone"}, [], "not a DNS zone"),  # was accepted
+        ({}, ["--host", "a..b"], "not a valid host name"),  # was a UnicodeError traceback
+        ({"VERIFIER_REGISTRY": "/nonexistent/registry.yaml"}, [], "cannot read"),
+    ]
+    for env, args, words in cases:
+        # none of these gets as far as listening
+        port = [] if "VERIFIER_PORT" in env or "--port" in args else ["--port", "0"]
+        r = subprocess.run([sys.executable, "-m", "verifier", "serve", *port, *args],
+                           env={**__import__("os").environ, **env}, capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode != 0 and "Traceback" not in r.stderr, (env, args, r.stderr[-2000:])
+        assert words in r.stderr, (env, args, r.stderr)
