@@ -172,3 +172,24 @@ def test_serve_with_bad_settings_says_which_in_one_line():
                            timeout=120)
         assert r.returncode != 0 and "Traceback" not in r.stderr, (env, args, r.stderr[-2000:])
         assert words in r.stderr, (env, args, r.stderr)
+
+
+def test_registry_eval_on_a_hostile_corpus_names_each_bad_line(tmp_path):
+    # Every one of these was a Python traceback (TypeError, KeyError, ValidationError,
+    # RecursionError, FileNotFoundError, UnicodeDecodeError).
+    lines = ["[1]", json.dumps({"request": {"text": "x"}}), json.dumps({"label": "scam", "request": {"text": 5}}),
+             json.dumps({"label": "scam", "request": {"text": "x"}, "expect_codes": 5}),
+             json.dumps({"label": ["scam"], "request": {"text": "x"}}), "[" * 100_000 + "]" * 100_000,
+             json.dumps({"label": "scam", "request": {"text": "x"}, "expect_verdict": [["x"]]}),
+             json.dumps({"label": "genuine", "request": {"text": "x"}})]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", "utf-8")
+    r = run("registry", "eval", str(corpus))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert [ln.split(":")[1] for ln in r.stderr.splitlines()[:-1]] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert r.stdout == ""  # nothing runs on a corpus with a bad line
+    (tmp_path / "binary.jsonl").write_bytes(b"\xff\xfe\x00")
+    for path, words in [(tmp_path / "missing.jsonl", "cannot read"), (tmp_path, "cannot read"),
+                        (tmp_path / "binary.jsonl", "not UTF-8")]:
+        r = run("registry", "eval", str(path))
+        assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
