@@ -138,6 +138,15 @@ def _break(reg: Path, how: str) -> Path:
         text = target.read_text("utf-8")
         target.write_text(text[: len(text) // 3], "utf-8")
         return target
+    if how == "yaml_bomb":  # nine lines, 9^9 values: the build hung, then ran out of memory
+        target.write_text("".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9 if i else ["x"] * 9) + "]\n"
+                                  for i in range(9)), "utf-8")
+        return target
+    if how == "costly_regex":  # compiling a{99999999} took gigabytes
+        text = target.read_text("utf-8")
+        at = text.index("\n  regex: ") + len("\n  regex: ")
+        target.write_text(text[:at] + "'a{99999999}'" + text[text.index("\n", at):], "utf-8")
+        return target
     target.unlink()
     if how.endswith("directory"):
         target.mkdir()
@@ -150,7 +159,7 @@ def _break(reg: Path, how: str) -> Path:
     return target
 
 
-FAULTS = ["deleted", "truncated", "directory", "not_utf8", "fifo", "device",
+FAULTS = ["deleted", "truncated", "directory", "not_utf8", "fifo", "device", "yaml_bomb", "costly_regex",
           "list_deleted", "list_directory", "list_fifo", "list_device"]
 
 
