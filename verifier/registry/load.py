@@ -161,7 +161,14 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_with_marks(text: str, marks: Marks) -> Any:
+def parse_yaml(text: str, file: str) -> Any:
+    """Another YAML file (the widget partners) read as safely as the registry: None when it holds
+    nothing, RegistryError with line and column for bad YAML, a duplicate key, aliases that blow
+    up or nesting deeper than MAX_DEPTH."""
+    return _parse_with_marks(text, Marks(file), empty_ok=True)
+
+
+def _parse_with_marks(text: str, marks: Marks, *, empty_ok: bool = False) -> Any:
     """PyYAML's full path: a node tree, whose marks fill `marks`; RegistryError on any problem."""
     file = marks.file
     problems: list[Problem] = []
@@ -169,6 +176,8 @@ def _parse_with_marks(text: str, marks: Marks) -> Any:
     try:
         node = loader.get_single_node()
         if node is None:
+            if empty_ok:
+                return None
             raise RegistryError([Problem(file, 1, 1, "the file is empty")])
         _walk(node, (), marks, problems, _Aliases())
         data = loader.construct_document(node)
@@ -196,7 +205,7 @@ def read_file_bounded(path: Path, limit: int = MAX_REGISTRY_BYTES) -> bytes:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotARegularFile(errno.EINVAL, "not a regular file (a FIFO, device or socket)")
+            raise NotARegularFile(errno.EINVAL, "not a regular file (a directory, FIFO, device or socket)")
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))
