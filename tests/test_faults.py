@@ -142,6 +142,11 @@ def _break(reg: Path, how: str) -> Path:
         target.write_text("".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9 if i else ["x"] * 9) + "]\n"
                                   for i in range(9)), "utf-8")
         return target
+    if how == "list_huge_line":  # its problem quoted all of it: 1 MB in /v1/registry and the log
+        target = reg.parent / "lists" / "cities.txt"
+        with target.open("a", encoding="utf-8") as f:
+            f.write("a" * 1_000_000 + "\n")
+        return target
     if how == "costly_regex":  # compiling a{99999999} took gigabytes
         text = target.read_text("utf-8")
         at = text.index("\n  regex: ") + len("\n  regex: ")
@@ -160,6 +165,7 @@ def _break(reg: Path, how: str) -> Path:
 
 
 FAULTS = ["deleted", "truncated", "directory", "not_utf8", "fifo", "device", "yaml_bomb", "costly_regex",
+          "list_huge_line",
           "list_deleted", "list_directory", "list_fifo", "list_device"]
 
 
@@ -167,12 +173,14 @@ FAULTS = ["deleted", "truncated", "directory", "not_utf8", "fifo", "device", "ya
 async def test_registry_fault_while_serving(served: TestClient, reg: Path, how: str) -> None:
     good = await answers(served)
     version = good[0][1]
-    original = {p: p.read_bytes() for p in [reg, reg.parent / "lists" / "scam_domains.txt"]}
+    lists = reg.parent / "lists"
+    original = {p: p.read_bytes() for p in [reg, lists / "scam_domains.txt", lists / "cities.txt"]}
     damaged = _break(reg, how)
     try:
         state = await wait_for(served, lambda s: s["last_reload_error"])
         assert state["version"] == version  # the last good registry keeps serving
         assert str(damaged.name) in state["last_reload_error"]
+        assert len(state["last_reload_error"]) < 10_000
         ready = await served.get("/readyz")
         assert ready.status == 200  # still ready: it serves the previous registry...
         detail = (await ready.json())["registry"]

@@ -20,6 +20,8 @@ from verifier.registry import yaml_events, yaml_split
 from verifier.registry.schema import RegistryFile
 
 MAX_REGISTRY_BYTES = 64 * 1024 * 1024
+# A problem as printed, in /v1/registry and in the log: the start of a quoted value and the reason.
+MAX_MESSAGE_CHARS = 400
 # libyaml's parser when PyYAML was built with it: the pure-Python one needs ~7 s for 10,000
 # institutions (bench/run.py); both give the same nodes and marks.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -33,7 +35,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        message = self.message
+        if len(message) > MAX_MESSAGE_CHARS:  # a quoted value can be a whole 10 MB list line
+            half = MAX_MESSAGE_CHARS // 2
+            message = f"{message[:half]} … {message[-half:]}"
+        return f"{self.path}:{self.line}:{self.col}: {message}"
 
 
 class RegistryError(Exception):
