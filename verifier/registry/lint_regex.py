@@ -268,17 +268,31 @@ def compile_problem(pattern: str) -> str | None:
     return None
 
 
+_HINT = "; rewrite it without nested or overlapping repetition (or use an atomic group (?>…))"
+
+
+def load_problem(pattern: str) -> str | None:
+    """Why compile_registry refuses a pattern, at start-up and on every reload: too costly to
+    compile, or a backtracking trap the static look finds (milliseconds). The timed run takes
+    seconds, so it is the linter's alone; the engine's timeout is the net behind both."""
+    problem = compile_problem(pattern)
+    if problem:
+        return problem
+    try:
+        regex.compile(pattern, regex.V1)
+    except regex.error:
+        return None  # compile_registry says it does not compile
+    found = static_problems(pattern)
+    return f"regex can backtrack catastrophically: {'; '.join(found)}{_HINT}" if found else None
+
+
 def regex_problems(pattern: str) -> list[str]:
-    """Why this pattern must not ship (empty if it compiles and is safe)."""
-    if compile_problem(pattern):
-        return []  # compile_registry reports it, and it must not be compiled here either
+    """What the linter adds to load_problem (which compile_registry reports): the timed run."""
+    if load_problem(pattern):
+        return []
     try:
         compiled = regex.compile(pattern, regex.V1)
     except regex.error:
         return []  # compile_registry reports patterns that do not compile
-    hint = "; rewrite it without nested or overlapping repetition (or use an atomic group (?>…))"
-    out = [f"regex can backtrack catastrophically: {p}{hint}" for p in static_problems(pattern)]
     slow = dynamic_problem(compiled, pattern)
-    if slow:
-        out.append(f"regex can backtrack catastrophically: it {slow}{hint}")
-    return out
+    return [f"regex can backtrack catastrophically: it {slow}{_HINT}"] if slow else []
