@@ -193,3 +193,10 @@ def test_registry_eval_on_a_hostile_corpus_names_each_bad_line(tmp_path):
                         (tmp_path / "binary.jsonl", "not UTF-8")]:
         r = run("registry", "eval", str(path))
         assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
+
+
+def test_registry_check_of_an_empty_path_is_not_the_bundled_registry(tmp_path):
+    # `verifier registry check "$REGISTRY"` with the variable unset said "registry OK" about the
+    # bundled file, so a CI gate passed without checking anything
+    r = run("registry", "check", "", cwd=tmp_path)
+    assert r.returncode == 1 and "registry OK" not in r.stderr and "is a directory" in r.stdout

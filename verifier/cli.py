@@ -185,7 +185,7 @@ def cmd_registry_check(args: argparse.Namespace) -> int:
     from verifier.registry.lint import lint_report
     from verifier.settings import bundled_registry_path
 
-    report = lint_report(Path(args.path) if args.path else bundled_registry_path())
+    report = lint_report(Path(args.path) if args.path is not None else bundled_registry_path())
     for p in report.errors:
         print(p)
     for p in report.notes:  # notes never fail the check (see verifier/registry/lint.py)
