@@ -200,3 +200,13 @@ def test_registry_check_of_an_empty_path_is_not_the_bundled_registry(tmp_path):
     # bundled file, so a CI gate passed without checking anything
     r = run("registry", "check", "", cwd=tmp_path)
     assert r.returncode == 1 and "registry OK" not in r.stderr and "is a directory" in r.stdout
+
+
+def test_human_output_shows_control_characters_escaped():
+    # The sender was printed raw: ESC [2J cleared the reader's terminal, OSC retitled it.
+    r = run("check", "【网络仲裁委员会】请联系处理\u202etxt.exe", "--sender", "1700\x1b[2J1234567\x07", "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout and "\u202e" not in r.stdout
+    assert "\\u001b[2J" in r.stdout
+    r = run("check", "x", "--sender", "1700\x1b[2J1234567", "--json")
+    assert json.loads(r.stdout)["reasons"]  # --json stays exactly the endpoint's body
