@@ -163,6 +163,7 @@ def test_serve_with_bad_settings_says_which_in_one_line():
         ({"VERIFIER_DNSBL_ZONES": "a zone"}, [], "not a DNS zone"),  # was accepted
         ({}, ["--host", "a..b"], "not a valid host name"),  # was a UnicodeError traceback
         ({"VERIFIER_REGISTRY": "/nonexistent/registry.yaml"}, [], "cannot read"),
+        ({"PROMETHEUS_MULTIPROC_DIR": "/nonexistent/dir"}, [], "/nonexistent/dir"),  # a traceback
     ]
     for env, args, words in cases:
         # none of these gets as far as listening

@@ -264,9 +264,12 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(0) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
-    except OSError as exc:  # the output cannot be written (disk full, stdout closed)
-        _drop_stdout()
-        print(f"verifier: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+    except OSError as exc:
+        if exc.filename is not None:  # a file the command opens (a path in a setting)
+            print(f"verifier: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        else:  # writing to an open stream: the output (disk full, stdout closed)
+            _drop_stdout()
+            print(f"verifier: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
         raise SystemExit(1) from None
     raise SystemExit(status)
 
