@@ -211,3 +211,10 @@ def test_human_output_shows_control_characters_escaped():
     assert "\\u001b[2J" in r.stdout
     r = run("check", "x", "--sender", "1700\x1b[2J1234567", "--json")
     assert json.loads(r.stdout)["reasons"]  # --json stays exactly the endpoint's body
+
+
+def test_jsonl_with_a_notice_on_the_command_line_too_is_refused():
+    # the TEXT (and --sender, --link, --institution) were silently ignored
+    for extra in (["hello"], ["--sender", "95588"], ["--link", "http://a.cc"]):
+        r = run("check", "--jsonl", "-", *extra, stdin=json.dumps({"text": SCAM}) + "\n")
+        assert r.returncode == 2 and "--jsonl reads every notice" in r.stderr and r.stdout == ""

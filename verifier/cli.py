@@ -256,6 +256,10 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "check" and not args.jsonl and args.text is None:
         build_parser().error("check needs TEXT, - for standard input, or --jsonl FILE")
+    if args.command == "check" and args.jsonl and (args.text is not None or args.sender or args.link
+                                                   or args.institution):
+        build_parser().error("--jsonl reads every notice from its lines; give TEXT, --sender, "
+                             "--link and --institution only without it")
     try:
         status = args.func(args)
         if sys.stdout is not None:
