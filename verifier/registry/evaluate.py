@@ -23,6 +23,7 @@ from verifier.registry.load import read_file_bounded
 FLAGGED = ("suspicious", "likely_scam")
 VERDICTS = ("likely_genuine", "unverified", "suspicious", "likely_scam")
 LABELS = ("scam", "genuine", "ordinary")
+MAX_CORPUS_BYTES = 1 << 30  # read whole, like the registry; never a device or FIFO
 
 
 @dataclass
@@ -91,7 +92,10 @@ def read_corpus(path: Path) -> list[dict[str, Any]]:
     """The labelled cases, one JSON object a line; anything else stops the run with one
     `path:line: problem` per bad line (at most 20) and exit status 2, before any case runs."""
     try:
-        text = read_file_bounded(path).decode("utf-8")
+        raw = read_file_bounded(path, MAX_CORPUS_BYTES)
+        if len(raw) > MAX_CORPUS_BYTES:
+            _stop([f"{path}: larger than {MAX_CORPUS_BYTES >> 30} GiB; split the corpus"])
+        text = raw.decode("utf-8")
     except OSError as exc:
         _stop([f"{path}: cannot read the corpus: {exc.strerror or exc}"])
     except UnicodeDecodeError as exc:
