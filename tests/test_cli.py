@@ -111,3 +111,110 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
     missing = [n for n in Settings.model_fields if f"VERIFIER_{n.upper()}" not in readme]
     assert missing == []
+
+
+def test_jsonl_hostile_lines_get_the_endpoints_errors_and_nothing_is_lost(tmp_path):
+    # Each line is read as the endpoint reads a body. Before: 100,000 brackets ended the run with a
+    # RecursionError traceback (every later line lost); NUL, duplicate keys and NaN were accepted.
+    lines = [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"text": "a\\u0000b"}',
+        b'{"text": "a", "text": "b"}',
+        b'{"text": NaN}',
+        b'{"text": "\\ud800"}',
+        b"[1, 2]",
+        b'{"text": "\xff\xfe"}',
+        b'{"text": "' + b"x" * (5 * 1024 * 1024) + b'"}',  # longer than a line may be
+        json.dumps({"text": SCAM}).encode(),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    r = subprocess.run([sys.executable, "-m", "verifier", "check", "--jsonl", str(path)],
+                       capture_output=True, timeout=300)
+    assert r.returncode == 0 and r.stderr == b"", r.stderr[-2000:]
+    out = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert len(out) == len(lines)
+    assert [o["error"]["status"] for o in out[:-1]] == [400, 422, 400, 400, 422, 400, 400, 413]
+    assert out[1]["error"]["errors"][0]["loc"] == ["text"]
+    assert all(o["error"]["detail"].startswith(f"line {i}:") for i, o in enumerate(out[:-1], 1))
+    assert out[-1]["verdict"] == "likely_scam"
+
+
+def test_closed_stdin_and_full_disk_are_one_line_errors():
+    for args in (["check", "-"], ["check", "--jsonl", "-"]):
+        r = subprocess.run([sys.executable, "-m", "verifier", *args], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=120,
+                           preexec_fn=lambda: __import__("os").close(0))
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert "standard input is closed" in r.stderr
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "verifier", "check", SCAM], stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    assert r.returncode == 1 and r.stderr.strip() == "verifier: cannot write the output: No space left on device"
+
+
+def test_serve_with_bad_settings_says_which_in_one_line():
+    cases = [
+        ({"VERIFIER_PORT": "abc"}, [], "VERIFIER_PORT"),
+        ({}, ["--port", "99999"], "VERIFIER_PORT"),
+        ({"VERIFIER_RATE_LIMIT": "lots"}, [], "VERIFIER_RATE_LIMIT"),
+        ({"VERIFIER_DNS_NAMESERVERS": "junk"}, [], "VERIFIER_DNS_NAMESERVERS"),
+        ({"VERIFIER_DNS_NAMESERVERS": "127.0.0.1:99999"}, [], "from 1 to 65535"),  # was accepted
+        ({"VERIFIER_DNSBL_ZONES": "a zone"}, [], "not a DNS zone"),  # was accepted
+        ({}, ["--host", "a..b"], "not a valid host name"),  # was a UnicodeError traceback
+        ({"VERIFIER_REGISTRY": "/nonexistent/registry.yaml"}, [], "cannot read"),
+        ({"PROMETHEUS_MULTIPROC_DIR": "/nonexistent/dir"}, [], "/nonexistent/dir"),  # a traceback
+    ]
+    for env, args, words in cases:
+        # none of these gets as far as listening
+        port = [] if "VERIFIER_PORT" in env or "--port" in args else ["--port", "0"]
+        r = subprocess.run([sys.executable, "-m", "verifier", "serve", *port, *args],
+                           env={**__import__("os").environ, **env}, capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode != 0 and "Traceback" not in r.stderr, (env, args, r.stderr[-2000:])
+        assert words in r.stderr, (env, args, r.stderr)
+
+
+def test_registry_eval_on_a_hostile_corpus_names_each_bad_line(tmp_path):
+    # Every one of these was a Python traceback (TypeError, KeyError, ValidationError,
+    # RecursionError, FileNotFoundError, UnicodeDecodeError).
+    lines = ["[1]", json.dumps({"request": {"text": "x"}}), json.dumps({"label": "scam", "request": {"text": 5}}),
+             json.dumps({"label": "scam", "request": {"text": "x"}, "expect_codes": 5}),
+             json.dumps({"label": ["scam"], "request": {"text": "x"}}), "[" * 100_000 + "]" * 100_000,
+             json.dumps({"label": "scam", "request": {"text": "x"}, "expect_verdict": [["x"]]}),
+             json.dumps({"label": "genuine", "request": {"text": "x"}})]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", "utf-8")
+    r = run("registry", "eval", str(corpus))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert [ln.split(":")[1] for ln in r.stderr.splitlines()[:-1]] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert r.stdout == ""  # nothing runs on a corpus with a bad line
+    (tmp_path / "binary.jsonl").write_bytes(b"\xff\xfe\x00")
+    for path, words in [(tmp_path / "missing.jsonl", "cannot read"), (tmp_path, "cannot read"),
+                        (tmp_path / "binary.jsonl", "not UTF-8")]:
+        r = run("registry", "eval", str(path))
+        assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
+
+
+def test_registry_check_of_an_empty_path_is_not_the_bundled_registry(tmp_path):
+    # `verifier registry check "$REGISTRY"` with the variable unset said "registry OK" about the
+    # bundled file, so a CI gate passed without checking anything
+    r = run("registry", "check", "", cwd=tmp_path)
+    assert r.returncode == 1 and "registry OK" not in r.stderr and "is a directory" in r.stdout
+
+
+def test_human_output_shows_control_characters_escaped():
+    # The sender was printed raw: ESC [2J cleared the reader's terminal, OSC retitled it.
+    r = run("check", "【网络仲裁委员会】请联系处理\u202etxt.exe", "--sender", "1700\x1b[2J1234567\x07", "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout and "\u202e" not in r.stdout
+    assert "\\u001b[2J" in r.stdout
+    r = run("check", "x", "--sender", "1700\x1b[2J1234567", "--json")
+    assert json.loads(r.stdout)["reasons"]  # --json stays exactly the endpoint's body
+
+
+def test_jsonl_with_a_notice_on_the_command_line_too_is_refused():
+    # the TEXT (and --sender, --link, --institution) were silently ignored
+    for extra in (["hello"], ["--sender", "95588"], ["--link", "http://a.cc"]):
+        r = run("check", "--jsonl", "-", *extra, stdin=json.dumps({"text": SCAM}) + "\n")
+        assert r.returncode == 2 and "--jsonl reads every notice" in r.stderr and r.stdout == ""

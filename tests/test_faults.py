@@ -131,12 +131,32 @@ async def wait_for(client: TestClient, predicate, timeout: float = 8.0) -> dict:
         await asyncio.sleep(POLL)
 
 
+REGEXES = {
+    "costly_regex": "a{99999999}",  # compiling it took gigabytes
+    "backtracking_regex": "(a+)+$",  # was served: one batch of 100 notices then held the loop 74 s
+}
+
+
 def _break(reg: Path, how: str) -> Path:
     """Damage the registry the way `how` says; the path that was damaged."""
     target = reg if not how.startswith("list_") else reg.parent / "lists" / "scam_domains.txt"
     if how in ("truncated",):
         text = target.read_text("utf-8")
         target.write_text(text[: len(text) // 3], "utf-8")
+        return target
+    if how == "yaml_bomb":  # nine lines, 9^9 values: the build hung, then ran out of memory
+        target.write_text("".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9 if i else ["x"] * 9) + "]\n"
+                                  for i in range(9)), "utf-8")
+        return target
+    if how == "list_huge_line":  # its problem quoted all of it: 1 MB in /v1/registry and the log
+        target = reg.parent / "lists" / "cities.txt"
+        with target.open("a", encoding="utf-8") as f:
+            f.write("a" * 1_000_000 + "\n")
+        return target
+    if how in REGEXES:
+        text = target.read_text("utf-8")
+        at = text.index("\n  regex: ") + len("\n  regex: ")
+        target.write_text(text[:at] + f"'{REGEXES[how]}'" + text[text.index("\n", at):], "utf-8")
         return target
     target.unlink()
     if how.endswith("directory"):
@@ -150,20 +170,22 @@ def _break(reg: Path, how: str) -> Path:
     return target
 
 
-FAULTS = ["deleted", "truncated", "directory", "not_utf8", "fifo", "device",
-          "list_deleted", "list_directory", "list_fifo", "list_device"]
+FAULTS = ["deleted", "truncated", "directory", "not_utf8", "fifo", "device", "yaml_bomb", "costly_regex",
+          "backtracking_regex", "list_huge_line", "list_deleted", "list_directory", "list_fifo", "list_device"]
 
 
 @pytest.mark.parametrize("how", FAULTS)
 async def test_registry_fault_while_serving(served: TestClient, reg: Path, how: str) -> None:
     good = await answers(served)
     version = good[0][1]
-    original = {p: p.read_bytes() for p in [reg, reg.parent / "lists" / "scam_domains.txt"]}
+    lists = reg.parent / "lists"
+    original = {p: p.read_bytes() for p in [reg, lists / "scam_domains.txt", lists / "cities.txt"]}
     damaged = _break(reg, how)
     try:
         state = await wait_for(served, lambda s: s["last_reload_error"])
         assert state["version"] == version  # the last good registry keeps serving
         assert str(damaged.name) in state["last_reload_error"]
+        assert len(state["last_reload_error"]) < 10_000
         ready = await served.get("/readyz")
         assert ready.status == 200  # still ready: it serves the previous registry...
         detail = (await ready.json())["registry"]

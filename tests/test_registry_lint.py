@@ -202,10 +202,46 @@ def test_regex_backtracking_caught_only_by_the_timed_run(reg: Path) -> None:
     expect(reg, _pattern_line(reg, bad), "ran longer than")
 
 
+@pytest.mark.parametrize("bad", ["a{99999999}", "(?:(?:ab){1000}){1000}", "\\d{20000,20001}"])
+def test_regex_too_costly_to_compile_is_refused_before_compiling(reg: Path, bad: str) -> None:
+    # compiling a{99999999} with the regex module takes gigabytes (the linter was killed for memory)
+    expect(reg, _pattern_line(reg, bad), "must repeat something")
+
+
+def test_regex_nested_too_deeply(reg: Path) -> None:
+    expect(reg, _pattern_line(reg, "(" * 150 + "a" + ")" * 150), "nests groups too deeply")
+
+
 def test_static_and_dynamic_checks_accept_safe_patterns() -> None:
     for safe in [r"(?>a+)+$", r"a++b", r"\d(?:[ \-.]?\d){4,21}", r"(?:今天|今日)\s?\d{1,2}", r"(?i)within\s\d+"]:
         assert static_problems(safe) == [], safe
         assert dynamic_problem(regex.compile(safe, regex.V1), safe) is None, safe
+
+
+# --- hostile YAML: the file as a whole -------------------------------------------------------
+
+LAUGHS = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9 if i else ["lol"] * 9) + "]\n" for i in range(9))
+
+
+@pytest.mark.parametrize(("name", "text", "words"), [
+    ("billion laughs", LAUGHS, "aliases repeat more than"),  # 9^9 values from nine lines: hung, then OOM
+    ("an alias inside itself", "a: &a [1, *a]\n", "a cycle"),  # was a RecursionError traceback
+    ("nested 900 deep", "a: " + "[" * 900 + "]" * 900 + "\n", "nested more than"),  # also
+])
+def test_hostile_yaml_is_a_problem_not_a_crash(tmp_path: Path, name: str, text: str, words: str) -> None:
+    path = tmp_path / "registry.yaml"
+    path.write_text(text, "utf-8")
+    proc = subprocess.run([sys.executable, "-m", "verifier", "registry", "check", str(path)],
+                          check=False, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert re.search(rf"^{re.escape(str(path))}:\d+:\d+: .*{words}", proc.stdout, re.MULTILINE), proc.stdout
+
+
+def test_a_few_aliases_still_load(reg: Path) -> None:
+    # sharing a small value with an anchor is fine; only a blow-up is refused
+    edit(reg, "\nversion: ", "\nx_shared: &shared [1, 2, 3]\nversion: ")
+    report = lint_report(reg)
+    assert not any("alias" in p.message or "nested" in p.message for p in report.errors), report.errors
 
 
 # --- list files: canonical form, line numbers in the list file ---------------------------------

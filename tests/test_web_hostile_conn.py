@@ -180,3 +180,18 @@ async def test_requests_aiohttp_cannot_parse_get_a_problem(bundled_holder, raw, 
         assert problem["errors"][0]["loc"] == loc and problem["errors"][0]["msg"]
         assert b"13812345678" not in answer
         assert await normal_request(port) == 200
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
+@pytest.mark.parametrize("path", ["/v1/verify", "/v1/verify/batch"])
+async def test_body_that_does_not_decompress_is_400(bundled_holder, path, encoding) -> None:
+    # Through `verifier serve`'s runner: without the brotli package aiohttp's parser refuses `br`
+    # before the app sees the request (test_web_hostile.py's app-only client then got text/plain).
+    async with served(bundled_holder) as (host, port, _app), aiohttp.ClientSession() as session:
+        async with session.post(f"http://{host}:{port}{path}", data=b"garbage, not compressed",
+                                headers={"Content-Type": "application/json", "Content-Encoding": encoding},
+                                timeout=aiohttp.ClientTimeout(total=10)) as resp:
+            assert resp.status in (400, 415), await resp.text()
+            assert resp.content_type == "application/problem+json"
+            assert b"garbage" not in await resp.read()
+        assert await normal_request(port) == 200

@@ -152,3 +152,16 @@ async def test_hostile_request_paths(client, target):
     assert 200 <= status < 500, raw[:200]
     metrics = await (await client.get("/metrics")).text()
     assert "\u202e" not in metrics and "passwd" not in metrics and "aaaa" not in metrics
+
+
+@pytest.mark.parametrize(("path", "raw"), [
+    ("/v1/verify", json.dumps({"text": "x", **{f"k{i}": 1 for i in range(5000)}})),
+    ("/v1/verify/batch", json.dumps({"notices": [{"links": [1] * 50} for _ in range(100)]})),
+])
+async def test_a_problem_lists_at_most_twenty_errors(client, path, raw):
+    # 16 KB of wrong-typed links made a 460 KB answer (one entry per value): the first 20 say enough
+    resp, body = await alongside(client, raw, path)
+    problems = [body] if path == "/v1/verify" else [r["error"] for r in body["results"]]
+    for problem in problems:
+        assert problem["status"] == 422 and len(problem["errors"]) == 20
+        assert "the first 20 of" in problem["detail"]

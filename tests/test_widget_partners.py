@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from verifier.web.partners import (
@@ -100,3 +102,23 @@ def test_no_file_means_no_partners(tmp_path):
     assert len(load_partners(empty)) == 0
     with pytest.raises(PartnersError, match="cannot read"):
         load_partners(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (b"\xff\xfe- key: x\n", "not UTF-8"),  # was a UnicodeDecodeError traceback at start-up
+    (b"- " + b"[" * 5000 + b"]" * 5000 + b"\n", "nesting depth"),  # was a RecursionError traceback
+    ("".join(f"- key: key{i}\n  name: x\n  origins: &o{i} [" + ", ".join([f"*o{i - 1}"] * 9 if i else ["x"] * 9)
+             + "]\n" for i in range(9)).encode(), "aliases repeat"),  # printed (or ran out of memory on) 9^8 values
+    (b"- key: cg-example\n  name: x\n  origins: [https://example.org]\n  origins: [https://evil.example]\n",
+     "duplicate key 'origins'"),  # the second list silently won
+    (None, "not a regular file"),  # a FIFO: start-up waited forever for a writer
+])
+def test_hostile_partners_file_is_a_clear_error(tmp_path, content, words):
+    path = tmp_path / "partners.yaml"
+    if content is None:
+        os.mkfifo(path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(PartnersError, match=words) as info:
+        load_partners(path)
+    assert str(path) in str(info.value) and len(str(info.value)) < 1000

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
@@ -38,9 +41,7 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
         raise SystemExit(1) from None
 
 
-def _error_object(line: int, errors: list[dict[str, Any]], title: str) -> dict[str, Any]:
-    return {"error": {"type": "about:blank", "title": title, "status": 422 if errors else 400,
-                      "detail": f"line {line}", "errors": errors}}
+MAX_INPUT_BYTES = 4 * 1024 * 1024  # one notice from standard input, or one --jsonl line
 
 
 def _request_from_obj(obj: Any) -> VerifyRequest:
@@ -48,6 +49,19 @@ def _request_from_obj(obj: Any) -> VerifyRequest:
     if req.is_empty():
         raise ValueError("give at least one of text, sender, links, institution")
     return req
+
+
+def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
+    """Numbered lines, None for one longer than MAX_INPUT_BYTES (skipped, never held whole)."""
+    number = 0
+    while line := stream.readline(MAX_INPUT_BYTES + 1):
+        number += 1
+        if len(line) > MAX_INPUT_BYTES and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(MAX_INPUT_BYTES)
+            yield number, None
+        else:
+            yield number, line
 
 
 class _Checker:
@@ -96,34 +110,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # type: ignore[no-untyped-def]
     lang = args.lang or "zh-Hans"
     if args.jsonl:
-        try:
-            stream = (open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False)
-                      if args.jsonl == "-" else open(args.jsonl, encoding="utf-8", errors="replace"))
-        except OSError as exc:
-            print(f"verifier check: cannot read {args.jsonl}: {exc.strerror}", file=sys.stderr)
-            return 2
-        out = sys.stdout
-        with stream:
-            for number, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                    req = _request_from_obj(obj)
-                    resp = check(req, req.lang or lang)
-                    out.write(resp.model_dump_json() + "\n")
-                except json.JSONDecodeError as exc:
-                    out.write(json.dumps(_error_object(number, [], f"malformed JSON: {exc.msg}"), ensure_ascii=False) + "\n")
-                except ValidationError as exc:
-                    errs = [{"loc": [str(x) for x in e["loc"]], "msg": e["msg"]} for e in exc.errors()]
-                    out.write(json.dumps(_error_object(number, errs, "invalid request"), ensure_ascii=False) + "\n")
-                except ValueError as exc:
-                    errs = [{"loc": ["text"], "msg": str(exc)}]
-                    out.write(json.dumps(_error_object(number, errs, "invalid request"), ensure_ascii=False) + "\n")
-        return 0
+        return _check_jsonl(args.jsonl, check, lang)
     text = args.text
     if text == "-":
-        text = sys.stdin.buffer.read(4 * 1024 * 1024).decode("utf-8", errors="replace")
+        if sys.stdin is None:
+            print("verifier check: standard input is closed; give the notice as TEXT", file=sys.stderr)
+            return 2
+        text = sys.stdin.buffer.read(MAX_INPUT_BYTES).decode("utf-8", errors="replace")
     try:
         req = _request_from_obj({"text": text, "sender": args.sender, "links": args.link or None,
                                  "institution": args.institution, "lang": lang})
@@ -143,6 +136,42 @@ def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # ty
     return 0
 
 
+def _check_jsonl(name: str, check: _Checker, lang: str) -> int:
+    """One response or error object per line, in order: a line is read exactly as the endpoint
+    reads a body (strict UTF-8 JSON, no NUL, surrogates, duplicate keys or deep nesting)."""
+    from verifier.web.body import parse_json_object, parse_notice
+    from verifier.web.problems import ProblemError, problem_body
+
+    try:
+        if name != "-":
+            stream: BinaryIO = open(name, "rb")  # noqa: SIM115 - closed below
+        elif sys.stdin is None:
+            raise OSError(errno.EBADF, "standard input is closed")
+        else:
+            stream = open(sys.stdin.fileno(), "rb", closefd=False)
+    except OSError as exc:
+        print(f"verifier check: cannot read {name}: {exc.strerror}", file=sys.stderr)
+        return 2
+    with stream:
+        for number, line in _lines(stream):
+            if line is not None and not line.strip():
+                continue
+            try:
+                if line is None:
+                    raise ProblemError(413, f"The line is longer than {MAX_INPUT_BYTES} bytes.",
+                                       errors=[(("line",), "too long")])
+                req = parse_notice(parse_json_object(line), ())
+                out = check(req, req.lang or lang).model_dump_json()
+            except ProblemError as exc:
+                exc.detail = f"line {number}: {exc.detail}"
+                out = json.dumps({"error": problem_body(exc.problem(None))}, ensure_ascii=False)
+            except Exception as exc:  # noqa: BLE001 - one failing line must not lose the rest
+                error = ProblemError(500, f"line {number}: the check failed ({type(exc).__name__}).")
+                out = json.dumps({"error": problem_body(error.problem(None))}, ensure_ascii=False)
+            sys.stdout.write(out + "\n")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from verifier.web.server import serve
 
@@ -156,7 +185,7 @@ def cmd_registry_check(args: argparse.Namespace) -> int:
     from verifier.registry.lint import lint_report
     from verifier.settings import bundled_registry_path
 
-    report = lint_report(Path(args.path) if args.path else bundled_registry_path())
+    report = lint_report(Path(args.path) if args.path is not None else bundled_registry_path())
     for p in report.errors:
         print(p)
     for p in report.notes:  # notes never fail the check (see verifier/registry/lint.py)
@@ -227,9 +256,31 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "check" and not args.jsonl and args.text is None:
         build_parser().error("check needs TEXT, - for standard input, or --jsonl FILE")
+    if args.command == "check" and args.jsonl and (args.text is not None or args.sender or args.link
+                                                   or args.institution):
+        build_parser().error("--jsonl reads every notice from its lines; give TEXT, --sender, "
+                             "--link and --institution only without it")
     try:
-        raise SystemExit(args.func(args))
+        status = args.func(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, so a full disk is reported below and not at exit
     except BrokenPipeError:
         raise SystemExit(0) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
+    except OSError as exc:
+        if exc.filename is not None:  # a file the command opens (a path in a setting)
+            print(f"verifier: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        else:  # writing to an open stream: the output (disk full, stdout closed)
+            _drop_stdout()
+            print(f"verifier: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    raise SystemExit(status)
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's flush at exit has nothing to fail on."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass

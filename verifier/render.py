@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from verifier.models import VerifyResponse
 
 _TITLES = {
@@ -13,6 +15,13 @@ _TITLES = {
            "likely_scam": "likely a scam", "reasons": "Reasons", "advice": "What to do", "risk": "risk"},
 }
 _MARK = {"high": "!!", "medium": "! ", "low": "· ", "positive": "+ ", "info": "  "}
+# Messages quote the notice (a sender, a link). A terminal obeys control characters (ESC [2J clears
+# the screen, OSC sequences retitle it) and bidi controls reorder the line: show them escaped.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(text: str) -> str:
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def render_text(resp: VerifyResponse) -> str:
@@ -21,13 +30,13 @@ def render_text(resp: VerifyResponse) -> str:
     for r in resp.reasons:
         if r.severity == "info":
             continue
-        lines.append(f"  {_MARK[r.severity]} {r.message}  [{r.code}]")
+        lines.append(f"  {_MARK[r.severity]} {_shown(r.message)}  [{r.code}]")
     checked = [r.code for r in resp.reasons if r.severity == "info"]
     if checked:
         lines.append(f"     ({', '.join(checked)})")
     lines += ["", f"{t['advice']}:"]
     for a in resp.advice:
-        lines.append(f"  - {a.message}")
+        lines.append(f"  - {_shown(a.message)}")
         for c in a.contacts:
             lines.append(f"      {c}")
     lines.append("")

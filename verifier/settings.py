@@ -27,6 +27,7 @@ def bundled_registry_path() -> Path:
 
 _RATE_RE = re.compile(r"^\s*(\d{1,9})\s*/\s*(second|minute|hour)\s*$")
 _PER_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
+_ZONE_LABEL_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 
 
 def parse_rate(value: str) -> tuple[int, int]:
@@ -131,6 +132,14 @@ class Settings(BaseSettings):
             ipaddress.ip_address(host)
         return v
 
+    @field_validator("dnsbl_zones")
+    @classmethod
+    def _check_zones(cls, v: str) -> str:
+        for zone in filter(None, (z.strip().strip(".") for z in v.split(","))):
+            if len(zone) > 200 or not all(_ZONE_LABEL_RE.fullmatch(label) for label in zone.split(".")):
+                raise ValueError(f"{zone!r} is not a DNS zone name like dbl.example.org")
+        return v
+
     @property
     def rate(self) -> tuple[int, int]:
         return parse_rate(self.rate_limit)
@@ -162,8 +171,7 @@ def nameserver_list(value: str) -> list[tuple[str, int]]:
             host, _, port = part.partition(":")
         else:
             host, port = part, "53"
-        try:
-            out.append((host, int(port or 53)))
-        except ValueError as exc:
-            raise ValueError(f"{part!r}: port must be a number") from exc
+        if not (port or "53").isdigit() or not 0 < int(port or 53) < 65536:
+            raise ValueError(f"{part!r}: the port must be a number from 1 to 65535")
+        out.append((host, int(port or 53)))
     return out

@@ -24,6 +24,7 @@ from verifier.analysis.phones import digits_key
 from verifier.analysis.urls import registered_domain, skeleton
 from verifier.registry import biglists
 from verifier.registry.bigset import SortedStrings
+from verifier.registry.lint_regex import load_problem
 from verifier.registry.nearnames import NearNames
 from verifier.registry.load import (
     Problem,
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
     from verifier.prepared import Prepared
 
-PATTERN_TIMEOUT_S = 1.0  # registry patterns are linted safe at load; this is only a last net
+PATTERN_TIMEOUT_S = 1.0  # registry patterns pass the static check at load; this is only a last net
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +372,10 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
     patterns: list[tuple[str, regex.Pattern[str]]] = []
     for i, rule in enumerate(m.patterns):
         need_code(("patterns", i, "code"), rule.code)
+        unsafe = load_problem(rule.regex)
+        if unsafe:
+            bad(("patterns", i, "regex"), unsafe)
+            continue
         try:
             patterns.append((rule.code, regex.compile(rule.regex, regex.V1)))
         except regex.error as exc:

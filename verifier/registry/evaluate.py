@@ -11,14 +11,19 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
 
 from verifier.engine import check_offline
 from verifier.models import VerifyRequest
 from verifier.registry.compiled import Registry
+from verifier.registry.load import read_file_bounded
 
 FLAGGED = ("suspicious", "likely_scam")
 VERDICTS = ("likely_genuine", "unverified", "suspicious", "likely_scam")
+LABELS = ("scam", "genuine", "ordinary")
+MAX_CORPUS_BYTES = 1 << 30  # read whole, like the registry; never a device or FIFO
 
 
 @dataclass
@@ -84,14 +89,69 @@ def evaluate_cases(cases: list[dict[str, Any]], reg: Registry) -> Report:
 
 
 def read_corpus(path: Path) -> list[dict[str, Any]]:
-    cases = []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                cases.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise SystemExit(f"{path}:{number}: malformed JSON: {exc.msg}") from None
+    """The labelled cases, one JSON object a line; anything else stops the run with one
+    `path:line: problem` per bad line (at most 20) and exit status 2, before any case runs."""
+    try:
+        raw = read_file_bounded(path, MAX_CORPUS_BYTES)
+        if len(raw) > MAX_CORPUS_BYTES:
+            _stop([f"{path}: larger than {MAX_CORPUS_BYTES >> 30} GiB; split the corpus"])
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        _stop([f"{path}: cannot read the corpus: {exc.strerror or exc}"])
+    except UnicodeDecodeError as exc:
+        _stop([f"{path}: not UTF-8 (byte {exc.start})"])
+    cases, problems = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}:{number}: malformed JSON: {exc.msg}")
+            continue
+        except (RecursionError, ValueError):  # nested too deeply; NaN, an integer too long
+            problems.append(f"{path}:{number}: malformed JSON: nested too deeply or a value out of range")
+            continue
+        problem = _case_problem(case)
+        if problem:
+            problems.append(f"{path}:{number}: {problem}")
+        else:
+            cases.append(case)
+    if problems:
+        more = f" ({len(problems) - 20} more not shown)" if len(problems) > 20 else ""
+        _stop(problems[:20] + [f"verifier registry eval: {len(problems)} bad line(s) in the corpus{more}"])
     return cases
+
+
+def _stop(lines: list[str]) -> NoReturn:
+    print("\n".join(lines), file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _case_problem(case: Any) -> str | None:
+    """Why a line is not a labelled case (the fields evaluate_cases reads), or None."""
+    if not isinstance(case, dict):
+        return "each line must be a JSON object with label and request"
+    if case.get("label") not in LABELS:
+        return f"label must be one of {', '.join(LABELS)}"
+    try:
+        VerifyRequest.model_validate(case.get("request"))
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        return "request" + "".join(f".{part}" for part in err["loc"]) + f": {err['msg']}"
+    for key in ("expect_codes", "forbid_codes"):
+        if key in case and not _strings(case[key]):
+            return f"{key} must be a list of reason codes"
+    want = case.get("expect_verdict")
+    if want is not None and not (want in VERDICTS or (_strings(want) and set(want) <= set(VERDICTS))):
+        return f"expect_verdict must be one of {', '.join(VERDICTS)} or a list of them"
+    if not isinstance(case.get("id", ""), str | int):
+        return "id must be a string"
+    return None
 
 
 def run_eval(path: Path, reg: Registry, min_recall: float | None, max_fpr: float | None, as_json: bool) -> int:
@@ -100,7 +160,7 @@ def run_eval(path: Path, reg: Registry, min_recall: float | None, max_fpr: float
         print(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2))
     else:
         print(f"{'label':<10}" + "".join(f"{v:>16}" for v in VERDICTS) + f"{'total':>8}")
-        for label in ("scam", "genuine", "ordinary"):
+        for label in LABELS:
             row = rep.table.get(label, Counter())
             print(f"{label:<10}" + "".join(f"{row[v]:>16}" for v in VERDICTS) + f"{sum(row.values()):>8}")
         print(f"\nrecall (scams flagged): {rep.recall:.3f}   precision: {rep.precision:.3f}   "

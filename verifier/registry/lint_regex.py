@@ -23,6 +23,11 @@ import regex
 DYNAMIC_LENGTH = 5000
 # Generous (10x the engine's per-notice budget) so a slow CI machine does not flag a linear pattern.
 DYNAMIC_TIMEOUT_S = 0.5
+# Lower bounds of counted repeats (`{n}`, `{n,m}`), nested ones multiplied; registry patterns use
+# single digits, and compiling `{n}` costs the regex module ~270 bytes per repetition.
+MAX_REPEAT = 10_000
+# Nodes of the parsed pattern from top to bottom (about two per group); registry patterns use ~10.
+MAX_TREE_DEPTH = 100
 _PROBE = "a1 中!，。x_-.:Z\n\t,;?" + "".join(chr(c) for c in range(0x21, 0x7F))
 _ESCAPE_REP = {"d": "1", "D": "a", "w": "a", "W": "!", "s": " ", "S": "a", "n": "\n", "t": "\t"}
 _ZERO_WIDTH = set("bBAZzGmM")
@@ -234,15 +239,60 @@ def dynamic_problem(compiled: regex.Pattern[str], pattern: str, timeout: float =
     return None
 
 
+def _repeats(node: Node, times: int) -> int:
+    """The most times a piece of the pattern must repeat: lower bounds, nested ones multiplied."""
+    if node.kind == "repeat":
+        times *= max(node.lo, 1)
+    return max([times] + [_repeats(child, times) for child in node.children])
+
+
+def _depth(node: Node) -> int:
+    return 1 + max((_depth(child) for child in node.children), default=0)
+
+
+def compile_problem(pattern: str) -> str | None:
+    """What makes a pattern too costly to compile at all, checked before compiling: the `regex`
+    module lays a counted repeat out in memory (`a{99999999}` takes gigabytes) and parses groups
+    recursively (a few thousand nested groups raise RecursionError)."""
+    try:
+        tree = _Parser(pattern).parse()
+        too_deep = _depth(tree) > MAX_TREE_DEPTH
+    except RecursionError:
+        too_deep = True
+    if too_deep:
+        return "regex nests groups too deeply; flatten it"
+    times = _repeats(tree, 1)
+    if times > MAX_REPEAT:
+        return (f"regex must repeat something {times:,} times, more than {MAX_REPEAT:,} (nested counts "
+                "multiply); no notice needs that: lower the count or use an open repeat like {1,}")
+    return None
+
+
+_HINT = "; rewrite it without nested or overlapping repetition (or use an atomic group (?>…))"
+
+
+def load_problem(pattern: str) -> str | None:
+    """Why compile_registry refuses a pattern, at start-up and on every reload: too costly to
+    compile, or a backtracking trap the static look finds (milliseconds). The timed run takes
+    seconds, so it is the linter's alone; the engine's timeout is the net behind both."""
+    problem = compile_problem(pattern)
+    if problem:
+        return problem
+    try:
+        regex.compile(pattern, regex.V1)
+    except regex.error:
+        return None  # compile_registry says it does not compile
+    found = static_problems(pattern)
+    return f"regex can backtrack catastrophically: {'; '.join(found)}{_HINT}" if found else None
+
+
 def regex_problems(pattern: str) -> list[str]:
-    """Why this pattern must not ship (empty if it compiles and is safe)."""
+    """What the linter adds to load_problem (which compile_registry reports): the timed run."""
+    if load_problem(pattern):
+        return []
     try:
         compiled = regex.compile(pattern, regex.V1)
     except regex.error:
         return []  # compile_registry reports patterns that do not compile
-    hint = "; rewrite it without nested or overlapping repetition (or use an atomic group (?>…))"
-    out = [f"regex can backtrack catastrophically: {p}{hint}" for p in static_problems(pattern)]
     slow = dynamic_problem(compiled, pattern)
-    if slow:
-        out.append(f"regex can backtrack catastrophically: it {slow}{hint}")
-    return out
+    return [f"regex can backtrack catastrophically: it {slow}{_HINT}"] if slow else []

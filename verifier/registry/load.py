@@ -20,6 +20,8 @@ from verifier.registry import yaml_events, yaml_split
 from verifier.registry.schema import RegistryFile
 
 MAX_REGISTRY_BYTES = 64 * 1024 * 1024
+# A problem as printed, in /v1/registry and in the log: the start of a quoted value and the reason.
+MAX_MESSAGE_CHARS = 400
 # libyaml's parser when PyYAML was built with it: the pure-Python one needs ~7 s for 10,000
 # institutions (bench/run.py); both give the same nodes and marks.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -33,7 +35,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        message = self.message
+        if len(message) > MAX_MESSAGE_CHARS:  # a quoted value can be a whole 10 MB list line
+            half = MAX_MESSAGE_CHARS // 2
+            message = f"{message[:half]} … {message[-half:]}"
+        return f"{self.path}:{self.line}:{self.col}: {message}"
 
 
 class RegistryError(Exception):
@@ -87,8 +93,41 @@ class RawRegistry:
         return h.hexdigest()[:16]
 
 
-def _walk(node: yaml.Node, loc: tuple[str | int, ...], marks: Marks, problems: list[Problem]) -> None:
-    marks.at.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
+# What aliases (`*name`) may repeat in all, in nodes. A maintainer may share a small value; a
+# "billion laughs" file (aliases of aliases of lists) expands to 10^9 nodes from a few lines.
+MAX_ALIAS_NODES = 100_000
+# The schema nests a few levels; libyaml allows 1,000, deeper than Python's recursion limit here.
+MAX_DEPTH = 64
+
+
+@dataclass
+class _Aliases:
+    """Nodes already walked (id -> nodes under it, None while still being walked): a node reached
+    again is an alias, counted but not walked again, so the walk is linear in the file."""
+
+    sizes: dict[int, int | None] = field(default_factory=dict)
+    repeated: int = 0
+
+
+def _walk(node: yaml.Node, loc: tuple[str | int, ...], marks: Marks, problems: list[Problem],
+          aliases: _Aliases) -> int:
+    """Fill `marks` and note duplicate keys; the number of nodes under `node`, aliases expanded."""
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    marks.at.setdefault(loc, (line, col))
+    if len(loc) > MAX_DEPTH:
+        raise RegistryError([Problem(marks.file, line, col, f"nested more than {MAX_DEPTH} levels deep")])
+    if id(node) in aliases.sizes:
+        size = aliases.sizes[id(node)]
+        if size is None:
+            raise RegistryError([Problem(marks.file, line, col, "an alias refers to a value that "
+                                         "contains it (a cycle); write the value out instead")])
+        aliases.repeated += size
+        if aliases.repeated > MAX_ALIAS_NODES:
+            raise RegistryError([Problem(marks.file, line, col, f"aliases repeat more than "
+                                         f"{MAX_ALIAS_NODES:,} values (a YAML bomb?); write the values out instead")])
+        return size
+    aliases.sizes[id(node)] = None
+    size = 1
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -101,10 +140,13 @@ def _walk(node: yaml.Node, loc: tuple[str | int, ...], marks: Marks, problems: l
                 )
             seen.add(key)
             marks.at[here] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _walk(value_node, here, marks, problems)
+            size += _walk(key_node, here, marks, problems, aliases)
+            size += _walk(value_node, here, marks, problems, aliases)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, loc + (i,), marks, problems)
+            size += _walk(item, loc + (i,), marks, problems, aliases)
+    aliases.sizes[id(node)] = size
+    return size
 
 
 def _loc_text(loc: tuple[str | int, ...]) -> str:
@@ -125,7 +167,14 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_with_marks(text: str, marks: Marks) -> Any:
+def parse_yaml(text: str, file: str) -> Any:
+    """Another YAML file (the widget partners) read as safely as the registry: None when it holds
+    nothing, RegistryError with line and column for bad YAML, a duplicate key, aliases that blow
+    up or nesting deeper than MAX_DEPTH."""
+    return _parse_with_marks(text, Marks(file), empty_ok=True)
+
+
+def _parse_with_marks(text: str, marks: Marks, *, empty_ok: bool = False) -> Any:
     """PyYAML's full path: a node tree, whose marks fill `marks`; RegistryError on any problem."""
     file = marks.file
     problems: list[Problem] = []
@@ -133,8 +182,10 @@ def _parse_with_marks(text: str, marks: Marks) -> Any:
     try:
         node = loader.get_single_node()
         if node is None:
+            if empty_ok:
+                return None
             raise RegistryError([Problem(file, 1, 1, "the file is empty")])
-        _walk(node, (), marks, problems)
+        _walk(node, (), marks, problems, _Aliases())
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -160,7 +211,7 @@ def read_file_bounded(path: Path, limit: int = MAX_REGISTRY_BYTES) -> bytes:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotARegularFile(errno.EINVAL, "not a regular file (a FIFO, device or socket)")
+            raise NotARegularFile(errno.EINVAL, "not a regular file (a directory, FIFO, device or socket)")
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))

@@ -14,6 +14,7 @@ origin checks (CORS, frame-ancestors) do the enforcing.
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,9 +32,11 @@ from pydantic import (
     field_validator,
 )
 
+from verifier.registry.load import RegistryError, parse_yaml, read_file_bounded
 from verifier.settings import parse_rate
 
 DEFAULT_PARTNER_RATE = "600/minute"
+MAX_PARTNERS_BYTES = 1024 * 1024  # a few hundred partners take a few kilobytes
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$"
 _KEY_RE = re.compile(KEY_PATTERN)
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
@@ -173,11 +176,9 @@ def _item_lines(text: str) -> list[int]:
 def parse_partners(text: str, source: str = "<partners>") -> Partners:
     """Parse and validate a partners file's text. Every problem is reported, not just the first."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        raise PartnersError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+        data = parse_yaml(text, source)
+    except RegistryError as exc:
+        raise PartnersError(str(exc)) from None
     if data is None:
         return NO_PARTNERS
     if not isinstance(data, list):
@@ -209,10 +210,14 @@ def load_partners(path: Path | None) -> Partners:
     """The partners file at `path`, or no partners when unset. Raises PartnersError with a hint."""
     if path is None:
         return NO_PARTNERS
-    try:
-        text = path.read_text(encoding="utf-8")
+    hint = "fix VERIFIER_PARTNERS or unset it to serve the widget on this origin only"
+    try:  # bounded, and never a FIFO (start-up would wait for a writer) or a device
+        raw = read_file_bounded(path, MAX_PARTNERS_BYTES)
+        if len(raw) > MAX_PARTNERS_BYTES:
+            raise OSError(errno.EFBIG, f"larger than {MAX_PARTNERS_BYTES // 1024} KiB")
+        text = raw.decode("utf-8")
     except OSError as exc:
-        raise PartnersError(f"{path}: cannot read the partners file ({exc.strerror}); fix "
-                            "VERIFIER_PARTNERS or unset it to serve the widget on this origin only"
-                            ) from exc
+        raise PartnersError(f"{path}: cannot read the partners file ({exc.strerror}); {hint}") from None
+    except UnicodeDecodeError as exc:
+        raise PartnersError(f"{path}: the partners file is not UTF-8 (byte {exc.start}); {hint}") from None
     return parse_partners(text, str(path))

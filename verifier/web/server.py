@@ -202,9 +202,10 @@ def serve(settings: Settings) -> None:
     shared = settings.workers > 1 and REUSE_PORT
     try:
         sock = bind(settings.host, settings.port, listen=not shared, reuse_port=shared)
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:  # UnicodeError: a host name IDNA cannot encode
+        reason = getattr(exc, "strerror", None) or "not a valid host name"
         raise SystemExit(f"verifier: cannot listen on {settings.host}:{settings.port}: "
-                         f"{exc.strerror or exc}; choose another --port or --host") from None
+                         f"{reason}; choose another --port or --host") from None
     if settings.workers == 1:
         run_worker(settings, sock)
         return
