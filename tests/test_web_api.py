@@ -85,6 +85,14 @@ async def test_request_id_echo_and_replace(client):
     assert resp.headers["X-Request-ID"] != "x" * 65
 
 
+@pytest.mark.parametrize("given", ["13800138000", "req-13800138000", "138-0013-8000", "6222021234567890123"])
+async def test_request_id_holding_a_number_is_replaced(client, given):
+    """A client's id is logged: a phone, card or ID number used as one never is."""
+    resp = await post(client, "/v1/verify", {"text": "hi"}, {"X-Request-ID": given})
+    rid = resp.headers["X-Request-ID"]
+    assert rid != given and len(rid) == 32 and (await resp.json())["request_id"] == rid
+
+
 def test_generated_request_ids_unique_across_forked_workers():
     """Workers are forked from one parent: each must draw its own id prefix."""
     from verifier.web.middleware import _ids
