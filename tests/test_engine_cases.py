@@ -308,6 +308,17 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("content-press-key", {"text": "【法院通知】您有一张传票未领取，请按9查询详情。"}, {"CONTENT_PRESS_KEY"}, set(), FLAGGED),
     ("content-legal-notice", {"text": "您的仲裁案件已受理。"}, {"CONTENT_LEGAL_NOTICE"}, set(), {"unverified"}),
     ("content-phone-not-official", {"text": "【深圳国际仲裁院】您的案件请致电 0755-88886666 处理。"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, set(), NOT_FLAGGED | FLAGGED),
+    # --- set 11: one scammer's channel in an otherwise official notice
+    ("free-mailbox-for-a-body-with-a-site", {"text": "【重庆仲裁委员会】（2025）渝仲字第1234号。请于2025年12月20日前提交答辩意见，发送邮件至 cq_case2025@126.com。官网 www.cqac.org.cn。"},
+     {"CONSISTENCY_EMAIL_NOT_OFFICIAL", "CASE_PREFIX_MATCH", "LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("mailbox-under-the-bodys-own-domain", {"text": "【中国国际经济贸易仲裁委员会】答辩材料可发送至 case@cietac.org，详询010-82217788。"},
+     {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_EMAIL_NOT_OFFICIAL", "LINK_OBFUSCATED"}, {"likely_genuine"}),
+    ("company-account-as-payee", {"text": "【武汉仲裁委员会】（2025）武仲裁字第1288号。请于3日内将案件保证金转入对公账户：武汉某某商务咨询有限公司，账号 4200 5678 1234 9012 0011，开户行建设银行。"},
+     {"CONSISTENCY_PAYEE_NOT_BODY", "CONTENT_BANK_CARD"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("account-without-payee-is-not-confirmed", {"text": "【北京仲裁委员会】您的案件已受理，仲裁费请缴至账号 0200 0012 3456 7890 123，详见 www.bjac.org.cn。"},
+     {"CONTENT_BANK_CARD", "LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
+    ("account-of-the-body-itself", {"text": "【深圳国际仲裁院】仲裁费请汇至本院账户，户名：深圳国际仲裁院，账号 4000 0212 0910 0123 456，详询0755-83501700。"},
+     {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PAYEE_NOT_BODY"}, NOT_FLAGGED),
 ]
 
 

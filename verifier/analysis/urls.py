@@ -261,3 +261,32 @@ def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
         seen.add(link.url)
         links.append(link)
     return links, total
+
+
+# An e-mail address: a channel like a link ('答辩材料请发送至 cqac_court@126.com'). The user part
+# may hold dots; 'official.org@evil.top' read as a link by find_links is a link, not an address.
+_EMAIL = regex.compile(r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63}@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,10}[a-z]{2,24})\b")
+
+
+class Email(NamedTuple):
+    address: str
+    host: str
+    start: int  # offsets into the original text
+    end: int
+
+
+def find_emails(original: str, text: Mapped, links: tuple[Link, ...] | list[Link] = ()) -> list[Email]:
+    """E-mail addresses in the text (not those already read as a link), at most MAX_LINKS."""
+    s = text.text
+    if "@" not in s:
+        return []
+    taken = [(lk.start, lk.end) for lk in links if lk.start is not None and lk.end is not None]
+    out: list[Email] = []
+    for m in _EMAIL.finditer(s):
+        start, end = text.span(*m.span())
+        if any(a < end and start < b for a, b in taken):
+            continue
+        out.append(Email(original[start:end], m[1].strip("."), start, end))
+        if len(out) >= MAX_LINKS:
+            break
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import regex
 
-from verifier.analysis import phones
+from verifier.analysis import phones, urls
 from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import fold
 from verifier.checks.context import Context
@@ -12,7 +12,7 @@ from verifier.checks.finding import Finding, item
 from verifier.checks.links import is_official
 from verifier.registry.compiled import Registry
 
-EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
+EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
                    "CONSISTENCY_OTHER_BODY_NUMBER", "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
                    "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL"})
 _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
@@ -26,8 +26,11 @@ _CALLBACK = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|ph
 # A program named as the channel: 微信搜索小程序“法院在线服务中心”, 关注公众号「…」, 下载“…”APP.
 _APP = regex.compile(r"(?:小程序|公众号|应用|app)\s?[“\"「『]([^”\"」』\n]{2,20})[”\"」』]"
                      r"|[“\"「『]([^”\"」』\n]{2,20})[”\"」』]\s?(?:小程序|公众号|app|应用)")
-# Who is paid: 收款账户：…有限公司, 户名：张三, 户名为深圳国际仲裁院 (the copula is not the name).
-_PAYEE = regex.compile(r"(?:收款账户|收款单位|收款人|收款方|账户名称|账户名|开户名|户名)\s?[:：]?\s?(?:为|是)?\s?"
+# Who is paid: 收款账户：…有限公司, 对公账户：…有限公司, 户名：张三, 户名为深圳国际仲裁院 (the copula is not the name).
+# A company account names its holder after a colon ("对公账户：…有限公司"); without one the words
+# run on ("按官网公布的对公账户预交仲裁费").
+_PAYEE = regex.compile(r"(?:(?:收款账户|收款帐户|收款单位|收款人|收款方|账户名称|帐户名称|账户名|帐户名|开户名|户名)\s?[:：]?"
+                       r"|对公[账帐]户\s?[:：])\s?(?:为|是)?\s?"
                        r"(\p{Han}[\p{Han}()（）]{1,30})")
 # The body's own words for itself: "收款单位为本会" names the body that sent the notice.
 _SELF = ("本会", "本院", "本委", "本中心")
@@ -44,17 +47,20 @@ def _programs(ex: Extraction, reg: Registry, family: frozenset[str]) -> list[Fin
     return out
 
 
-def _payees(ex: Extraction, reg: Registry, family: frozenset[str]) -> list[Finding]:
-    """Payees that are not the named body (nor one of its family): a company, a person."""
+def _payees(ex: Extraction, reg: Registry, family: frozenset[str]) -> tuple[list[Finding], bool]:
+    """Payees that are not the named body (nor one of its family): a company, a person; and
+    whether the body itself is named as a payee."""
     out = []
+    body_paid = False
     for m in _PAYEE.finditer(ex.text.text):
         payee = m[1]
         if (reg.names.get(payee) in family or payee in _SELF
                 or any(payee.startswith(n) for n in _family_names(reg, family))):
+            body_paid = True
             continue
         a, b = ex.text.span(*m.span(1))
         out.append(Finding("CONSISTENCY_PAYEE_NOT_BODY", (item("text", ex.original[a:b], a, b),)))
-    return out
+    return out, body_paid
 
 
 def _family_names(reg: Registry, family: frozenset[str]) -> list[str]:
@@ -115,6 +121,16 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         if own_domains or other_body:
             out.append(Finding("CONSISTENCY_LINK_NOT_OFFICIAL",
                                (item(link.field, link.raw, link.start, link.end),)))
+    for mail in urls.find_emails(ex.original, ex.text, ex.links):
+        # An address is a channel like a link: the body's own domain, or not the body's. A body
+        # whose site we do not know may use a public mailbox; one whose site we know does not.
+        channels += 1
+        owner = reg.official_owner(mail.host)
+        if owner and owner[1] & ctx.family:
+            continue
+        all_official = False
+        if own_domains or (owner is not None and _arbitration_bodies(owner[1], reg)):
+            out.append(Finding("CONSISTENCY_EMAIL_NOT_OFFICIAL", (item("text", mail.address, mail.start, mail.end),)))
     for p in ex.phones:
         channels += 1
         if p.key in own_phones or p.key in reg.public_numbers:
@@ -147,8 +163,12 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
                 out.append(Finding("CONSISTENCY_CITY_MISMATCH",
                                    (item("text", ex.original[c.start:c.end], c.start, c.end),)))
     programs = _programs(ex, reg, ctx.family)
-    payees = _payees(ex, reg, ctx.family) if "户" in ex.text.text or "收款" in ex.text.text else []
+    payees, body_paid = _payees(ex, reg, ctx.family) if "户" in ex.text.text or "收款" in ex.text.text else ([], False)
     out += programs + payees
+    # A bank account is a channel too: it is the body's only when the notice names the body as
+    # the payee ("户名：深圳国际仲裁院"); an account with no payee, or another's, is not confirmed.
+    if ex.bank_cards and not body_paid:
+        all_official = False
     if all_official and channels and not programs and not payees and not _unread_callback(ex):
         out.append(Finding("CONSISTENCY_ALL_OFFICIAL", (item("institution", inst.name),)))
     return out
