@@ -319,6 +319,10 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_BANK_CARD", "LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
     ("account-of-the-body-itself", {"text": "【深圳国际仲裁院】仲裁费请汇至本院账户，户名：深圳国际仲裁院，账号 4000 0212 0910 0123 456，详询0755-83501700。"},
      {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PAYEE_NOT_BODY"}, NOT_FLAGGED),
+    ("caution-in-the-conditional", {"text": "【北京仲裁委员会】提醒：本会不会索要验证码。如有人以“网络仲裁委员会”“仲裁专员”名义要求转账，请拨打96110或110报警。本会官网 www.bjac.org.cn。"},
+     {"CONTENT_NEGATED_WARNING", "LINK_OFFICIAL"}, {"BODY_KNOWN_FAKE", "CONTENT_VERIFICATION_CODE"}, NOT_FLAGGED),
+    ("conditional-caution-then-the-scam", {"text": "【北京仲裁委员会】如有人以本会名义联系您，请添加本会专员微信 bjac_help01 核实。"},
+     {"CONTENT_NEGATED_WARNING", "CONTENT_CALLBACK_MOBILE"}, set(), FLAGGED),
 ]
 
 
