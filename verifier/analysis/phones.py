@@ -95,6 +95,17 @@ def _area(key: str) -> str | None:
     return geocoder.description_for_number(n, "zh") or None
 
 
+@lru_cache(maxsize=4096)
+def foreign_mobile(key: str) -> bool:
+    """A foreign number ('+853 6612 3456', '+852 5123 4567', '+65 8123 4567') that its country's
+    plan gives to mobiles only: a person's phone, as a mainland 13x number is."""
+    try:
+        n = phonenumbers.parse(key)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(n) == phonenumbers.PhoneNumberType.MOBILE
+
+
 def classify(key: str, virtual_prefixes: tuple[str, ...]) -> str:
     if not key:
         return OTHER

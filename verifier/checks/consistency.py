@@ -23,9 +23,35 @@ _CALLBACK = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|ph
                           regex.IGNORECASE)
 
 
+# Channels that cannot be the named body's, or not confirmed to be, though no warning names them:
+# an answer by reply ('同意调解请回复“确认”', 'reply YES'; not '请勿回复'), a program named without
+# quotation marks ('微信搜索小程序贸仲在线', '关注公众号cietac_service', 'QQ群': _PROGRAM), a number in Chinese
+# numerals ('一三九一二三四五六七八'), money sent by a payment app or to a name ('请使用云闪付向张伟转账').
+_UNCONFIRMED = regex.compile(
+    r"(?<!勿|不要|无需|无须|不必|不用|不能|别|不)(?:直接)?回复(?:本短信|本信息|本消息|此短信|此信息|本号码|此号码|短信|[“\"「『]|\s?[0-9a-z一二三四五六七八九零]|确认|收到|同意)"
+    r"|(?<!\b(?:do not|don't|don’t|never|no need to)\s)\breply\s(?:with\s)?(?:yes|y|no|n|ok|[0-9]|[\"“]|to this)\b"
+    r"|[零〇一二三四五六七八九幺]{7,}"
+    r"|(?:微信|支付宝|云闪付|qq)(?:转账|红包)|向\p{Han}{2,3}(?:转账|汇款|打款)",
+    regex.IGNORECASE,
+)
 # A program named as the channel: 微信搜索小程序“法院在线服务中心”, 关注公众号「…」, 下载“…”APP.
 _APP = regex.compile(r"(?:小程序|公众号|应用|app)\s?[“\"「『]([^”\"」』\n]{2,20})[”\"」』]"
                      r"|[“\"「『]([^”\"」』\n]{2,20})[”\"」』]\s?(?:小程序|公众号|app|应用)")
+# A program to search for by a name in no quotation marks, one given by its handle, a chat group.
+# A generic "请登录微信小程序查看" or "关注吉林电子法院公众号" names nothing the reader could be misled to.
+_PROGRAM = regex.compile(r"(?:搜索|搜|添加|关注|进入|打开)(?:微信|支付宝)?(?:小程序|公众号)\s?(?![“\"「『])\p{Han}{2,12}"
+                         r"|(?:小程序|公众号|\bapp\b)\s?[:：]?\s?[a-z][a-z0-9_]{3,}|(?:qq|微信|钉钉|案件|调解|交流)群",
+                         regex.IGNORECASE)
+
+
+def _unconfirmed(ex: Extraction) -> bool:
+    """A channel the notice sends the reader to that no check can attribute (see _UNCONFIRMED);
+    a program named in quotation marks is judged by _programs instead."""
+    s = ex.text.text
+    if _UNCONFIRMED.search(s):
+        return True
+    named = [m.span() for m in _APP.finditer(s)] if "“" in s or '"' in s or "「" in s or "『" in s else []
+    return any(not any(a <= m.start() and m.end() <= b for a, b in named) for m in _PROGRAM.finditer(s))
 # Who is paid: 收款账户：…有限公司, 对公账户：…有限公司, 户名：张三, 户名为深圳国际仲裁院 (the copula is not the name).
 # A company account names its holder after a colon ("对公账户：…有限公司"); without one the words
 # run on ("按官网公布的对公账户预交仲裁费").
@@ -169,6 +195,7 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
     # the payee ("户名：深圳国际仲裁院"); an account with no payee, or another's, is not confirmed.
     if ex.bank_cards and not body_paid:
         all_official = False
-    if all_official and channels and not programs and not payees and not _unread_callback(ex):
+    if (all_official and channels and not programs and not payees and not _unread_callback(ex)
+            and not _unconfirmed(ex)):
         out.append(Finding("CONSISTENCY_ALL_OFFICIAL", (item("institution", inst.name),)))
     return out
