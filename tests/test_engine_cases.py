@@ -346,6 +346,14 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONSISTENCY_ALL_OFFICIAL"}, {"CONTENT_ID_DETAILS"}, {"likely_genuine"}),
     ("foreign-mobile-as-callback", {"text": "【澳門世界貿易中心仲裁中心】閣下的仲裁案件已立案，請致電案件主任 +853 6612 3456 查詢。中心電話 +853 2875 2088。"},
      {"CONTENT_CALLBACK_MOBILE", "CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("open-redirect-on-the-official-site", {"text": "【广州仲裁委员会】您的案件已受理，请登录 https://www.gzac.org/jump?url=https%3A%2F%2Fgzac-case.top%2Flogin 查看。"},
+     {"LINK_OFFICIAL", "CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_OBFUSCATED"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("redirect-within-the-official-site", {"text": "【广州仲裁委员会】您的案件已受理，请登录 https://www.gzac.org/sso?service=https://case.gzac.org/list 查看。"},
+     {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("unread-number-after-traditional-call-word", {"text": "【香港國際仲裁中心】閣下為案件 HKIAC/A26203 之被申請人，詳情請瀏覽 www.hkiac.org。如有疑問請致電 5123 4567 聯絡個案主任。"},
+     {"LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
+    ("money-to-an-unread-number", {"text": "HKIAC: you are the respondent in HKIAC/A26041. Documents: www.hkiac.org. To settle, pay HKD 5,000 via FPS to 98765432 (Chan Tai Man).", "lang": "en"},
+     {"LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
 ]
 
 

@@ -19,7 +19,10 @@ _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
 _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
 # A number to call that the phone reader could not place ('call 5555 1234', '请致电 88886666'):
 # a channel we cannot attribute, so the notice cannot be all-official.
-_CALLBACK = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|phone|tel\b|dial|whatsapp)\D{0,12}?(\d[\d \-]{5,18}\d)",
+# Money sent to a number is the same ('FPS to 98765432', '轉數快轉帳至 98765432'). Read in the
+# normalised text, so traditional 致電 and full-width digits count.
+_CALLBACK = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|phone|tel\b|dial|whatsapp"
+                          r"|\bfps\b|转数快|payme|转账|转帐|汇款|\bpay\b)\D{0,24}?(\d[\d \-]{5,18}\d)",
                           regex.IGNORECASE)
 
 
@@ -101,8 +104,8 @@ def _other_bodys(key: str, reg: Registry, family: frozenset[str]) -> bool:
 
 def _unread_callback(ex: Extraction) -> bool:
     read = [(p.start, p.end) for p in (*ex.phones, *ex.bank_cards) if p.start is not None and p.end is not None]
-    for m in _CALLBACK.finditer(ex.original):
-        a, b = m.span(1)
+    for m in _CALLBACK.finditer(ex.text.text):
+        a, b = ex.text.span(*m.span(1))
         if sum(c.isdigit() for c in m[1]) >= 7 and not any(s < b and a < e for s, e in read):
             return True
     return False
