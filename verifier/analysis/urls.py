@@ -287,6 +287,15 @@ def _redirects(link: Link) -> list[Link]:
 _EMAIL = regex.compile(r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63}@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,10}[a-z]{2,24})\b")
 
 
+# The reader's own address, quoted back ("回执已发送至您的邮箱 li.ming@…", "sent to your e-mail …"),
+# is where the notice went, not a channel the reader is sent to.
+_OWN_MAILBOX = regex.compile(
+    r"(?:(?:您|你|贵方|贵司|阁下|台端)(?:的|预留的|登记的|注册的|提供的|填写的|留存的)?(?:电子)?(?:邮箱|邮件地址|邮件)"
+    r"|\byour\s(?:registered\s)?(?:e-?mail|mailbox)(?:\saddress)?)\s?(?:为|是|:|：)?\s?\Z",
+    regex.IGNORECASE,
+)
+
+
 class Email(NamedTuple):
     address: str
     host: str
@@ -295,7 +304,8 @@ class Email(NamedTuple):
 
 
 def find_emails(original: str, text: Mapped, links: tuple[Link, ...] | list[Link] = ()) -> list[Email]:
-    """E-mail addresses in the text (not those already read as a link), at most MAX_LINKS."""
+    """E-mail addresses in the text (not those already read as a link, nor the reader's own), at
+    most MAX_LINKS."""
     s = text.text
     if "@" not in s:
         return []
@@ -303,7 +313,7 @@ def find_emails(original: str, text: Mapped, links: tuple[Link, ...] | list[Link
     out: list[Email] = []
     for m in _EMAIL.finditer(s):
         start, end = text.span(*m.span())
-        if any(a < end and start < b for a, b in taken):
+        if any(a < end and start < b for a, b in taken) or _OWN_MAILBOX.search(s, max(0, m.start() - 40), m.start()):
             continue
         out.append(Email(original[start:end], m[1].strip("."), start, end))
         if len(out) >= MAX_LINKS:

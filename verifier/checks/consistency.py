@@ -57,8 +57,9 @@ def _unconfirmed(ex: Extraction) -> bool:
     return any(not any(a <= m.start() and m.end() <= b for a, b in named) for m in _PROGRAM.finditer(s))
 # Who is paid: 收款账户：…有限公司, 对公账户：…有限公司, 户名：张三, 户名为深圳国际仲裁院 (the copula is not the name).
 # A company account names its holder after a colon ("对公账户：…有限公司"); without one the words
-# run on ("按官网公布的对公账户预交仲裁费").
-_PAYEE = regex.compile(r"(?:(?:收款账户|收款帐户|收款单位|收款人|收款方|账户名称|帐户名称|账户名|帐户名|开户名|户名)\s?[:：]?"
+# run on ("按官网公布的对公账户预交仲裁费"). A refund to the reader's own account names the reader.
+_PAYEE = regex.compile(r"(?<!(?:退回|退还|退款|退费|返还|退)(?:至|到|给)(?:您|你)[^。！!？?\n请需先]{0,24})"
+                       r"(?:(?:收款账户|收款帐户|收款单位|收款人|收款方|账户名称|帐户名称|账户名|帐户名|开户名|户名)\s?[:：]?"
                        r"|对公[账帐]户\s?[:：])\s?(?:为|是)?\s?"
                        r"(\p{Han}[\p{Han}()（）]{1,30})")
 # The body's own words for itself: "收款单位为本会" names the body that sent the notice.
