@@ -256,11 +256,10 @@ def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
         if obfuscated and _BIDI.search(original, start, end):
             link = link._replace(bidi=True)
         total += 1
-        for found in (link, *_redirects(link)):
-            if found.url in seen or len(links) >= MAX_LINKS:
-                continue
-            seen.add(found.url)
-            links.append(found)
+        if link.url in seen or len(links) >= MAX_LINKS:
+            continue
+        seen.add(link.url)
+        links.append(link)
     return links, total
 
 
@@ -269,7 +268,8 @@ def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
 _INNER_URL = regex.compile(r"(?:https?|ftp)(?::|%3a)(?:/|%2f){2}([^\s&#/%?]{1,253})", regex.IGNORECASE)
 
 
-def _redirects(link: Link) -> list[Link]:
+def redirects(link: Link) -> list[Link]:
+    """The links inside this one's path or query that go to another host."""
     rest = link.url.split("://", 1)[-1]
     cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i != -1), default=-1)
     if cut == -1 or "://" not in rest[cut:].replace("%3a%2f%2f", "://").replace("%3A%2F%2F", "://"):
@@ -284,7 +284,8 @@ def _redirects(link: Link) -> list[Link]:
 
 # An e-mail address: a channel like a link ('答辩材料请发送至 cqac_court@126.com'). The user part
 # may hold dots; 'official.org@evil.top' read as a link by find_links is a link, not an address.
-_EMAIL = regex.compile(r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63}@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,10}[a-z]{2,24})\b")
+# The host is one run of label characters and dots (no nested repeat), checked after the match.
+_EMAIL = regex.compile(r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63}@((?>[a-z0-9][a-z0-9.-]{0,252}))")
 
 
 # The reader's own address, quoted back ("回执已发送至您的邮箱 li.ming@…", "sent to your e-mail …"),
@@ -315,7 +316,10 @@ def find_emails(original: str, text: Mapped, links: tuple[Link, ...] | list[Link
         start, end = text.span(*m.span())
         if any(a < end and start < b for a, b in taken) or _OWN_MAILBOX.search(s, max(0, m.start() - 40), m.start()):
             continue
-        out.append(Email(original[start:end], m[1].strip("."), start, end))
+        host = m[1].rstrip(".-")
+        if "." not in host or ".." in host or not registered_domain(host):
+            continue
+        out.append(Email(original[start:end], host, start, end))
         if len(out) >= MAX_LINKS:
             break
     return out
