@@ -76,6 +76,11 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
         if link and all(link.url != other.url for other in links) and len(links) < urls.MAX_LINKS:
             links.append(link)
             total += 1
+    for link in list(links):  # an open redirect's target is where the link goes
+        for inner in urls.redirects(link):
+            if all(inner.url != other.url for other in links) and len(links) < urls.MAX_LINKS:
+                links.append(inner)
+                total += 1
     cases = find_cases(text, today.year if today else None)
     skip = [(lk.start, lk.end) for lk in links if lk.start is not None]
     skip_norm = _norm_spans(text, skip + [(c.start, c.end) for c in cases if c.start is not None])

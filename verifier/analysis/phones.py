@@ -24,6 +24,11 @@ _CODE_LABEL = regex.compile(
     r"(?:验证码|校验码|动态码|取件码|提取码|查询码|查阅码|识别码|授权码|密码|口令|\bcode|\bpin|\botp)"
     r"\s?(?:为|是|:|：)?\s?\Z"
 )
+# A number right after such a label is a bank account whatever its length: company accounts run
+# to 20-odd digits ('对公账户…账号 4200 1234 5678 9012 3456'), longer than a card's 16-19.
+_ACCOUNT_LABEL = regex.compile(
+    r"(?:账号|帐号|账户|帐户|卡号|\baccount(?:\sno\.?|\snumber)?)\s?(?:为|是|:|：)?\s?\Z"
+)
 _HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
 
 MOBILE = "mobile"
@@ -90,6 +95,17 @@ def _area(key: str) -> str | None:
     return geocoder.description_for_number(n, "zh") or None
 
 
+@lru_cache(maxsize=4096)
+def foreign_mobile(key: str) -> bool:
+    """A foreign number ('+853 6612 3456', '+852 5123 4567', '+65 8123 4567') that its country's
+    plan gives to mobiles only: a person's phone, as a mainland 13x number is."""
+    try:
+        n = phonenumbers.parse(key)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(n) == phonenumbers.PhoneNumberType.MOBILE
+
+
 def classify(key: str, virtual_prefixes: tuple[str, ...]) -> str:
     if not key:
         return OTHER
@@ -141,6 +157,8 @@ def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tupl
             raw = "+" + raw  # '(853) 2875 2088': a calling code in brackets, as HK, Macao, Taiwan write it
         key = digits_key(raw)
         kind = classify(key, virtual_prefixes)
+        if kind == OTHER and 10 <= len(key) <= 25 and _ACCOUNT_LABEL.search(text.text, max(0, a - 10), a):
+            kind = BANK_CARD
         if kind == OTHER:
             continue
         start, end = text.span(a, b)

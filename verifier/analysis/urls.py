@@ -261,3 +261,65 @@ def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
         seen.add(link.url)
         links.append(link)
     return links, total
+
+
+# A URL inside another's path or query ('bjac.org.cn/login?redirect=https://evil.example/…'): an
+# open redirect on an official site sends the reader on to a host that is not the body's.
+_INNER_URL = regex.compile(r"(?:https?|ftp)(?::|%3a)(?:/|%2f){2}([^\s&#/%?]{1,253})", regex.IGNORECASE)
+
+
+def redirects(link: Link) -> list[Link]:
+    """The links inside this one's path or query that go to another host."""
+    rest = link.url.split("://", 1)[-1]
+    cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i != -1), default=-1)
+    if cut == -1 or "://" not in rest[cut:].replace("%3a%2f%2f", "://").replace("%3A%2F%2F", "://"):
+        return []
+    out = []
+    for m in _INNER_URL.finditer(rest, cut):
+        inner = parse_link(m[1], link.start, link.end, False, link.field)
+        if inner is not None and inner.host != link.host:  # to another site: not where it seems to go
+            out.append(inner._replace(obfuscated=inner.domain != link.domain or link.obfuscated))
+    return out
+
+
+# An e-mail address: a channel like a link ('答辩材料请发送至 cqac_court@126.com'). The user part
+# may hold dots; 'official.org@evil.top' read as a link by find_links is a link, not an address.
+# The host is one run of label characters and dots (no nested repeat), checked after the match.
+_EMAIL = regex.compile(r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63}@((?>[a-z0-9][a-z0-9.-]{0,252}))")
+
+
+# The reader's own address, quoted back ("回执已发送至您的邮箱 li.ming@…", "sent to your e-mail …"),
+# is where the notice went, not a channel the reader is sent to.
+_OWN_MAILBOX = regex.compile(
+    r"(?:(?:您|你|贵方|贵司|阁下|台端)(?:的|预留的|登记的|注册的|提供的|填写的|留存的)?(?:电子)?(?:邮箱|邮件地址|邮件)"
+    r"|\byour\s(?:registered\s)?(?:e-?mail|mailbox)(?:\saddress)?)\s?(?:为|是|:|：)?\s?\Z",
+    regex.IGNORECASE,
+)
+
+
+class Email(NamedTuple):
+    address: str
+    host: str
+    start: int  # offsets into the original text
+    end: int
+
+
+def find_emails(original: str, text: Mapped, links: tuple[Link, ...] | list[Link] = ()) -> list[Email]:
+    """E-mail addresses in the text (not those already read as a link, nor the reader's own), at
+    most MAX_LINKS."""
+    s = text.text
+    if "@" not in s:
+        return []
+    taken = [(lk.start, lk.end) for lk in links if lk.start is not None and lk.end is not None]
+    out: list[Email] = []
+    for m in _EMAIL.finditer(s):
+        start, end = text.span(*m.span())
+        if any(a < end and start < b for a, b in taken) or _OWN_MAILBOX.search(s, max(0, m.start() - 40), m.start()):
+            continue
+        host = m[1].rstrip(".-")
+        if "." not in host or ".." in host or not registered_domain(host):
+            continue
+        out.append(Email(original[start:end], host, start, end))
+        if len(out) >= MAX_LINKS:
+            break
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import regex
 
-from verifier.analysis import phones
+from verifier.analysis import phones, urls
 from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import fold
 from verifier.checks.context import Context
@@ -12,22 +12,55 @@ from verifier.checks.finding import Finding, item
 from verifier.checks.links import is_official
 from verifier.registry.compiled import Registry
 
-EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
+EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
                    "CONSISTENCY_OTHER_BODY_NUMBER", "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
                    "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL"})
 _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
 _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
 # A number to call that the phone reader could not place ('call 5555 1234', '请致电 88886666'):
 # a channel we cannot attribute, so the notice cannot be all-official.
-_CALLBACK = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|phone|tel\b|dial|whatsapp)\D{0,12}?(\d[\d \-]{5,18}\d)",
+# Money sent to a number is the same ('FPS to 98765432', '轉數快轉帳至 98765432'). Read in the
+# normalised text, so traditional 致電 and full-width digits count.
+_CALLBACK = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|phone|tel\b|dial|whatsapp"
+                          r"|\bfps\b|转数快|payme|转账|转帐|汇款|\bpay\b)\D{0,24}?(\d[\d \-]{5,18}\d)",
                           regex.IGNORECASE)
 
 
+# Channels that cannot be the named body's, or not confirmed to be, though no warning names them:
+# an answer by reply ('同意调解请回复“确认”', 'reply YES'; not '请勿回复'), a program named without
+# quotation marks ('微信搜索小程序贸仲在线', '关注公众号cietac_service', 'QQ群': _PROGRAM), a number in Chinese
+# numerals ('一三九一二三四五六七八'), money sent by a payment app or to a name ('请使用云闪付向张伟转账').
+_UNCONFIRMED = regex.compile(
+    r"(?<!勿|不要|无需|无须|不必|不用|不能|别|不)(?:直接)?回复(?:本短信|本信息|本消息|此短信|此信息|本号码|此号码|短信|[“\"「『]|\s?[0-9a-z一二三四五六七八九零]|确认|收到|同意)"
+    r"|(?<!\b(?:do not|don't|don’t|never|no need to)\s)\breply\s(?:with\s)?(?:yes|y|no|n|ok|[0-9]|[\"“]|to this)\b"
+    r"|[零〇一二三四五六七八九幺]{7,}"
+    r"|(?:微信|支付宝|云闪付|qq)(?:转账|红包)|向\p{Han}{2,3}(?:转账|汇款|打款)",
+    regex.IGNORECASE,
+)
 # A program named as the channel: 微信搜索小程序“法院在线服务中心”, 关注公众号「…」, 下载“…”APP.
 _APP = regex.compile(r"(?:小程序|公众号|应用|app)\s?[“\"「『]([^”\"」』\n]{2,20})[”\"」』]"
                      r"|[“\"「『]([^”\"」』\n]{2,20})[”\"」』]\s?(?:小程序|公众号|app|应用)")
-# Who is paid: 收款账户：…有限公司, 户名：张三, 户名为深圳国际仲裁院 (the copula is not the name).
-_PAYEE = regex.compile(r"(?:收款账户|收款单位|收款人|收款方|账户名称|账户名|开户名|户名)\s?[:：]?\s?(?:为|是)?\s?"
+# A program to search for by a name in no quotation marks, one given by its handle, a chat group.
+# A generic "请登录微信小程序查看" or "关注吉林电子法院公众号" names nothing the reader could be misled to.
+_PROGRAM = regex.compile(r"(?:搜索|搜|添加|关注|进入|打开)(?:微信|支付宝)?(?:小程序|公众号)\s?(?![“\"「『])\p{Han}{2,12}"
+                         r"|(?:小程序|公众号|\bapp\b)\s?[:：]?\s?[a-z][a-z0-9_]{3,}|(?:qq|微信|钉钉|案件|调解|交流)群",
+                         regex.IGNORECASE)
+
+
+def _unconfirmed(ex: Extraction) -> bool:
+    """A channel the notice sends the reader to that no check can attribute (see _UNCONFIRMED);
+    a program named in quotation marks is judged by _programs instead."""
+    s = ex.text.text
+    if _UNCONFIRMED.search(s):
+        return True
+    named = [m.span() for m in _APP.finditer(s)] if "“" in s or '"' in s or "「" in s or "『" in s else []
+    return any(not any(a <= m.start() and m.end() <= b for a, b in named) for m in _PROGRAM.finditer(s))
+# Who is paid: 收款账户：…有限公司, 对公账户：…有限公司, 户名：张三, 户名为深圳国际仲裁院 (the copula is not the name).
+# A company account names its holder after a colon ("对公账户：…有限公司"); without one the words
+# run on ("按官网公布的对公账户预交仲裁费"). A refund to the reader's own account names the reader.
+_PAYEE = regex.compile(r"(?<!(?:退回|退还|退款|退费|返还|退)(?:至|到|给)(?:您|你)[^。！!？?\n请需先]{0,24})"
+                       r"(?:(?:收款账户|收款帐户|收款单位|收款人|收款方|账户名称|帐户名称|账户名|帐户名|开户名|户名)\s?[:：]?"
+                       r"|对公[账帐]户\s?[:：])\s?(?:为|是)?\s?"
                        r"(\p{Han}[\p{Han}()（）]{1,30})")
 # The body's own words for itself: "收款单位为本会" names the body that sent the notice.
 _SELF = ("本会", "本院", "本委", "本中心")
@@ -44,17 +77,20 @@ def _programs(ex: Extraction, reg: Registry, family: frozenset[str]) -> list[Fin
     return out
 
 
-def _payees(ex: Extraction, reg: Registry, family: frozenset[str]) -> list[Finding]:
-    """Payees that are not the named body (nor one of its family): a company, a person."""
+def _payees(ex: Extraction, reg: Registry, family: frozenset[str]) -> tuple[list[Finding], bool]:
+    """Payees that are not the named body (nor one of its family): a company, a person; and
+    whether the body itself is named as a payee."""
     out = []
+    body_paid = False
     for m in _PAYEE.finditer(ex.text.text):
         payee = m[1]
         if (reg.names.get(payee) in family or payee in _SELF
                 or any(payee.startswith(n) for n in _family_names(reg, family))):
+            body_paid = True
             continue
         a, b = ex.text.span(*m.span(1))
         out.append(Finding("CONSISTENCY_PAYEE_NOT_BODY", (item("text", ex.original[a:b], a, b),)))
-    return out
+    return out, body_paid
 
 
 def _family_names(reg: Registry, family: frozenset[str]) -> list[str]:
@@ -69,8 +105,8 @@ def _other_bodys(key: str, reg: Registry, family: frozenset[str]) -> bool:
 
 def _unread_callback(ex: Extraction) -> bool:
     read = [(p.start, p.end) for p in (*ex.phones, *ex.bank_cards) if p.start is not None and p.end is not None]
-    for m in _CALLBACK.finditer(ex.original):
-        a, b = m.span(1)
+    for m in _CALLBACK.finditer(ex.text.text):
+        a, b = ex.text.span(*m.span(1))
         if sum(c.isdigit() for c in m[1]) >= 7 and not any(s < b and a < e for s, e in read):
             return True
     return False
@@ -115,6 +151,16 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         if own_domains or other_body:
             out.append(Finding("CONSISTENCY_LINK_NOT_OFFICIAL",
                                (item(link.field, link.raw, link.start, link.end),)))
+    for mail in urls.find_emails(ex.original, ex.text, ex.links):
+        # An address is a channel like a link: the body's own domain, or not the body's. A body
+        # whose site we do not know may use a public mailbox; one whose site we know does not.
+        channels += 1
+        owner = reg.official_owner(mail.host)
+        if owner and owner[1] & ctx.family:
+            continue
+        all_official = False
+        if own_domains or (owner is not None and _arbitration_bodies(owner[1], reg)):
+            out.append(Finding("CONSISTENCY_EMAIL_NOT_OFFICIAL", (item("text", mail.address, mail.start, mail.end),)))
     for p in ex.phones:
         channels += 1
         if p.key in own_phones or p.key in reg.public_numbers:
@@ -147,8 +193,13 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
                 out.append(Finding("CONSISTENCY_CITY_MISMATCH",
                                    (item("text", ex.original[c.start:c.end], c.start, c.end),)))
     programs = _programs(ex, reg, ctx.family)
-    payees = _payees(ex, reg, ctx.family) if "户" in ex.text.text or "收款" in ex.text.text else []
+    payees, body_paid = _payees(ex, reg, ctx.family) if "户" in ex.text.text or "收款" in ex.text.text else ([], False)
     out += programs + payees
-    if all_official and channels and not programs and not payees and not _unread_callback(ex):
+    # A bank account is a channel too: it is the body's only when the notice names the body as
+    # the payee ("户名：深圳国际仲裁院"); an account with no payee, or another's, is not confirmed.
+    if ex.bank_cards and not body_paid:
+        all_official = False
+    if (all_official and channels and not programs and not payees and not _unread_callback(ex)
+            and not _unconfirmed(ex)):
         out.append(Finding("CONSISTENCY_ALL_OFFICIAL", (item("institution", inst.name),)))
     return out

@@ -40,7 +40,8 @@ def check(ex: Extraction, reg: Registry) -> list[Finding]:
     for code, value, start, end in ex.phrases:
         by_code[code].append(Evidence("text", value[:200], start, end))  # finding.item, inlined
     for p in ex.phones:
-        if p.kind in (phones.MOBILE, phones.VIRTUAL) and not _courier(ex.original, p):
+        mobile = p.kind in (phones.MOBILE, phones.VIRTUAL) or (p.kind == phones.FOREIGN and phones.foreign_mobile(p.key))
+        if mobile and not _courier(ex.original, p):
             by_code["CONTENT_CALLBACK_MOBILE"].append(item("text", ex.original[p.start:p.end], p.start, p.end))
     for card in ex.bank_cards:
         by_code["CONTENT_BANK_CARD"].append(item("text", ex.original[card.start:card.end], card.start, card.end))
