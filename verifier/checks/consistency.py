@@ -55,6 +55,8 @@ def _unconfirmed(ex: Extraction) -> bool:
         return True
     named = [m.span() for m in _APP.finditer(s)] if "“" in s or '"' in s or "「" in s or "『" in s else []
     return any(not any(a <= m.start() and m.end() <= b for a, b in named) for m in _PROGRAM.finditer(s))
+
+
 # Who is paid: 收款账户：…有限公司, 对公账户：…有限公司, 户名：张三, 户名为深圳国际仲裁院 (the copula is not the name).
 # A company account names its holder after a colon ("对公账户：…有限公司"); without one the words
 # run on ("按官网公布的对公账户预交仲裁费"). A refund to the reader's own account names the reader.
