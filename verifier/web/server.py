@@ -203,7 +203,7 @@ def serve(settings: Settings) -> None:
     try:
         sock = bind(settings.host, settings.port, listen=not shared, reuse_port=shared)
     except (OSError, UnicodeError) as exc:  # UnicodeError: a host name IDNA cannot encode
-        reason = getattr(exc, "strerror", None) or "not a valid host name"
+        reason = "not a valid host name" if isinstance(exc, UnicodeError) else (exc.strerror or str(exc))
         raise SystemExit(f"verifier: cannot listen on {settings.host}:{settings.port}: "
                          f"{reason}; choose another --port or --host") from None
     if settings.workers == 1:
