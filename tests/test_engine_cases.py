@@ -327,6 +327,11 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_BANK_CARD", "LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
     ("account-of-the-body-itself", {"text": "【深圳国际仲裁院】仲裁费请汇至本院账户，户名：深圳国际仲裁院，账号 4000 0212 0910 0123 456，详询0755-83501700。"},
      {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PAYEE_NOT_BODY"}, NOT_FLAGGED),
+    # --- a government body's sites lie under gov.cn by rule (国办函〔2018〕55号), known domain or not
+    ("government-body-link-off-gov-cn", {"text": "【12315】您的消费纠纷已转入仲裁程序，请于今日内登录 12315-tiaojie.com 确认调解方案，逾期将影响个人信用。"},
+     {"CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("government-body-link-under-gov-cn", {"text": "【国家反诈中心】提醒：凡自称“网络仲裁委员会”要求转账的都是诈骗。反诈知识请见 https://fzzx.mps.gov.cn/zs 。"},
+     set(), {"CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_UNKNOWN_DOMAIN"}, NOT_FLAGGED),
     ("caution-in-the-conditional", {"text": "【北京仲裁委员会】提醒：本会不会索要验证码。如有人以“网络仲裁委员会”“仲裁专员”名义要求转账，请拨打96110或110报警。本会官网 www.bjac.org.cn。"},
      {"CONTENT_NEGATED_WARNING", "LINK_OFFICIAL"}, {"BODY_KNOWN_FAKE", "CONTENT_VERIFICATION_CODE"}, NOT_FLAGGED),
     ("conditional-caution-then-the-scam", {"text": "【北京仲裁委员会】如有人以本会名义联系您，请添加本会专员微信 bjac_help01 核实。"},

@@ -137,6 +137,12 @@ def test_alias_on_two_bodies(reg: Path) -> None:
     expect(reg, line, "also used by 'cietac'")
 
 
+def test_web_suffix_must_be_a_trusted_suffix(reg: Path) -> None:
+    # A body's sites "all under com.cn" would make every com.cn link its own.
+    line = edit(reg, "  web_suffixes:\n  - value: gov.cn\n", "  web_suffixes:\n  - value: com.cn\n")
+    expect(reg, line + 1, "web suffix 'com.cn' is not one of trusted_suffixes")
+
+
 def test_official_domain_in_scam_list(reg: Path) -> None:
     lst = reg.parent / "lists" / "scam_domains.txt"
     expect(lst, append(lst, "cietac.org"), "both an official domain and a known scam domain")

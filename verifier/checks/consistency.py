@@ -127,12 +127,20 @@ def _arbitration_bodies(ids: frozenset[str], reg: Registry) -> bool:
     return all(i in reg.institutions and reg.institutions[i].kind in _ARBITRATION for i in ids)
 
 
+def _web_suffixes(reg: Registry, family: frozenset[str]) -> tuple[str, ...]:
+    """Where a rule puts every site of the body ('.gov.cn' for a government body), so a link
+    elsewhere is not its own even while its own domain is unknown."""
+    return tuple("." + w.value.lower().strip(".") for i in family if i in reg.institutions
+                 for w in reg.institutions[i].web_suffixes)
+
+
 def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
     inst = ctx.primary
     if inst is None:
         return []
     out: list[Finding] = []
     own_domains = reg.domains_of(ctx.family)
+    own_suffixes = _web_suffixes(reg, ctx.family)
     own_phones = reg.phones_of(ctx.family)
     channels = 0
     all_official = True
@@ -142,6 +150,8 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         owner = reg.official_owner(link.host)
         if owner and owner[1] & ctx.family:
             continue
+        if own_suffixes and link.domain and ("." + link.domain).endswith(own_suffixes):
+            continue
         other_body = owner is not None and _arbitration_bodies(owner[1], reg)
         if is_official(link, reg) and not other_body:
             # A shared platform (court delivery, a regulator) for a body without its own site; for
@@ -150,7 +160,7 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
             all_official = all_official and not own_domains
             continue
         all_official = False
-        if own_domains or other_body:
+        if own_domains or own_suffixes or other_body:
             out.append(Finding("CONSISTENCY_LINK_NOT_OFFICIAL",
                                (item(link.field, link.raw, link.start, link.end),)))
     for mail in urls.find_emails(ex.original, ex.text, ex.links):

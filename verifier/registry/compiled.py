@@ -268,6 +268,7 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
     prefixes: dict[str, set[str]] = defaultdict(set)
     folded_prefixes: dict[str, str] = {}
     number_keys: dict[str, str] = {}  # phone or sender as written -> digits_key
+    trusted = {"." + e.value.lower().strip(".") for e in m.trusted_suffixes}
     for i, inst in enumerate(m.institutions):
         loc = ("institutions", i)
         if inst.id in institutions:
@@ -293,6 +294,9 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
             if not registered_domain(host) or host != d.value or "/" in host:
                 bad(loc + ("domains", j), f"domain {d.value!r} is not a lower-case host name under a public suffix")
             domains[host].add(inst.id)
+        for j, w in enumerate(inst.web_suffixes):
+            if "." + w.value.lower().strip(".") not in trusted:
+                bad(loc + ("web_suffixes", j), f"web suffix {w.value!r} is not one of trusted_suffixes")
         for kind, target in (("phones", phones), ("senders", senders)):
             for j, p in enumerate(getattr(inst, kind)):
                 key = number_keys[p.value] = digits_key(p.value)

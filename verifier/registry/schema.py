@@ -66,6 +66,12 @@ class Institution(Strict):
     phones: list[Fact] = Field(default_factory=list)
     senders: list[Fact] = Field(default_factory=list)
     case_prefixes: list[Fact] = Field(default_factory=list)
+    web_suffixes: list[Fact] = Field(
+        default_factory=list,
+        description="A rule puts every site of this body under one of these trusted suffixes "
+        "(a mainland government body's under gov.cn): a link elsewhere is not the body's, even "
+        "while its own domain is unknown.",
+    )
 
 
 class CodeDef(Strict):
