@@ -327,6 +327,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_BANK_CARD", "LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
     ("account-of-the-body-itself", {"text": "【深圳国际仲裁院】仲裁费请汇至本院账户，户名：深圳国际仲裁院，账号 4000 0212 0910 0123 456，详询0755-83501700。"},
      {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PAYEE_NOT_BODY"}, NOT_FLAGGED),
+    ("hierarchy-word-is-not-a-name", {"text": "用户对仲裁结果不满意的，可以向上级仲裁机构提出申诉吗？"},
+     set(), {"BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
     # --- a government body's sites lie under gov.cn by rule (国办函〔2018〕55号), known domain or not
     ("government-body-link-off-gov-cn", {"text": "【12315】您的消费纠纷已转入仲裁程序，请于今日内登录 12315-tiaojie.com 确认调解方案，逾期将影响个人信用。"},
      {"CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),

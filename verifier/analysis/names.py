@@ -45,7 +45,8 @@ _STOP = set(
 _LEAD_WORDS = frozenset(
     "留意 注意 关注 提交 冒充 冒用 假冒 仿冒 假借 疑似 联系 委托 收到 接到 前往 通过 依据 根据 按照 提起 移交 "
     "转交 来自 致电 拨打 咨询 查询 登录 访问 发出 出具 作出 寄送 签收 谨防 警惕 谎称 声称 自称 所谓 "
-    "当地 本地 相关 有关 其他 任何 各地 各级 多家 哪家 这家 那家 一家 某个 某家 正规 合法".split()
+    "当地 本地 相关 有关 其他 任何 各地 各级 多家 哪家 这家 那家 一家 某个 某家 正规 合法 "
+    "上级 下级 同级".split()
 )
 # Words that end a clause about a body, never part of one's name: "仲裁法第十条规定仲裁委员会由…",
 # "合同约定仲裁委员会": read back from the suffix, the name starts after the last of them.
