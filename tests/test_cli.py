@@ -54,6 +54,35 @@ def test_jsonl_bad_lines_get_error_objects():
     assert "error" in out[3] and "error" in out[5] and out[4]["verdict"] == "unverified"
 
 
+def test_jsonl_blank_lines_keep_output_line_n_for_input_line_n(tmp_path):
+    # Blank lines were skipped, so every later answer sat on the wrong line.
+    notice = json.dumps({"text": SCAM}).encode()
+    lines = [b"", notice, b"   ", b"{not json", b"\t\r", notice, b"", b""]
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    for source, stdin in ((str(path), None), ("-", path.read_bytes())):
+        r = subprocess.run([sys.executable, "-m", "verifier", "check", "--jsonl", source], input=stdin,
+                           capture_output=True, timeout=120)
+        assert r.returncode == 0 and r.stderr == b"", r.stderr[-2000:]
+        out = [json.loads(x) for x in r.stdout.decode().split("\n")[:-1]]
+        assert len(out) == len(lines)  # the file's last newline ends line 8; it starts no line 9
+        assert out[1]["verdict"] == out[5]["verdict"] == "likely_scam"
+        malformed = out[3]["error"]  # the shape every per-line error has
+        for number, (line, answer) in enumerate(zip(lines, out), 1):
+            if line.strip():
+                continue
+            error = answer["error"]
+            assert set(error) == set(malformed) and error["status"] == malformed["status"] == 400
+            assert error["detail"].startswith(f"line {number}: ") and "blank" in error["detail"]
+            assert error["errors"] == [{"loc": ["line"], "msg": "blank"}]
+    # Without a final newline, or with only spaces after it, the last line is the last answer.
+    for tail in (b"", b"  ", b" \t"):
+        r = subprocess.run([sys.executable, "-m", "verifier", "check", "--jsonl", "-"],
+                           input=b"\n" + notice + b"\n" + tail, capture_output=True, timeout=120)
+        out = [json.loads(x) for x in r.stdout.decode().splitlines()]
+        assert [("error" in o) for o in out] == [True, False], tail
+
+
 def test_jsonl_ten_thousand_notices(tmp_path):
     src = [json.loads(x)["request"] for x in CORPUS.read_text("utf-8").splitlines() if x.strip()]
     path = tmp_path / "in.jsonl"
