@@ -112,6 +112,23 @@ def test_bad_registry_is_fatal_with_location(tmp_path):
     assert r.returncode == 1 and f"{bad}:3:" in r.stderr
 
 
+def test_registry_with_a_slow_pattern_is_fatal_naming_its_rule(tmp_path):
+    import shutil
+
+    root = Path(__file__).resolve().parents[1] / "registry"
+    shutil.copytree(root / "lists", tmp_path / "lists")
+    text = (root / "registry.yaml").read_text("utf-8")
+    old = "  regex: (?:today|tonight)\\sbefore\\s\\d{1,2}\n"
+    line = text[: text.index(old)].count("\n") + 1
+    (tmp_path / "registry.yaml").write_text(text.replace(old, "  regex: '(?:a?){30}a{30}$'\n"), "utf-8")
+    r = run("check", SCAM, "--registry", str(tmp_path / "registry.yaml"))
+    assert r.returncode == 1 and r.stdout == "" and "Traceback" not in r.stderr, r.stderr
+    first = r.stderr.splitlines()[0]
+    assert first.startswith(f"{tmp_path / 'registry.yaml'}:{line}:")
+    assert "the CONTENT_DEADLINE_HOURS pattern: regex can backtrack catastrophically" in first
+    assert SCAM not in r.stderr
+
+
 def test_hostile_stdin_gets_clear_errors(tmp_path):
     r = run("check", "-", stdin="仲" * 1_000_000)
     assert r.returncode == 2 and "text: String should have at most 10000 characters" in r.stderr
