@@ -54,6 +54,35 @@ def test_jsonl_bad_lines_get_error_objects():
     assert "error" in out[3] and "error" in out[5] and out[4]["verdict"] == "unverified"
 
 
+def test_jsonl_blank_lines_keep_output_line_n_for_input_line_n(tmp_path):
+    # Blank lines were skipped, so every later answer sat on the wrong line.
+    notice = json.dumps({"text": SCAM}).encode()
+    lines = [b"", notice, b"   ", b"{not json", b"\t\r", notice, b"", b""]
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    for source, stdin in ((str(path), None), ("-", path.read_bytes())):
+        r = subprocess.run([sys.executable, "-m", "verifier", "check", "--jsonl", source], input=stdin,
+                           capture_output=True, timeout=120)
+        assert r.returncode == 0 and r.stderr == b"", r.stderr[-2000:]
+        out = [json.loads(x) for x in r.stdout.decode().split("\n")[:-1]]
+        assert len(out) == len(lines)  # the file's last newline ends line 8; it starts no line 9
+        assert out[1]["verdict"] == out[5]["verdict"] == "likely_scam"
+        malformed = out[3]["error"]  # the shape every per-line error has
+        for number, (line, answer) in enumerate(zip(lines, out), 1):
+            if line.strip():
+                continue
+            error = answer["error"]
+            assert set(error) == set(malformed) and error["status"] == malformed["status"] == 400
+            assert error["detail"].startswith(f"line {number}: ") and "blank" in error["detail"]
+            assert error["errors"] == [{"loc": ["line"], "msg": "blank"}]
+    # Without a final newline, or with only spaces after it, the last line is the last answer.
+    for tail in (b"", b"  ", b" \t"):
+        r = subprocess.run([sys.executable, "-m", "verifier", "check", "--jsonl", "-"],
+                           input=b"\n" + notice + b"\n" + tail, capture_output=True, timeout=120)
+        out = [json.loads(x) for x in r.stdout.decode().splitlines()]
+        assert [("error" in o) for o in out] == [True, False], tail
+
+
 def test_jsonl_ten_thousand_notices(tmp_path):
     src = [json.loads(x)["request"] for x in CORPUS.read_text("utf-8").splitlines() if x.strip()]
     path = tmp_path / "in.jsonl"
@@ -81,6 +110,23 @@ def test_bad_registry_is_fatal_with_location(tmp_path):
     bad.write_text("schema_version: 1\nversion: x\nverdicts: {suspicious: 80, likely_scam: 20}\n", encoding="utf-8")
     r = run("check", "hello", "--registry", str(bad))
     assert r.returncode == 1 and f"{bad}:3:" in r.stderr
+
+
+def test_registry_with_a_slow_pattern_is_fatal_naming_its_rule(tmp_path):
+    import shutil
+
+    root = Path(__file__).resolve().parents[1] / "registry"
+    shutil.copytree(root / "lists", tmp_path / "lists")
+    text = (root / "registry.yaml").read_text("utf-8")
+    old = "  regex: (?:today|tonight)\\sbefore\\s\\d{1,2}\n"
+    line = text[: text.index(old)].count("\n") + 1
+    (tmp_path / "registry.yaml").write_text(text.replace(old, "  regex: '(?:a?){30}a{30}$'\n"), "utf-8")
+    r = run("check", SCAM, "--registry", str(tmp_path / "registry.yaml"))
+    assert r.returncode == 1 and r.stdout == "" and "Traceback" not in r.stderr, r.stderr
+    first = r.stderr.splitlines()[0]
+    assert first.startswith(f"{tmp_path / 'registry.yaml'}:{line}:")
+    assert "the CONTENT_DEADLINE_HOURS pattern: regex can backtrack catastrophically" in first
+    assert SCAM not in r.stderr
 
 
 def test_hostile_stdin_gets_clear_errors(tmp_path):

@@ -232,6 +232,28 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"LINK_EMBEDDED_OFFICIAL", "LINK_IP_LITERAL"}, {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, SCAM),
     ("email-is-not-a-link", {"text": "【中国国际经济贸易仲裁委员会】材料请发送至 zhang.wei@cietac.org 或 info@cietac.org，详见 www.cietac.org"},
      {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"LINK_OBFUSCATED", "LINK_EMBEDDED_OFFICIAL"}, {"likely_genuine"}),
+    # a mailbox whose user part ends in a word that is also a TLD (.case, .legal, .support) was read
+    # as a link to the mail host wearing the body's name: reasons spoke of a disguised link
+    ("mailbox-user-part-ends-in-a-tld", {"text": "【中国国际经济贸易仲裁委员会】答辩材料请发送至 cietac.case@qq.com，官网 www.cietac.org。"},
+     {"CONSISTENCY_EMAIL_NOT_OFFICIAL", "LINK_OFFICIAL"},
+     {"LINK_EMBEDDED_OFFICIAL", "LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("mailbox-only-channel", {"text": "【北京仲裁委员会】请将身份证照片发送至 bjac.legal@163.com 或 bjac.notice@163.com 完成送达确认。"},
+     {"CONSISTENCY_EMAIL_NOT_OFFICIAL", "LINK_NONE"},
+     {"LINK_EMBEDDED_OFFICIAL", "LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_UNKNOWN_DOMAIN"}, FLAGGED),
+    ("mailbox-user-part-ends-in-a-tld-at-the-bodys-domain", {"text": "【中国国际经济贸易仲裁委员会】答辩材料可发送至 cietac.case@cietac.org，详询010-82217788。"},
+     {"CONSISTENCY_ALL_OFFICIAL"}, {"LINK_OBFUSCATED", "CONSISTENCY_EMAIL_NOT_OFFICIAL"}, {"likely_genuine"}),
+    # ... but the userinfo trick stays a link: with a path or port, given as a link, after a
+    # scheme inside another link, or with an official domain as the user part
+    ("link-userinfo-tld-word-with-path", {"text": "【中国国际经济贸易仲裁委员会】请登录 cietac.case@cietac-case.xyz/login 查看。"},
+     {"LINK_EMBEDDED_OFFICIAL", "LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_EMAIL_NOT_OFFICIAL"}, SCAM),
+    ("link-userinfo-tld-word-with-port", {"text": "【中国国际经济贸易仲裁委员会】请登录 cietac.case@cietac-case.xyz:8443 查看。"},
+     {"LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_EMAIL_NOT_OFFICIAL"}, FLAGGED),
+    ("link-userinfo-official-without-path", {"text": "【广州仲裁委员会】案件已受理，请登录 gzac.org@case-gz.top 查看。"},
+     {"LINK_EMBEDDED_OFFICIAL", "LINK_OBFUSCATED"}, {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFICIAL"}, SCAM),
+    ("link-userinfo-given-as-a-link", {"text": "【中国国际经济贸易仲裁委员会】案件已受理", "links": ["cietac.case@cietac-case.xyz"]},
+     {"LINK_EMBEDDED_OFFICIAL", "LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, SCAM),
+    ("link-userinfo-in-an-open-redirect", {"text": "【广州仲裁委员会】请登录 https://www.gzac.org/jump?url=https://gzac.case@gzac-case.top 查看。"},
+     {"LINK_OFFICIAL", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFICIAL"}, FLAGGED),
     ("registered-body-card-transfer", {"text": "深圳国际仲裁院通知：请立即向以下账户转账仲裁费 6222 0212 3456 7890 123，户名李四"},
      {"CONTENT_BANK_CARD", "CONTENT_PAYMENT_DEMAND", "CONTENT_PAY_PERSONAL_ACCOUNT"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
     ("short-acronym-one-letter-apart-is-not-a-lookalike", {"text": "【上海仲裁委员会】（2025）沪仲案字第2345号案件仲裁庭已作出裁决，请登录 www.shac.org.cn 查阅。", "sender": "10690215"},

@@ -14,7 +14,8 @@ import regex
 
 from verifier.registry.lint import lint_report
 from verifier.registry.lint_regex import dynamic_problem, static_problems
-from verifier.registry.load import Problem
+from verifier.registry.compiled import load_registry
+from verifier.registry.load import Problem, RegistryError
 
 REPO = Path(__file__).resolve().parent.parent
 REGISTRY = REPO / "registry" / "registry.yaml"
@@ -206,6 +207,20 @@ def test_regex_backtracking_caught_only_by_the_timed_run(reg: Path) -> None:
     bad = "(?:a?){30}a{30}$"  # `?` inside a repeat is allowed statically
     assert static_problems(bad) == []
     expect(reg, _pattern_line(reg, bad), "ran longer than")
+
+
+@pytest.mark.parametrize("bad", ["(?:a?){30}a{30}$", "(?:\\d?){30}\\d{30}$", "(?:年?){30}年{30}$"])
+def test_regex_only_the_timed_run_catches_is_refused_at_load_naming_its_rule(reg: Path, bad: str) -> None:
+    # Such a pattern used to load (only the linter timed it); every long notice then paid the
+    # engine's whole per-pattern timeout for it. Now start-up and reload refuse the file.
+    assert static_problems(bad) == []
+    line = _pattern_line(reg, bad)
+    with pytest.raises(RegistryError) as caught:
+        load_registry(reg)
+    [problem] = caught.value.problems
+    assert (problem.path, problem.line) == (str(reg), line)
+    assert problem.message.startswith("the CONTENT_DEADLINE_HOURS pattern: regex can backtrack")
+    assert "ran longer than" in problem.message
 
 
 @pytest.mark.parametrize("bad", ["a{99999999}", "(?:(?:ab){1000}){1000}", "\\d{20000,20001}"])

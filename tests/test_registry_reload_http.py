@@ -91,6 +91,23 @@ async def test_broken_file_old_version_served_and_error_reported(client: TestCli
     assert "verifier_registry_last_reload_successful 0.0" in metrics
 
 
+async def test_pattern_only_a_timed_run_catches_is_refused_and_named(client: TestClient, reg: Path) -> None:
+    # It passes the static look; before, it loaded and every long notice paid the pattern timeout.
+    before = await served_version(client)
+    text = reg.read_text("utf-8")
+    old = "  regex: (?:today|tonight)\\sbefore\\s\\d{1,2}\n"
+    line = text[: text.index(old)].count("\n") + 1
+    replace_atomically(reg, text.replace(old, "  regex: '(?:a?){30}a{30}$'\n", 1))
+    assert not await holder_of(client).reload()
+    after = await served_version(client)
+    assert after["version"] == before["version"]
+    error = after["last_reload_error"]
+    assert f"{reg}:{line}:" in error and "the CONTENT_DEADLINE_HOURS pattern: " in error
+    assert "ran longer than" in error
+    status, body = await verify(client)
+    assert status == 200 and body["registry"]["version"] == before["version"]
+
+
 async def test_half_written_file_never_served(client: TestClient, reg: Path) -> None:
     before = await served_version(client)
     text = reg.read_text("utf-8")

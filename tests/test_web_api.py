@@ -51,6 +51,22 @@ async def test_verify_scam_is_flagged(client):
     assert body["reasons"]
 
 
+@pytest.mark.parametrize("mailbox", ["cietac.case@qq.com", "cietac.legal@163.com"])
+async def test_a_mailbox_is_answered_as_a_mailbox_not_a_link(client, mailbox):
+    # '.case' and '.legal' are TLDs too: the mailbox was read as a disguised link to qq.com
+    text = f"【中国国际经济贸易仲裁委员会】答辩材料请于10日内发送至 {mailbox}，逾期视为放弃答辩。"
+    body = await (await post(client, "/v1/verify", {"text": text, "lang": "en"})).json()
+    assert body["extracted"]["links"] == []
+    codes = {r["code"]: r for r in body["reasons"]}
+    assert "LINK_NONE" in codes and not {c for c in codes if c.startswith("LINK_")} - {"LINK_NONE"}
+    mail = codes["CONSISTENCY_EMAIL_NOT_OFFICIAL"]
+    start = text.index(mailbox)
+    assert mail["evidence"][0] == {"field": "text", "value": mailbox, "start": start,
+                                   "end": start + len(mailbox)}
+    assert "e-mail" in mail["message"].lower() and mailbox in mail["message"]
+    assert body["verdict"] in {"suspicious", "likely_scam"}
+
+
 @pytest.mark.parametrize(
     ("header", "field", "expected"),
     [

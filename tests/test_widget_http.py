@@ -8,6 +8,7 @@ import re
 
 import pytest
 from aiohttp import web
+from multidict import CIMultiDict
 
 from web_support import bundled_holder  # noqa: F401
 from widget_support import (
@@ -139,6 +140,34 @@ async def test_assets(client):
     for path in ("/widget/embed.html", "/widget/__init__.py", "/widget/..%2Fembed.py"):
         missing = await client.get(path)
         assert missing.status == 404 and missing.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize(("header", "status"), [
+    # RFC 9110 section 13.1.2: "*" matches any current representation (was 200)
+    ("*", 304), (" * ", 304),
+    ('"{tag}"', 304), ('W/"{tag}"', 304),  # If-None-Match compares weakly
+    ('"a", W/"{tag}"', 304), ('W/"b","{tag}" , "c"', 304), ('"a", , "{tag}",', 304),
+    ('"a", W/"b"', 200), ('W/"x{tag}"', 200), ('"{tag}x"', 200), ('"*"', 200), ('""', 200),
+    ('"{tag}" junk', 200), ('*, "{tag}"', 200), ("{tag}", 200),  # malformed: send the body
+])
+@pytest.mark.parametrize("path", ["/embed.js", "/widget/widget.js", "/widget/widget.css"])
+async def test_if_none_match(client, path, header, status):
+    fresh = await client.get(path)
+    tag = fresh.headers["ETag"]
+    assert tag.startswith('"') and not tag.startswith("W/")
+    for method in ("GET", "HEAD"):
+        resp = await client.request(method, path, headers={"If-None-Match": header.format(tag=tag.strip('"'))})
+        assert resp.status == status, (method, header)
+        assert resp.headers["ETag"] == tag and resp.headers["Cache-Control"] == fresh.headers["Cache-Control"]
+        sent = status == 200 and method == "GET"
+        assert await resp.read() == (await fresh.read() if sent else b"")
+
+
+async def test_if_none_match_over_several_field_lines(client):
+    tag = (await client.get("/embed.js")).headers["ETag"]
+    for lines, status in ([['"a"', tag], 304], [['"a"', "*"], 304], [['"a"', 'W/"b"'], 200]):
+        headers = CIMultiDict(("If-None-Match", line) for line in lines)
+        assert (await client.get("/embed.js", headers=headers)).status == status, lines
 
 
 @pytest.mark.parametrize("name", ["widget.js", "embed.js"])

@@ -137,8 +137,9 @@ def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # ty
 
 
 def _check_jsonl(name: str, check: _Checker, lang: str) -> int:
-    """One response or error object per line, in order: a line is read exactly as the endpoint
-    reads a body (strict UTF-8 JSON, no NUL, surrogates, duplicate keys or deep nesting)."""
+    """One response or error object per input line, in order (a blank line gets an error object
+    too): a line is read exactly as the endpoint reads a body (strict UTF-8 JSON, no NUL,
+    surrogates, duplicate keys or deep nesting)."""
     from verifier.web.body import parse_json_object, parse_notice
     from verifier.web.problems import ProblemError, problem_body
 
@@ -154,12 +155,15 @@ def _check_jsonl(name: str, check: _Checker, lang: str) -> int:
         return 2
     with stream:
         for number, line in _lines(stream):
-            if line is not None and not line.strip():
-                continue
+            if line is not None and not line.strip() and not line.endswith(b"\n"):
+                continue  # spaces after the last newline: not a line of their own
             try:
                 if line is None:
                     raise ProblemError(413, f"The line is longer than {MAX_INPUT_BYTES} bytes.",
                                        errors=[(("line",), "too long")])
+                if not line.strip():  # answered, so output line N stays input line N's answer
+                    raise ProblemError(400, "The line is blank; give one JSON request object a "
+                                            "line.", errors=[(("line",), "blank")])
                 req = parse_notice(parse_json_object(line), ())
                 out = check(req, req.lang or lang).model_dump_json()
             except ProblemError as exc:
@@ -224,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--institution")
     c.add_argument("--lang", choices=["zh-Hans", "zh-Hant", "en"])
     c.add_argument("--json", action="store_true", help="print the endpoint's JSON response")
-    c.add_argument("--jsonl", metavar="FILE", help="one request per line in, one response per line out")
+    c.add_argument("--jsonl", metavar="FILE",
+                   help="one request per line in, one answer per line out (line N answers line N)")
     c.add_argument("--registry", type=Path)
     c.set_defaults(func=cmd_check)
 

@@ -70,9 +70,9 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
     original = req.text or ""
     text = normalise(original)
 
-    links, total = urls.find_links(original, text)
+    links, total = urls.find_links(original, text, official=registry.official_owner)
     for raw in req.links or []:
-        link = urls.parse_link(fold(raw), field="links")
+        link = urls.parse_link(fold(raw), field="links", known_link=True)
         if link and all(link.url != other.url for other in links) and len(links) < urls.MAX_LINKS:
             links.append(link)
             total += 1

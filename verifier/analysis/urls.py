@@ -6,6 +6,7 @@ tldextract runs on its bundled public-suffix snapshot: it never fetches at run t
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -36,7 +37,8 @@ _LABEL = r"(?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9](?:[\p{Latin}\p{Cyrillic}\p{Gre
 _PATH = r"(?:[/?#][^\s\p{Han}<>\"'，。、；！？）】」』…（【]{0,400})?"
 _URL = regex.compile(
     rf"(?:(?:https?|ftp)://[^\s\p{{Han}}<>\"'，。、；！？）】」』…（【/?#]{{1,253}}{_PATH})"
-    # a bare domain, possibly after a dotted "user@" part: 'gzac.org@evil.top' goes to evil.top
+    # a bare domain, possibly after a dotted "user@" part: 'gzac.org@evil.top/x' goes to evil.top
+    # (a bare 'user@host' is a mailbox, left to find_emails, unless its user part is official)
     rf"|(?<![a-z0-9.@/_-])(?:(?:{_LABEL}\.){{1,10}}{_LABEL}(?::\d{{1,5}})?@)?"
     rf"(?:{_LABEL}\.){{1,10}}(?:[a-z]{{2,24}}|xn--[a-z0-9-]{{1,59}})(?::\d{{1,5}})?{_PATH}"
     rf"|(?<![a-z0-9.])\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?::\d{{1,5}})?(?:/[^\s\p{{Han}}]{{0,400}})?"
@@ -178,7 +180,12 @@ def _ipv4_literal(host: str) -> str | None:
 
 
 def parse_link(raw: str, start: int | None = None, end: int | None = None,
-               obfuscated: bool = False, field: str = "text") -> Link | None:
+               obfuscated: bool = False, field: str = "text", *, known_link: bool = False,
+               official: Callable[[str], object] | None = None) -> Link | None:
+    """The link `raw` stands for, or None (also for an e-mail address). `known_link`: the caller
+    knows it is a link (given as one, or written after a scheme). `official(host)`: whether a host
+    lies under an official domain (Registry.official_owner); a bare 'gzac.org@evil.top' whose user
+    part is one is the userinfo trick, not a mailbox."""
     text = raw.strip().rstrip(_TRAILING)
     if not text:
         return None
@@ -190,9 +197,14 @@ def parse_link(raw: str, start: int | None = None, end: int | None = None,
         return None
     if not host or len(host) > 253:
         return None
-    if "@" in parts.netloc:  # 'official.org@evil.top': the browser goes to evil.top
+    if "@" in parts.netloc:  # 'official.org@evil.top/login': the browser goes to evil.top
+        schemeless = "://" not in text[:12]
+        # Only user@host, with no scheme, port or path: a mailbox, also when the user part ends
+        # in a word that is a TLD too ('cietac.case@qq.com', 'bjac.notice@163.com').
         user = (parts.username or "").strip(".")
-        if "://" not in text[:12] and not registered_domain(user.split(":")[0]):
+        mailbox = schemeless and not known_link and parts.netloc == text and ":" not in text \
+            and not (official is not None and official(user.lower()))
+        if mailbox or (schemeless and not registered_domain(user.split(":")[0])):
             return None  # an e-mail address (zhang.wei@qq.com), not a link
         obfuscated = True
     ip = _ipv4_literal(host)
@@ -228,8 +240,10 @@ def _may_hold_url(s: str) -> bool:
     return False
 
 
-def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
-    """Links in the text (at most MAX_LINKS) and how many were found in all."""
+def find_links(original: str, text: Mapped,
+               official: Callable[[str], object] | None = None) -> tuple[list[Link], int]:
+    """Links in the text (at most MAX_LINKS) and how many were found in all (`official`: see
+    parse_link)."""
     s = text.text
     if not ("." in s or "/" in s or "dot" in s or (("点" in s or "。" in s) and _LINK_HINT.search(s))):
         return [], 0
@@ -250,7 +264,7 @@ def find_links(original: str, text: Mapped) -> tuple[list[Link], int]:
         a, b = m.span()
         start, end = clean.span(a, b)
         obfuscated = bool(_OBFUSCATION_HINT.search(original[start:end]))
-        link = parse_link(m.group(0), start, end, obfuscated)
+        link = parse_link(m.group(0), start, end, obfuscated, official=official)
         if link is None:
             continue
         if obfuscated and _BIDI.search(original, start, end):
@@ -277,14 +291,14 @@ def redirects(link: Link) -> list[Link]:
         return []
     out = []
     for m in _INNER_URL.finditer(rest, cut):
-        inner = parse_link(m[1], link.start, link.end, False, link.field)
+        inner = parse_link(m[1], link.start, link.end, False, link.field, known_link=True)
         if inner is not None and inner.host != link.host:  # to another site: not where it seems to go
             out.append(inner._replace(obfuscated=inner.domain != link.domain or link.obfuscated))
     return out
 
 
 # An e-mail address: a channel like a link ('答辩材料请发送至 cqac_court@126.com'). The user part
-# may hold dots; 'official.org@evil.top' read as a link by find_links is a link, not an address.
+# may hold dots; 'gzac.org@evil.top/login', read as a link by find_links, is not an address.
 # The host is one run of label characters and dots (no nested repeat), checked after the match.
 _EMAIL = regex.compile(r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63}@((?>[a-z0-9][a-z0-9.-]{0,252}))")
 

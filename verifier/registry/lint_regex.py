@@ -12,17 +12,32 @@ therefore rejects such patterns before they ship, in two independent ways:
 * dynamic: run the pattern with the `regex` module's timeout over adversarial strings made from its
   own alphabet (`'a' * 5000 + '!'` style: every literal, literal run and class representative,
   repeated, then a character that makes the match fail at the end).
+
+Loading (start-up and every reload) runs the static look and a short form of the dynamic one: each
+repeated piece of the pattern, repeated to LOAD_PROBE_LENGTH characters and then failing, once,
+under LOAD_TIMEOUT_S. A pattern that only the timed run catches (`(?:a?){30}a{30}$`) would
+otherwise load and cost every long notice the engine's whole per-pattern timeout.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import regex
 
 DYNAMIC_LENGTH = 5000
 # Generous (10x the engine's per-notice budget) so a slow CI machine does not flag a linear pattern.
 DYNAMIC_TIMEOUT_S = 0.5
+# At load: a fifth of the longest notice (models.MAX_TEXT_CHARS), within a tenth of a second. A
+# pattern slower than that pace spends half the engine's per-pattern timeout (PATTERN_TIMEOUT_S)
+# on a long hostile notice; the registry's own patterns take a few milliseconds at most.
+LOAD_PROBE_LENGTH = 2000
+LOAD_TIMEOUT_S = 0.1
+# A probe that ran out of time without the CPU for most of it (the builder runs at low priority,
+# the machine may be busy) is run again, up to this many times in all, before it counts as slow.
+LOAD_TRIES = 3
 # Lower bounds of counted repeats (`{n}`, `{n,m}`), nested ones multiplied; registry patterns use
 # single digits, and compiling `{n}` costs the regex module ~270 bytes per repetition.
 MAX_REPEAT = 10_000
@@ -124,6 +139,7 @@ class _Parser:
         return Node("repeat", children=[atom], lo=lo, hi=hi, atomic=m.group(4) == "+")
 
 
+@lru_cache(maxsize=4096)  # the same classes recur across patterns, and load parses each twice
 def _representative(src: str) -> str:
     """A character the atom matches, found by trying probe characters against it."""
     if src.startswith("\\") and len(src) == 2 and src[1] in _ESCAPE_REP:
@@ -229,6 +245,52 @@ def adversarial_inputs(pattern: str, length: int = DYNAMIC_LENGTH) -> list[str]:
     return out
 
 
+def _repeated_units(node: Node, out: set[str]) -> None:
+    """The text of each piece the pattern repeats (atomic ones cannot backtrack)."""
+    if node.atomic:
+        return
+    if node.kind == "repeat" and (node.hi is None or node.hi >= 2):
+        text = _units(node.children[0], set())
+        if text:
+            out.add(text)
+    for child in node.children:
+        _repeated_units(child, out)
+
+
+def load_probes(pattern: str, length: int = LOAD_PROBE_LENGTH) -> list[str]:
+    """A few adversarial strings for the load-time run: each repeated piece, and the pattern's
+    own text, repeated to `length` characters and then failing on '!'."""
+    tree = _Parser(pattern).parse()
+    units: set[str] = set()
+    _repeated_units(tree, units)
+    whole = _units(tree, set())
+    if whole:
+        units.add(whole)
+    return sorted({unit * max(1, length // len(unit)) + "!" for unit in units})
+
+
+def _runs_out_of_time(compiled: regex.Pattern[str], text: str) -> bool:
+    """Whether a search of `text` takes longer than LOAD_TIMEOUT_S of the CPU's time."""
+    for _ in range(LOAD_TRIES):
+        cpu = time.thread_time()
+        try:
+            compiled.findall(text, timeout=LOAD_TIMEOUT_S)
+        except TimeoutError:
+            if time.thread_time() - cpu >= LOAD_TIMEOUT_S / 2:
+                return True
+        else:
+            return False
+    return False  # never had the CPU: the linter's run and the engine's timeout remain
+
+
+def timed_load_problem(compiled: regex.Pattern[str], pattern: str) -> str | None:
+    for text in load_probes(pattern):
+        if _runs_out_of_time(compiled, text):
+            shown = repr(text[:12] + "…" + text[-1:])
+            return f"ran longer than {LOAD_TIMEOUT_S}s on {len(text)} characters like {shown}"
+    return None
+
+
 def dynamic_problem(compiled: regex.Pattern[str], pattern: str, timeout: float = DYNAMIC_TIMEOUT_S) -> str | None:
     for text in adversarial_inputs(pattern):
         try:
@@ -273,21 +335,26 @@ _HINT = "; rewrite it without nested or overlapping repetition (or use an atomic
 
 def load_problem(pattern: str) -> str | None:
     """Why compile_registry refuses a pattern, at start-up and on every reload: too costly to
-    compile, or a backtracking trap the static look finds (milliseconds). The timed run takes
-    seconds, so it is the linter's alone; the engine's timeout is the net behind both."""
+    compile, a backtracking trap the static look finds, or one the short timed run on
+    load_probes finds (milliseconds for a sound pattern). The full timed run takes seconds, so it
+    is the linter's alone; the engine's timeout is the net behind all three."""
     problem = compile_problem(pattern)
     if problem:
         return problem
     try:
-        regex.compile(pattern, regex.V1)
+        compiled = regex.compile(pattern, regex.V1)
     except regex.error:
         return None  # compile_registry says it does not compile
     found = static_problems(pattern)
-    return f"regex can backtrack catastrophically: {'; '.join(found)}{_HINT}" if found else None
+    if found:
+        return f"regex can backtrack catastrophically: {'; '.join(found)}{_HINT}"
+    slow = timed_load_problem(compiled, pattern)
+    return f"regex can backtrack catastrophically: it {slow}{_HINT}" if slow else None
 
 
 def regex_problems(pattern: str) -> list[str]:
-    """What the linter adds to load_problem (which compile_registry reports): the timed run."""
+    """What the linter adds to load_problem (which compile_registry reports): the full timed run,
+    longer strings from every piece of the pattern."""
     if load_problem(pattern):
         return []
     try:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 import string
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -168,6 +169,29 @@ async def embed_js(request: web.Request) -> web.StreamResponse:
     return _asset_response(request, request.app[ASSETS].files["embed.js"], cross_origin=True)
 
 
+# One element of an If-None-Match list (RFC 9110 sections 5.6.1, 8.8.3): an entity-tag (optional
+# W/, then a quoted opaque value: no '"' inside, ',' may be) or nothing, then a comma or the end.
+_LIST_ELEMENT = re.compile(r'\s*(?:(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*)?(?:,|\Z)')
+
+
+def _not_modified(if_none_match: Iterable[str], etag: str) -> bool:
+    """Whether If-None-Match (each field line of it) matches this representation's `etag`
+    (RFC 9110 section 13.1.2): `*` matches any current one; otherwise a listed tag that compares
+    weakly equal (W/"x" and "x" alike). A malformed line matches nothing, so the body is sent."""
+    ours = etag.removeprefix("W/").strip('"')
+    for line in if_none_match:
+        line = line.strip()
+        if line == "*":
+            return True
+        at, tags = 0, set[str | None]()
+        while at < len(line) and (m := _LIST_ELEMENT.match(line, at)):
+            tags.add(m[1])
+            at = m.end()
+        if at == len(line) and ours in tags:
+            return True
+    return False
+
+
 def _asset_response(
     request: web.Request, found: Asset, *, cross_origin: bool
 ) -> web.StreamResponse:
@@ -177,7 +201,7 @@ def _asset_response(
         "Cache-Control": "public, max-age=300",
         "Cross-Origin-Resource-Policy": "cross-origin" if cross_origin else "same-origin",
     }
-    if found.etag in request.headers.get("If-None-Match", ""):
+    if _not_modified(request.headers.getall("If-None-Match", ()), found.etag):
         response: web.StreamResponse = web.Response(status=304, headers=headers)
     else:
         response = web.Response(body=found.body, headers=headers)
