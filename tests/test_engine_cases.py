@@ -362,6 +362,29 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
     ("money-to-an-unread-number", {"text": "HKIAC: you are the respondent in HKIAC/A26041. Documents: www.hkiac.org. To settle, pay HKD 5,000 via FPS to 98765432 (Chan Tai Man).", "lang": "en"},
      {"LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
+    # --- set 12: traditional script, OCR'd screenshots, real commissions with a personal channel, adverts
+    ("threat-to-tell-family-and-employer", {"text": "【广州仲裁委员会】您的借款纠纷已受理，请于7日内处理，逾期将通知您的家属及雇主。官网 www.gzac.org"},
+     {"CONTENT_THREAT_CONTACTS", "CONSISTENCY_ALL_OFFICIAL"}, set(), FLAGGED),  # a threat is no channel
+    ("threat-to-tell-relatives-with-a-visit", {"text": "【天津仲裁委员会】若3日内不处理，本会将派员前往您的户籍所在地调查，并通知您的直系亲属。"},
+     {"CONTENT_THREAT_CONTACTS", "CONTENT_THREAT_HOME_VISIT"}, set(), FLAGGED),
+    ("fee-to-a-titled-persons-account", {"text": "【北京仲裁委员会】请于3日内向李志强先生账户 6222 0212 3456 7890 123 缴付仲裁保证金。官网 www.bjac.org.cn"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("english-pay-a-titled-person", {"text": "SIAC: your case ARB 0412/26 is pending. Pay SGD 800 by PayNow to Mr Tan today to avoid a default award. www.siac.org.sg", "lang": "en"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("fee-to-a-handler-by-role-and-name", {"text": "【杭州仲裁委员会】（2025）杭仲裁字第1609号案件请通过云闪付向经办人周建华转账仲裁费1,800元。网址 www.hzarbitration.org.cn"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("fee-with-thousands-separator-to-a-handler", {"text": "【成都仲裁委员会】请支付仲裁费3,200元至承办人王先生，咨询电话028-86715847。"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("name-and-id-number-by-reply", {"text": "【重庆仲裁委员会】您有一份仲裁文书待送达，请回复本短信您的姓名和身份证号码核实身份。www.cqac.org.cn"},
+     {"CONTENT_ID_DETAILS"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("card-number-with-its-reserved-phone", {"text": "【厦门仲裁委员会】您的案件已结案，预缴费用可退还，请提供银行卡号及银行预留手机号码办理退费。"},
+     {"CONTENT_CARD_DETAILS"}, set(), FLAGGED),
+    ("bank-says-reserved-phone-changed", {"text": "【招商银行】您尾号1234的银行卡预留手机号已变更，如非本人操作请致电95555。", "sender": "95555"},
+     set(), {"CONTENT_CARD_DETAILS"}, NOT_FLAGGED),
+    ("lawyers-advert-with-own-mobile", {"text": "李律师团队：专业代理劳动仲裁、工伤赔偿、欠薪追讨，免费咨询 13811112222。"},
+     {"CONTENT_SERVICE_OFFER"}, {"CONTENT_CALLBACK_MOBILE"}, {"unverified"}),
+    ("advert-words-in-a-notice-keep-the-callback", {"text": "【广州仲裁委员会】您的借款纠纷已立案，欢迎来电咨询承办人 13922223333。"},
+     {"CONTENT_CALLBACK_MOBILE"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
 ]
 
 

@@ -79,6 +79,14 @@ def _programs(ex: Extraction, reg: Registry, family: frozenset[str]) -> list[Fin
     return out
 
 
+def _pays_a_person(ex: Extraction) -> bool:
+    """The content check found money going to a person ("向经办人孙立强转账", "to Mr Tan"), outside
+    any caution against it ("请勿向个人账户转账"): a channel that is not the body's."""
+    cautions = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
+    return any(h.code == "CONTENT_PAY_PERSONAL_ACCOUNT" and not any(a <= h.start and h.end <= b for a, b in cautions)
+               for h in ex.phrases)
+
+
 def _payees(ex: Extraction, reg: Registry, family: frozenset[str]) -> tuple[list[Finding], bool]:
     """Payees that are not the named body (nor one of its family): a company, a person; and
     whether the body itself is named as a payee."""
@@ -202,6 +210,6 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
     if ex.bank_cards and not body_paid:
         all_official = False
     if (all_official and channels and not programs and not payees and not _unread_callback(ex)
-            and not _unconfirmed(ex)):
+            and not _unconfirmed(ex) and not _pays_a_person(ex)):
         out.append(Finding("CONSISTENCY_ALL_OFFICIAL", (item("institution", inst.name),)))
     return out
