@@ -381,6 +381,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_CARD_DETAILS"}, set(), FLAGGED),
     ("bank-says-reserved-phone-changed", {"text": "【招商银行】您尾号1234的银行卡预留手机号已变更，如非本人操作请致电95555。", "sender": "95555"},
      set(), {"CONTENT_CARD_DETAILS"}, NOT_FLAGGED),
+    ("ocr-letter-l-between-digits-of-the-official-phone", {"text": "【深圳国际仲裁院】开庭通知已邮寄，请查收。咨询电话0755-8350l700，网址www.scia.com.cn"},
+     {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),
     ("lawyers-advert-with-own-mobile", {"text": "李律师团队：专业代理劳动仲裁、工伤赔偿、欠薪追讨，免费咨询 13811112222。"},
      {"CONTENT_SERVICE_OFFER"}, {"CONTENT_CALLBACK_MOBILE"}, {"unverified"}),
     ("advert-words-in-a-notice-keep-the-callback", {"text": "【广州仲裁委员会】您的借款纠纷已立案，欢迎来电咨询承办人 13922223333。"},

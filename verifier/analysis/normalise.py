@@ -33,8 +33,10 @@ _SEPARATOR = r"[-_*~|/\\·•・+=#\p{Extended_Pictographic}]"
 _SEPARATED_CJK = regex.compile(rf"{_CJK}(?:{_SEPARATOR}{_CJK}){{2,}}")
 _ONE_SEPARATOR = regex.compile(_SEPARATOR)
 # A photographed or OCR'd notice reads 1 as l and 0 as o inside numbers ("致电l7l 3390 6628",
-# "上午l0点"); only in text with Chinese, where such a letter beside digits is no English word.
-_OCR_DIGIT = regex.compile(r"(?<![a-z0-9./:@_-])l(?=\d)|(?<=\d[ -]?)l(?![a-z0-9./_-])|(?<=[\s\p{Han}]\d+)o(?=\d)")
+# "上午l0点", "0755-8350l700"); only in text with Chinese, where such a letter beside digits is no
+# English word. Between digits only when no letter starts the run (a handle such as "wx12l34" stays).
+_OCR_DIGIT = regex.compile(r"(?<![a-z0-9./:@_-])l(?=\d)|(?<=\d[ -]?)l(?![a-z0-9./_-])|(?<=(?<![a-z0-9./:@_-])\d[\d -]{0,20})l(?=\d)"
+                           r"|(?<=[\s\p{Han}]\d+)o(?=\d)")
 _HAN = regex.compile(r"\p{Han}")
 # Text copied from some Chinese web pages carries a pinyin gloss after characters the page's
 # converter found ambiguous ("網(wǎng)絡(luò)仲裁委員會(huì)"): a toned syllable in brackets right after a
