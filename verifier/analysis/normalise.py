@@ -169,15 +169,21 @@ def _char_pass(original: str) -> Mapped:
     return Mapped("".join(out), tuple(starts), tuple(ends))
 
 
+# Variant characters simplified text still uses side by side, folded to one so that a term
+# matches either: 帐户/账户 (and traditional 帳戶, which the converter turns into 帐户).
+_VARIANTS = str.maketrans({"帐": "账"})
+
+
 def _to_simplified(m: Mapped) -> Mapped:
     if m.text.isascii():
         return m
-    converted = _t2s().convert(m.text)
+    converted = _t2s().convert(m.text).translate(_VARIANTS)
     if len(converted) == len(m.text):
         return Mapped(converted, m.start, m.end)
     # Phrase conversion changed the length: fall back to character by character.
     conv = _t2s().convert
-    return Mapped("".join(conv(c) if len(conv(c)) == 1 else c for c in m.text), m.start, m.end)
+    text = "".join(conv(c) if len(conv(c)) == 1 else c for c in m.text)
+    return Mapped(text.translate(_VARIANTS), m.start, m.end)
 
 
 def normalise(original: str) -> Mapped:
