@@ -20,6 +20,9 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("中-英对照", "中-英对照"),  # one separator between two characters is ordinary text
     ("http://a-b.cn/x_y", "http://a-b.cn/x_y"),
     ("致电l7l 3390 6628", "致电171 3390 6628"),  # OCR: l for 1 beside digits, in Chinese text
+    ("監管帳戶，个人帐户", "监管账户,个人账户"),  # 帐 and 账 are one character to the terms
+    ("咨询电话0755-8350l700", "咨询电话0755-83501700"),  # OCR: l between digits of a number
+    ("加微信wx12l34", "加微信wx12l34"),  # not inside a handle that starts with letters
     ("请登录 http://l0l.com/a", "请登录 http://l0l.com/a"),  # not inside a host name
     ("hello l2 world", "hello l2 world"),  # not in English text
     # a web page's pinyin glosses ("網(wǎng)絡(luò)") go; brackets that gloss nothing stay

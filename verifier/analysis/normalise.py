@@ -33,8 +33,10 @@ _SEPARATOR = r"[-_*~|/\\·•・+=#\p{Extended_Pictographic}]"
 _SEPARATED_CJK = regex.compile(rf"{_CJK}(?:{_SEPARATOR}{_CJK}){{2,}}")
 _ONE_SEPARATOR = regex.compile(_SEPARATOR)
 # A photographed or OCR'd notice reads 1 as l and 0 as o inside numbers ("致电l7l 3390 6628",
-# "上午l0点"); only in text with Chinese, where such a letter beside digits is no English word.
-_OCR_DIGIT = regex.compile(r"(?<![a-z0-9./:@_-])l(?=\d)|(?<=\d[ -]?)l(?![a-z0-9./_-])|(?<=[\s\p{Han}]\d+)o(?=\d)")
+# "上午l0点", "0755-8350l700"); only in text with Chinese, where such a letter beside digits is no
+# English word. Between digits only when no letter starts the run (a handle such as "wx12l34" stays).
+_OCR_DIGIT = regex.compile(r"(?<![a-z0-9./:@_-])l(?=\d)|(?<=\d[ -]?)l(?![a-z0-9./_-])|(?<=(?<![a-z0-9./:@_-])\d[\d -]{0,20})l(?=\d)"
+                           r"|(?<=[\s\p{Han}]\d+)o(?=\d)")
 _HAN = regex.compile(r"\p{Han}")
 # Text copied from some Chinese web pages carries a pinyin gloss after characters the page's
 # converter found ambiguous ("網(wǎng)絡(luò)仲裁委員會(huì)"): a toned syllable in brackets right after a
@@ -167,15 +169,21 @@ def _char_pass(original: str) -> Mapped:
     return Mapped("".join(out), tuple(starts), tuple(ends))
 
 
+# Variant characters simplified text still uses side by side, folded to one so that a term
+# matches either: 帐户/账户 (and traditional 帳戶, which the converter turns into 帐户).
+_VARIANTS = str.maketrans({"帐": "账"})
+
+
 def _to_simplified(m: Mapped) -> Mapped:
     if m.text.isascii():
         return m
-    converted = _t2s().convert(m.text)
+    converted = _t2s().convert(m.text).translate(_VARIANTS)
     if len(converted) == len(m.text):
         return Mapped(converted, m.start, m.end)
     # Phrase conversion changed the length: fall back to character by character.
     conv = _t2s().convert
-    return Mapped("".join(conv(c) if len(conv(c)) == 1 else c for c in m.text), m.start, m.end)
+    text = "".join(conv(c) if len(conv(c)) == 1 else c for c in m.text)
+    return Mapped(text.translate(_VARIANTS), m.start, m.end)
 
 
 def normalise(original: str) -> Mapped:

@@ -25,9 +25,10 @@ _CODE_LABEL = regex.compile(
     r"\s?(?:为|是|:|：)?\s?\Z"
 )
 # A number right after such a label is a bank account whatever its length: company accounts run
-# to 20-odd digits ('对公账户…账号 4200 1234 5678 9012 3456'), longer than a card's 16-19.
+# to 20-odd digits ('对公账户…账号 4200 1234 5678 9012 3456'), longer than a card's 16-19. Hong
+# Kong writes 戶口 for a bank account ('滙豐銀行戶口 123-456789-888').
 _ACCOUNT_LABEL = regex.compile(
-    r"(?:账号|帐号|账户|帐户|卡号|\baccount(?:\sno\.?|\snumber)?)\s?(?:为|是|:|：)?\s?\Z"
+    r"(?:账号|帐号|账户|帐户|卡号|户口(?:号码|号)?|\baccount(?:\sno\.?|\snumber)?)\s?(?:为|是|:|：)?\s?\Z"
 )
 _HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
 

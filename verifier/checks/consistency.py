@@ -64,6 +64,10 @@ _PAYEE = regex.compile(r"(?<!(?:退回|退还|退款|退费|返还|退)(?:至|�
                        r"(?:(?:收款账户|收款帐户|收款单位|收款人|收款方|账户名称|帐户名称|账户名|帐户名|开户名|户名)\s?[:：]?"
                        r"|对公[账帐]户\s?[:：])\s?(?:为|是)?\s?"
                        r"(\p{Han}[\p{Han}()（）]{1,30})")
+# Money the reader is told to send to a named organisation: "请将仲裁费汇至北京某某律师事务所，账号 …".
+# Only as a request (请/须/需): a court reporting "执行款已转至申请人…有限公司" tells, it does not ask.
+_PAID_TO = regex.compile(r"(?:请|须|需|务必)[^。！!？?\n]{0,20}?(?:汇至|汇到|汇入|转至|转到|转入|打至|打到|缴至|缴纳至|支付至|支付给|转账给|汇给)"
+                         r"\s?(\p{Han}[\p{Han}()（）]{1,30}?(?:公司|事务所|工作室|商行|合作社|中心))")
 # The body's own words for itself: "收款单位为本会" names the body that sent the notice.
 _SELF = ("本会", "本院", "本委", "本中心")
 
@@ -79,12 +83,24 @@ def _programs(ex: Extraction, reg: Registry, family: frozenset[str]) -> list[Fin
     return out
 
 
+def _pays_a_person(ex: Extraction) -> bool:
+    """The content check found money going to a person ("向经办人孙立强转账", "to Mr Tan"), outside
+    any caution against it ("请勿向个人账户转账"): a channel that is not the body's."""
+    cautions = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
+    return any(h.code == "CONTENT_PAY_PERSONAL_ACCOUNT" and not any(a <= h.start and h.end <= b for a, b in cautions)
+               for h in ex.phrases)
+
+
 def _payees(ex: Extraction, reg: Registry, family: frozenset[str]) -> tuple[list[Finding], bool]:
     """Payees that are not the named body (nor one of its family): a company, a person; and
     whether the body itself is named as a payee."""
     out = []
     body_paid = False
-    for m in _PAYEE.finditer(ex.text.text):
+    text = ex.text.text
+    matches = list(_PAYEE.finditer(text)) if "户" in text or "收款" in text else []
+    if "请" in text or "须" in text or "需" in text:
+        matches += _PAID_TO.finditer(text)
+    for m in matches:
         payee = m[1]
         if (reg.names.get(payee) in family or payee in _SELF
                 or any(payee.startswith(n) for n in _family_names(reg, family))):
@@ -205,13 +221,13 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
                 out.append(Finding("CONSISTENCY_CITY_MISMATCH",
                                    (item("text", ex.original[c.start:c.end], c.start, c.end),)))
     programs = _programs(ex, reg, ctx.family)
-    payees, body_paid = _payees(ex, reg, ctx.family) if "户" in ex.text.text or "收款" in ex.text.text else ([], False)
+    payees, body_paid = _payees(ex, reg, ctx.family)
     out += programs + payees
     # A bank account is a channel too: it is the body's only when the notice names the body as
     # the payee ("户名：深圳国际仲裁院"); an account with no payee, or another's, is not confirmed.
     if ex.bank_cards and not body_paid:
         all_official = False
     if (all_official and channels and not programs and not payees and not _unread_callback(ex)
-            and not _unconfirmed(ex)):
+            and not _unconfirmed(ex) and not _pays_a_person(ex)):
         out.append(Finding("CONSISTENCY_ALL_OFFICIAL", (item("institution", inst.name),)))
     return out

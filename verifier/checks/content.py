@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from verifier.analysis import phones
+from verifier.analysis import names, phones
 from verifier.analysis.extract import Extraction
 from verifier.checks.finding import Evidence, Finding, item
 from verifier.registry.compiled import Registry
@@ -18,7 +18,7 @@ PHRASE_CODES = frozenset({
     "CONTENT_DEADLINE_HOURS", "CONTENT_THREAT_CREDIT", "CONTENT_EMERGENCY_CONTACT",
     "CONTENT_QR_CODE", "CONTENT_CALLBACK_MOBILE", "CONTENT_NEGATED_WARNING", "CONTENT_LEGAL_NOTICE",
     "CONTENT_PRIZE_CONTRACT", "CONTENT_RELAY_REQUEST", "CONTENT_PRESS_KEY", "CONTENT_CARD_DETAILS",
-    "CONTENT_DEBT_RELIEF_SERVICE", "CONTENT_ID_DETAILS",
+    "CONTENT_DEBT_RELIEF_SERVICE", "CONTENT_ID_DETAILS", "CONTENT_SERVICE_OFFER",
 })
 EMITS = PHRASE_CODES | {"CONTENT_NONE", "CONTENT_BANK_CARD"}
 
@@ -35,16 +35,31 @@ def _courier(original: str, p: phones.Phone) -> bool:
     return p.kind == phones.MOBILE and _COURIER.search(original, max(0, p.start - 24), p.start) is not None
 
 
+# Information-only phrase codes: they say what kind of message this is, not that it is wrong.
+_INFO_PHRASES = frozenset({"CONTENT_LEGAL_NOTICE", "CONTENT_NEGATED_WARNING", "CONTENT_SERVICE_OFFER"})
+# Bodies an advert may name in passing ("劳动仲裁委", a bank) without speaking for them.
+_AD_BODIES = frozenset({names.LAWFUL, names.NOT_ADJUDICATOR})
+
+
+def _service_offer(ex: Extraction) -> bool:
+    """A lawyer's or consultant's advert that mentions arbitration ("专业处理劳动仲裁…免费咨询
+    139…") gives the advertiser's own mobile: it is no notice asking for a call back. Only when
+    the message claims no body, cites no case and says nothing else a notice should not."""
+    codes = {h.code for h in ex.phrases}
+    return ("CONTENT_SERVICE_OFFER" in codes and not codes - _INFO_PHRASES and not ex.cases
+            and all(b.status in _AD_BODIES for b in ex.bodies))
+
+
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
     by_code: dict[str, list] = defaultdict(list)
     for code, value, start, end in ex.phrases:
         by_code[code].append(Evidence("text", value[:200], start, end))  # finding.item, inlined
-    for p in ex.phones:
+    for p in () if _service_offer(ex) else ex.phones:
         mobile = p.kind in (phones.MOBILE, phones.VIRTUAL) or (p.kind == phones.FOREIGN and phones.foreign_mobile(p.key))
         if mobile and not _courier(ex.original, p):
             by_code["CONTENT_CALLBACK_MOBILE"].append(item("text", ex.original[p.start:p.end], p.start, p.end))
     for card in ex.bank_cards:
         by_code["CONTENT_BANK_CARD"].append(item("text", ex.original[card.start:card.end], card.start, card.end))
-    if not set(by_code) - {"CONTENT_LEGAL_NOTICE", "CONTENT_NEGATED_WARNING"}:
+    if not set(by_code) - _INFO_PHRASES:
         by_code["CONTENT_NONE"] = []
     return [Finding(code, tuple(items[:10])) for code, items in by_code.items()]
