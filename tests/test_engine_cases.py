@@ -354,6 +354,13 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     # --- a government body's sites lie under gov.cn by rule (国办函〔2018〕55号), known domain or not
     ("government-body-link-off-gov-cn", {"text": "【12315】您的消费纠纷已转入仲裁程序，请于今日内登录 12315-tiaojie.com 确认调解方案，逾期将影响个人信用。"},
      {"CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    # --- a host written in Chinese characters after a scheme is a link (an internationalised name)
+    ("han-host-in-the-bodys-name", {"text": "【北京仲裁委员会】您的案件已受理，请登录 http://北京仲裁委员会.com/case 查看答辩材料。"},
+     {"CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_PUNYCODE"}, {"LINK_NONE"}, FLAGGED),
+    ("han-host-with-a-chinese-tld", {"text": "【广州仲裁委员会】请于3日内登录https://广州仲裁.中国提交身份证照片。"},
+     {"CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_PUNYCODE"}, {"LINK_NONE"}, FLAGGED),
+    ("government-body-link-under-zhengwu", {"text": "【国家反诈中心】提醒：凡自称“网络仲裁委员会”要求转账的都是诈骗，详见 http://国家反诈中心.政务/zs 。"},
+     set(), {"CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_UNKNOWN_DOMAIN"}, NOT_FLAGGED),
     ("government-body-link-under-gov-cn", {"text": "【国家反诈中心】提醒：凡自称“网络仲裁委员会”要求转账的都是诈骗。反诈知识请见 https://fzzx.mps.gov.cn/zs 。"},
      set(), {"CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_UNKNOWN_DOMAIN"}, NOT_FLAGGED),
     ("caution-in-the-conditional", {"text": "【北京仲裁委员会】提醒：本会不会索要验证码。如有人以“网络仲裁委员会”“仲裁专员”名义要求转账，请拨打96110或110报警。本会官网 www.bjac.org.cn。"},

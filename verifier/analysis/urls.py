@@ -34,6 +34,9 @@ _SPACED_OUT = regex.compile(r"(?<![a-z0-9])(?:[a-z0-9.\-/:] ){5,80}[a-z0-9./]\b"
 _SLASH_SPACES = regex.compile(r"(?<=[a-z0-9])\s?/\s?(?=[a-z0-9])")
 
 _LABEL = r"(?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9](?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9-]{0,61}[\p{Latin}\p{Cyrillic}\p{Greek}0-9])?)"
+_HAN_LABEL = r"(?:[\p{Han}\p{Latin}0-9](?:[\p{Han}\p{Latin}0-9-]{0,61}[\p{Han}\p{Latin}0-9])?)"
+# Chinese top-level domains (in the simplified text the finder reads).
+_HAN_TLDS = "(?:中国|公司|网络|政务|公益|网址|在线|商城|网店|集团|手机|信息|我爱你|游戏|企业|广东)"
 _PATH = r"(?:[/?#][^\s\p{Han}<>\"'，。、；！？）】」』…（【]{0,400})?"
 _URL = regex.compile(
     rf"(?:(?:https?|ftp)://[^\s\p{{Han}}<>\"'，。、；！？）】」』…（【/?#]{{1,253}}{_PATH})"
@@ -42,6 +45,11 @@ _URL = regex.compile(
     rf"|(?<![a-z0-9.@/_-])(?:(?:{_LABEL}\.){{1,10}}{_LABEL}(?::\d{{1,5}})?@)?"
     rf"(?:{_LABEL}\.){{1,10}}(?:[a-z]{{2,24}}|xn--[a-z0-9-]{{1,59}})(?::\d{{1,5}})?{_PATH}"
     rf"|(?<![a-z0-9.])\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?::\d{{1,5}})?(?:/[^\s\p{{Han}}]{{0,400}})?"
+    # A host in Chinese characters (北京仲裁委员会.com, 国家反诈中心.政务) after a scheme, with a Latin TLD
+    # or a known Chinese one. Not bare: the text the finder reads has the spaces between Chinese
+    # words taken out (OCR line joins), so a bare one's first label would run from the words before it.
+    rf"|(?:https?|ftp)://(?=[^\s./]*\p{{Han}})(?:{_HAN_LABEL}\.){{1,10}}"
+    rf"(?:[a-z]{{2,24}}\b|{_HAN_TLDS})(?::\d{{1,5}})?{_PATH}"
 )
 _OBFUSCATION_HINT = regex.compile(
     r"点|點|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|\s|hxxp|h\*\*p"
@@ -224,7 +232,7 @@ def parse_link(raw: str, start: int | None = None, end: int | None = None,
     return Link(text, url, host, domain, sub, parts.path or "", ip, punycode, obfuscated, start, end, field)
 
 
-_LABEL_CHAR = regex.compile(r"[\p{Latin}\p{Cyrillic}\p{Greek}\d]")  # \d: the IP form's digits
+_LABEL_CHAR = regex.compile(r"[\p{Latin}\p{Cyrillic}\p{Greek}\p{Han}\d]")  # \d: the IP form's digits
 
 
 def _may_hold_url(s: str) -> bool:
