@@ -463,6 +463,10 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
     ("photos-posted-to-a-group-is-no-threat", {"text": "昨天聚会的照片我发到群里了，大家自己下载吧。"},
      set(), {"CONTENT_THREAT_CONTACTS"}, {"unverified"}),
+    ("official-landline-with-hyphenated-extension", {"text": "【深圳国际仲裁院】案件秘书联系电话：0755-83501700-8206，请于工作时间致电。"},
+     {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("other-landline-with-extension-is-not-official", {"text": "【深圳国际仲裁院】案件秘书联系电话：020-66889900-312。"},
+     {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
     ("english-threat-to-call-co-workers", {"text": "Settle the loan now or we call your co-workers one by one."},
      {"CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
 ]
