@@ -51,6 +51,9 @@ _LEAD_WORDS = frozenset(
 # Words that end a clause about a body, never part of one's name: "仲裁法第十条规定仲裁委员会由…",
 # "合同约定仲裁委员会": read back from the suffix, the name starts after the last of them.
 _CLAUSE_WORDS = frozenset("规定 约定 载明 写明 指出 表示 显示 认为 明确 组建 设立".split())
+# Verbs of impersonation end a clause too, wherever they stand ("近期有不法分子冒充仲裁委发送…"): the
+# name, if any, is what follows them; no lawful body's name holds one.
+_POSE_WORDS = frozenset("冒充 冒用 假冒 仿冒 假借 谎称 自称".split())
 # "上" ends a name read back ("送上仲裁委员会的通知"), except in "网上"/"线上" (online), which scams put
 # in front of an arbitration suffix ("網上仲裁委員會") as they do 网络 and 在线.
 _ONLINE = ("网上", "线上")
@@ -120,7 +123,7 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
     while start > window and (text[start - 1] not in _STOP or text[start - 2:start] in _ONLINE):
         start -= 1
     for i in range(end - 2, start - 1, -1):
-        if text[i:i + 2] in _CLAUSE_WORDS:
+        if text[i:i + 2] in _CLAUSE_WORDS or text[i:i + 2] in _POSE_WORDS:
             start = i + 2
             break
     if start > 0 and text[start - 1:start + 1] in _LEAD_WORDS:  # "当地…": 当 stopped the reading

@@ -30,6 +30,9 @@ _CODE_LABEL = regex.compile(
 _ACCOUNT_LABEL = regex.compile(
     r"(?:账号|帐号|账户|帐户|卡号|户口(?:号码|号)?|\baccount(?:\sno\.?|\snumber)?)\s?(?:为|是|:|：)?\s?\Z"
 )
+# A landline and its extension joined by a hyphen or space ('010-82217788-8025', '0755 83501700 8012'):
+# read as one run of digits it is no number at all, so the landline went unread.
+_EXTENSION = regex.compile(r"(0\d{2,3}[ \-]?\d{7,8})[ \-](\d{1,5})")
 _HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
 
 MOBILE = "mobile"
@@ -160,10 +163,12 @@ def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tupl
         kind = classify(key, virtual_prefixes)
         if kind == OTHER and 10 <= len(key) <= 25 and _ACCOUNT_LABEL.search(text.text, max(0, a - 10), a):
             kind = BANK_CARD
+        if kind == OTHER and (ext := _EXTENSION.fullmatch(raw)) and classify(digits_key(ext[1]), virtual_prefixes) == LANDLINE:
+            raw, key, kind, b = ext[1], digits_key(ext[1]), LANDLINE, a + ext.end(1)
         if kind == OTHER:
             continue
         start, end = text.span(a, b)
-        out.append(Phone(m.group(0), key, kind, start, end, _area(key) if kind == LANDLINE else None))
+        out.append(Phone(text.text[a:b], key, kind, start, end, _area(key) if kind == LANDLINE else None))
         if len(out) >= 50:
             break
     return out

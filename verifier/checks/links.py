@@ -87,14 +87,19 @@ def embedded_official(link: Link, reg: Registry) -> str | None:
         labels = [*user.split("."), *labels]
     if not labels:
         return None
+    # The registered label may finish the official name ('court-gov.cn.xyz': registered 'cn.xyz').
+    spelled = [*labels, link.domain.split(".", 1)[0]] if link.domain else labels
     for i in range(len(labels)):
         # 'sd-court.gov.cn.cdsk.top': the official domain begins after a hyphen in its first label
-        heads = [labels[i], *labels[i].split("-")[1:]]
-        for j in range(i + 1, len(labels) + 1):
+        parts = labels[i].split("-")
+        heads = ["-".join(parts[k:]) for k in range(len(parts))]
+        for j in range(i + 1, len(spelled) + 1):
             for head in heads:
-                cand = ".".join([head, *labels[i + 1:j]])
-                if cand in reg.official_domains:
-                    return cand
+                cand = ".".join([head, *spelled[i + 1:j]])
+                # 'court-gov.cn.xyz': hyphens written for the official name's dots
+                for name in (cand, cand.replace("-", ".")):
+                    if name in reg.official_domains:
+                        return name
     for lab in labels:
         if lab in reg.label_to_domains and len(lab) >= 4:
             return reg.label_to_domains[lab][0]
