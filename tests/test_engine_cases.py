@@ -354,6 +354,13 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     # --- a government body's sites lie under gov.cn by rule (国办函〔2018〕55号), known domain or not
     ("government-body-link-off-gov-cn", {"text": "【12315】您的消费纠纷已转入仲裁程序，请于今日内登录 12315-tiaojie.com 确认调解方案，逾期将影响个人信用。"},
      {"CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    # --- a legal notice linking under a TLD where phishing sites cluster (.top, .xyz, .icu …)
+    ("abused-tld-in-a-legal-notice", {"text": "【仲裁通知】您有一份仲裁文书待签收，请于今日登录 http://wenshu-qianshou.icu/d/8812 查看。"},
+     {"LINK_ABUSED_TLD", "LINK_UNKNOWN_DOMAIN"}, set(), FLAGGED),
+    ("abused-tld-in-a-shop-advert", {"text": "双十二大促，全场五折起，详情见 http://shop-sale.top/1212 ，退订回T"},
+     {"LINK_ABUSED_TLD"}, set(), NOT_FLAGGED),
+    ("ordinary-tld-in-a-legal-notice-weighs-less", {"text": "【仲裁通知】您有一份仲裁文书待签收，请于今日登录 http://wenshu-qianshou.com/d/8812 查看。"},
+     {"LINK_UNKNOWN_DOMAIN"}, {"LINK_ABUSED_TLD"}, NOT_FLAGGED),
     # --- a host written in Chinese characters after a scheme is a link (an internationalised name)
     ("han-host-in-the-bodys-name", {"text": "【北京仲裁委员会】您的案件已受理，请登录 http://北京仲裁委员会.com/case 查看答辩材料。"},
      {"CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_PUNYCODE"}, {"LINK_NONE"}, FLAGGED),

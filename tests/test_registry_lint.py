@@ -144,6 +144,11 @@ def test_web_suffix_must_be_a_trusted_suffix(reg: Path) -> None:
     expect(reg, line + 1, "web suffix 'com.cn' is not one of trusted_suffixes")
 
 
+def test_abused_tld_list_takes_top_level_domains_only(reg: Path) -> None:
+    lst = reg.parent / "lists" / "abused_tlds.txt"
+    expect(lst, append(lst, "zz.top"), "not a top-level domain")
+
+
 def test_official_domain_in_scam_list(reg: Path) -> None:
     lst = reg.parent / "lists" / "scam_domains.txt"
     expect(lst, append(lst, "cietac.org"), "both an official domain and a known scam domain")

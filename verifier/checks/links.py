@@ -13,7 +13,7 @@ from verifier.registry.compiled import Registry
 
 EMITS = frozenset({
     "LINK_NONE", "LINK_OFFICIAL", "LINK_KNOWN_SCAM", "LINK_IP_LITERAL", "LINK_SHORTENER",
-    "LINK_FREE_HOSTING", "LINK_EMBEDDED_OFFICIAL", "LINK_LOOKALIKE", "LINK_PUNYCODE",
+    "LINK_FREE_HOSTING", "LINK_ABUSED_TLD", "LINK_EMBEDDED_OFFICIAL", "LINK_LOOKALIKE", "LINK_PUNYCODE",
     "LINK_APK", "LINK_OBFUSCATED", "LINK_UNKNOWN_DOMAIN", "LINK_TOO_MANY",
 })
 _SUFFIX_WORDS = frozenset({"org", "cn", "gov", "com", "net", "orgcn", "govcn", "comcn", "hk", "sg"})
@@ -133,6 +133,8 @@ def check_link(link: Link, reg: Registry, field: str | None = None) -> list[Find
             out.append(Finding("LINK_PUNYCODE", ev))
         if not out:
             out.append(Finding("LINK_UNKNOWN_DOMAIN", ev))
+        if link.domain.rsplit(".", 1)[-1] in reg.abused_tlds:
+            out.append(Finding("LINK_ABUSED_TLD", ev))
     if link.path.lower().endswith(_DOWNLOADS):
         out.append(Finding("LINK_APK", ev))
     # ｇｚａｃ．ｏｒｇ still goes to the official site; direction controls make it show another one.

@@ -131,6 +131,7 @@ class Registry:
     scam_numbers: SortedStrings
     shorteners: frozenset[str]
     free_hosting: frozenset[str]
+    abused_tlds: frozenset[str]  # 'top': where phishing domains are registered most, for their size
     virtual_prefixes: tuple[str, ...]
     patterns: tuple[tuple[str, regex.Pattern[str]], ...]
     dnsbl: tuple[tuple[str, str, str], ...]  # zone, return-code prefix, code
@@ -458,6 +459,7 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
         scam_domains=scam_domains,
         scam_numbers=big["scam_numbers"],
         shorteners=frozenset(e.lower() for _n, e in lists.get("shorteners", [])),
+        abused_tlds=frozenset(e.lower() for _n, e in lists.get("abused_tlds", [])),
         free_hosting=frozenset(e.lower().strip(".") for _n, e in lists.get("free_hosting", [])),
         virtual_prefixes=tuple(sorted({e.value for e in m.number_segments.virtual_operator})),
         patterns=tuple(patterns),

@@ -20,6 +20,7 @@ from verifier.registry.load import Problem, list_entries
 
 DOMAIN_LISTS = frozenset({"scam_domains", "shorteners", "free_hosting"})
 NUMBER_LISTS = frozenset({"scam_numbers"})
+TLD_LISTS = frozenset({"abused_tlds"})
 TABLE_LISTS = frozenset({"cities"})
 _LABEL = regex.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -101,6 +102,9 @@ def lint_list(name: str, path: Path, text: str) -> list[Problem]:
             problem = domain_problem(entry)
             if problem:
                 bad(number, 1, problem)
+        elif name in TLD_LISTS:
+            if "." in entry or not registered_domain("x." + entry):
+                bad(number, 1, f"{entry!r}: not a top-level domain (one label, such as top)")
         elif name in NUMBER_LISTS:
             problem = phone_problem(entry)
             if problem:
