@@ -30,6 +30,9 @@ MAX_ERRORS = 20
 JSON_BODY = web.RequestKey("json_body", dict)
 _EMPTY_FIELDS = ("text", "sender", "links", "institution")
 _ACCEPTED_CHARSETS = {None, "utf-8", "utf8"}
+# What aiohttp's parser decodes (one coding, matched exactly). Any other value it passes through
+# undecoded: `x-gzip` or `gzip, gzip` then read as "not valid UTF-8", `compress` as plain JSON.
+_DECODED_CODINGS = {"", "identity", "gzip", "deflate", "br", "zstd"}
 # What no string may hold: NUL and lone surrogates (one C-level scan instead of a Python loop).
 _BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
 
@@ -43,6 +46,11 @@ def _check_content_type(request: web.Request) -> None:
     if charset not in _ACCEPTED_CHARSETS:
         raise ProblemError(415, "Send the body in UTF-8 (charset=utf-8 or no charset).",
                            errors=[(("header", "Content-Type"), "charset must be utf-8")])
+    if request.headers.get("Content-Encoding", "").strip().lower() not in _DECODED_CODINGS:
+        raise ProblemError(415, "Send the body uncompressed, or compressed with one of gzip, "
+                                "deflate or br (Content-Encoding: gzip).",
+                           errors=[(("header", "Content-Encoding"), "must be gzip, deflate or br")],
+                           headers={"Accept-Encoding": "gzip, deflate, br"})
 
 
 def _too_large(max_bytes: int) -> ProblemError:
