@@ -105,6 +105,15 @@ def test_registry_check_and_eval():
     assert r.returncode == 1
 
 
+def test_registry_eval_refuses_a_nan_threshold():
+    # `--min-recall nan` exited 0 whatever the corpus said (no recall is below NaN): a gate that
+    # checked nothing
+    for flag in ("--min-recall", "--max-false-positive-rate"):
+        r = run("registry", "eval", str(CORPUS), flag, "nan")
+        assert r.returncode == 2 and f"{flag}: NaN is not a threshold" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+
+
 def test_bad_registry_is_fatal_with_location(tmp_path):
     bad = tmp_path / "registry.yaml"
     bad.write_text("schema_version: 1\nversion: x\nverdicts: {suspicious: 80, likely_scam: 20}\n", encoding="utf-8")
