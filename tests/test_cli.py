@@ -105,6 +105,15 @@ def test_registry_check_and_eval():
     assert r.returncode == 1
 
 
+def test_registry_eval_refuses_a_nan_threshold():
+    # `--min-recall nan` exited 0 whatever the corpus said (no recall is below NaN): a gate that
+    # checked nothing
+    for flag in ("--min-recall", "--max-false-positive-rate"):
+        r = run("registry", "eval", str(CORPUS), flag, "nan")
+        assert r.returncode == 2 and f"{flag}: NaN is not a threshold" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+
+
 def test_bad_registry_is_fatal_with_location(tmp_path):
     bad = tmp_path / "registry.yaml"
     bad.write_text("schema_version: 1\nversion: x\nverdicts: {suspicious: 80, likely_scam: 20}\n", encoding="utf-8")
@@ -199,6 +208,15 @@ def test_closed_stdin_and_full_disk_are_one_line_errors():
     assert r.returncode == 1 and r.stderr.strip() == "verifier: cannot write the output: No space left on device"
 
 
+def test_a_bracketed_ipv6_nameserver_without_a_port_is_accepted():
+    # "[::1]" was refused as "'::1]' does not appear to be an IPv4 or IPv6 address"
+    env = {**__import__("os").environ, "VERIFIER_DNS_NAMESERVERS": "[::1], [::1]:5353, ::1"}
+    r = subprocess.run([sys.executable, "-m", "verifier", "check", "x", "--json"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert json.loads(r.stdout)["verdict"]
+
+
 def test_serve_with_bad_settings_says_which_in_one_line():
     cases = [
         ({"VERIFIER_PORT": "abc"}, [], "VERIFIER_PORT"),
@@ -206,6 +224,8 @@ def test_serve_with_bad_settings_says_which_in_one_line():
         ({"VERIFIER_RATE_LIMIT": "lots"}, [], "VERIFIER_RATE_LIMIT"),
         ({"VERIFIER_DNS_NAMESERVERS": "junk"}, [], "VERIFIER_DNS_NAMESERVERS"),
         ({"VERIFIER_DNS_NAMESERVERS": "127.0.0.1:99999"}, [], "from 1 to 65535"),  # was accepted
+        ({"VERIFIER_DNS_NAMESERVERS": "[::1"}, [], "like [2001:db8::1]:53"),  # was accepted
+        ({"VERIFIER_DNS_NAMESERVERS": "[::1]53"}, [], "like [2001:db8::1]:53"),
         ({"VERIFIER_DNSBL_ZONES": "a zone"}, [], "not a DNS zone"),  # was accepted
         ({}, ["--host", "a..b"], "not a valid host name"),  # was a UnicodeError traceback
         ({"VERIFIER_REGISTRY": "/nonexistent/registry.yaml"}, [], "cannot read"),

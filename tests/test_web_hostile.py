@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import random
 import zlib
@@ -249,3 +250,20 @@ async def test_compressed_body_is_read(client, encoding):
     resp = await client.post("/v1/verify", data=data, headers={**JSON, "Content-Encoding": encoding})
     assert resp.status == 200, await resp.text()
     assert "BODY_KNOWN_FAKE" in {r["code"] for r in (await resp.json())["reasons"]}
+
+
+@pytest.mark.parametrize(("encoding", "compress"), [
+    ("x-gzip", gzip.compress), ("gzip, gzip", lambda b: gzip.compress(gzip.compress(b))),
+    ("identity, gzip", gzip.compress), ("compress", lambda b: b), ("aes128gcm", lambda b: b),
+])
+@pytest.mark.parametrize("path", PATHS)
+async def test_a_coding_the_service_does_not_decode_is_named(client, path, encoding, compress):
+    # aiohttp decodes one of gzip/deflate/br and passes anything else through: x-gzip was answered
+    # "the body is not valid UTF-8" (the client fixed the wrong thing), compress as if it were JSON
+    raw = json.dumps({"text": "x"} if path == "/v1/verify" else {"notices": [{"text": "x"}]})
+    resp = await client.post(path, data=compress(raw.encode()),
+                             headers={**JSON, "Content-Encoding": encoding})
+    body = await resp.json()
+    assert resp.status == 415 and resp.content_type == "application/problem+json", body
+    assert body["errors"] == [{"loc": ["header", "Content-Encoding"], "msg": "must be gzip, deflate or br"}]
+    assert resp.headers["Accept-Encoding"] == "gzip, deflate, br"

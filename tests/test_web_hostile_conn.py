@@ -195,3 +195,29 @@ async def test_body_that_does_not_decompress_is_400(bundled_holder, path, encodi
             assert resp.content_type == "application/problem+json"
             assert b"garbage" not in await resp.read()
         assert await normal_request(port) == 200
+
+
+@pytest.mark.parametrize("framing", [b"Content-Length: 100\r\n\r\n{\"text\":",
+                                     b"Transfer-Encoding: chunked\r\n\r\n8\r\n{\"text\":\r\n"])
+@pytest.mark.parametrize("how", ["close", "half-close"])
+async def test_a_client_that_leaves_mid_body_is_not_a_500(bundled_holder, caplog, framing, how) -> None:
+    # Every client that gave up mid-body was counted as a 500 and logged an unhandled_error
+    # traceback (ConnectionResetError from the body read): a 5xx alert anyone could set off.
+    async with served(bundled_holder, read_timeout_s=60) as (_, port, app):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     + framing)
+        await writer.drain()
+        if how == "close":
+            writer.close()
+        else:
+            writer.write_eof()
+        async with aiohttp.ClientSession() as session:
+            async with asyncio.timeout(30):  # until the abandoned request has been accounted
+                while 'route="/v1/verify"' not in (metrics := await (
+                        await session.get(f"http://127.0.0.1:{port}/metrics")).text()):
+                    await asyncio.sleep(0.05)
+        writer.close()
+        assert 'route="/v1/verify",status="400"' in metrics and 'status="500"' not in metrics
+        assert "unhandled_error" not in caplog.text
+        assert await normal_request(port) == 200

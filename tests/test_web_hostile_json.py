@@ -157,11 +157,13 @@ async def test_hostile_request_paths(client, target):
 @pytest.mark.parametrize(("path", "raw"), [
     ("/v1/verify", json.dumps({"text": "x", **{f"k{i}": 1 for i in range(5000)}})),
     ("/v1/verify/batch", json.dumps({"notices": [{"links": [1] * 50} for _ in range(100)]})),
+    # the batch's own unknown keys: 59 KB of them made a 419 KB answer with 5,001 entries
+    ("/v1/verify/batch", json.dumps({"notices": [{"text": "x"}], **{f"k{i}": 1 for i in range(5000)}})),
 ])
 async def test_a_problem_lists_at_most_twenty_errors(client, path, raw):
     # 16 KB of wrong-typed links made a 460 KB answer (one entry per value): the first 20 say enough
     resp, body = await alongside(client, raw, path)
-    problems = [body] if path == "/v1/verify" else [r["error"] for r in body["results"]]
+    problems = [r["error"] for r in body["results"]] if "results" in body else [body]
     for problem in problems:
         assert problem["status"] == 422 and len(problem["errors"]) == 20
         assert "the first 20 of" in problem["detail"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -217,6 +218,15 @@ def cmd_registry_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def fraction(value: str) -> float:
+    """A gate's threshold. NaN is refused: no result is below or above it, so `--min-recall nan`
+    passed whatever the corpus said."""
+    number = float(value)
+    if math.isnan(number):
+        raise argparse.ArgumentTypeError("NaN is not a threshold; give a number like 0.95")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="verifier", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -248,8 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     re_ = rsub.add_parser("eval", help="run a labelled corpus and report the confusion table")
     re_.add_argument("corpus")
     re_.add_argument("--registry", type=Path)
-    re_.add_argument("--min-recall", type=float, default=None)
-    re_.add_argument("--max-false-positive-rate", type=float, default=None)
+    re_.add_argument("--min-recall", type=fraction, default=None)
+    re_.add_argument("--max-false-positive-rate", type=fraction, default=None)
     re_.add_argument("--json", action="store_true")
     re_.set_defaults(func=cmd_registry_eval)
     rs = rsub.add_parser("schema", help="print the registry's JSON Schema (for editors)")

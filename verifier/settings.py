@@ -165,8 +165,11 @@ class Settings(BaseSettings):
 def nameserver_list(value: str) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for part in filter(None, (p.strip() for p in value.split(","))):
-        if part.startswith("["):
-            host, _, port = part[1:].partition("]:")
+        if part.startswith("["):  # [2001:db8::1]:53, or [2001:db8::1] for port 53
+            host, bracket, port = part[1:].partition("]")
+            if not bracket or port[:1] not in ("", ":"):
+                raise ValueError(f"{part!r}: write an IPv6 nameserver like [2001:db8::1]:53")
+            port = port[1:]
         elif part.count(":") == 1:
             host, _, port = part.partition(":")
         else:
