@@ -143,20 +143,13 @@ def _arbitration_bodies(ids: frozenset[str], reg: Registry) -> bool:
     return all(i in reg.institutions and reg.institutions[i].kind in _ARBITRATION for i in ids)
 
 
-def _web_suffixes(reg: Registry, family: frozenset[str]) -> tuple[str, ...]:
-    """Where a rule puts every site of the body ('.gov.cn' for a government body), so a link
-    elsewhere is not its own even while its own domain is unknown."""
-    return tuple("." + w.value.lower().strip(".") for i in family if i in reg.institutions
-                 for w in reg.institutions[i].web_suffixes)
-
-
 def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
     inst = ctx.primary
     if inst is None:
         return []
     out: list[Finding] = []
     own_domains = reg.domains_of(ctx.family)
-    own_suffixes = _web_suffixes(reg, ctx.family)
+    own_suffixes = reg.web_suffixes_of(ctx.family)  # a link elsewhere is not the body's, site known or not
     own_phones = reg.phones_of(ctx.family)
     channels = 0
     all_official = True

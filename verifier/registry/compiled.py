@@ -139,7 +139,7 @@ class Registry:
     label_to_domains: Mapping[str, tuple[str, ...]]
     trusted_suffixes: tuple[str, ...]  # '.gov.cn': only government bodies can register below it
     public_numbers: frozenset[str]  # reporting channels and national hotlines, fine in any notice
-    by_institution: Mapping[str, tuple[frozenset[str], frozenset[str], frozenset[str]]]
+    by_institution: Mapping[str, tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]]
     families: Mapping[str, frozenset[str]]  # id -> its parent, itself and sibling sub-brands
     lookalikes: LookalikeIndex  # candidates for links.lookalike_of
     near_names: NearNames  # `names`, indexed for near misses (names.judge_chinese)
@@ -157,6 +157,10 @@ class Registry:
 
     def senders_of(self, ids: frozenset[str]) -> frozenset[str]:
         return self._union(ids, 2)
+
+    def web_suffixes_of(self, ids: frozenset[str]) -> tuple[str, ...]:
+        """Where a rule puts every site of these bodies ('.gov.cn' for a government body)."""
+        return tuple(self._union(ids, 3))
 
     def official_owner(self, host: str) -> tuple[str, frozenset[str]] | None:
         """The official domain a host lies under (itself or a parent) and who owns it."""
@@ -409,6 +413,7 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
             frozenset(d.value.lower().strip(".") for d in inst.domains),
             frozenset(number_keys[p.value] for p in inst.phones),
             frozenset(number_keys[p.value] for p in inst.senders),
+            frozenset("." + w.value.lower().strip(".") for w in inst.web_suffixes),
         )
         for inst in institutions.values()
     }
