@@ -109,6 +109,12 @@ def test_probes_ports_and_env_agree_with_the_app(pod: dict[str, Any]) -> None:
     assert c["command"][0] == "verifier" and args.host == "0.0.0.0"
 
 
+def test_no_service_link_variables_in_our_settings_namespace(pod: dict[str, Any]) -> None:
+    # Kubernetes would set VERIFIER_PORT=tcp://10.0.0.1:80 (from the Service "verifier") beside ours;
+    # it works today only because the container sets VERIFIER_PORT itself.
+    assert pod["enableServiceLinks"] is False
+
+
 def test_graceful_termination_outlasts_the_drain(pod: dict[str, Any]) -> None:
     c = container(pod)
     pre_stop = c["lifecycle"]["preStop"]["exec"]["command"]
