@@ -83,6 +83,20 @@ def test_jsonl_blank_lines_keep_output_line_n_for_input_line_n(tmp_path):
         assert [("error" in o) for o in out] == [True, False], tail
 
 
+def test_jsonl_answers_quoting_unicode_line_breaks_stay_one_line_each():
+    # JSON may carry U+0085, U+2028 and U+2029 raw; str.splitlines() splits there, so an answer
+    # echoing a hostile field took three lines and every later answer sat on the wrong one.
+    hostile = [{"institution": "北京\u2028仲裁委员会"}, {"links": ["http://ab\u2029c.com"]},
+               {"sender": "1069\x851234"}, {"text": "仲裁\u2028委员会 案号（2026）京仲案字第\u20291号"},
+               {"text": SCAM}]
+    r = run("check", "--jsonl", "-", stdin="\n".join(json.dumps(h) for h in hostile) + "\n")
+    assert r.returncode == 0 and r.stderr == ""
+    out = [json.loads(x) for x in r.stdout.splitlines()]
+    assert len(out) == len(hostile) and all("verdict" in o for o in out)
+    assert out[0]["extracted"]["institutions"][0]["name"] == "北京\u2028仲裁委员会"
+    assert out[-1]["verdict"] == "likely_scam"
+
+
 def test_jsonl_ten_thousand_notices(tmp_path):
     src = [json.loads(x)["request"] for x in CORPUS.read_text("utf-8").splitlines() if x.strip()]
     path = tmp_path / "in.jsonl"

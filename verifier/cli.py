@@ -173,8 +173,13 @@ def _check_jsonl(name: str, check: _Checker, lang: str) -> int:
             except Exception as exc:  # noqa: BLE001 - one failing line must not lose the rest
                 error = ProblemError(500, f"line {number}: the check failed ({type(exc).__name__}).")
                 out = json.dumps({"error": problem_body(error.problem(None))}, ensure_ascii=False)
-            sys.stdout.write(out + "\n")
+            sys.stdout.write(out.translate(_LINE_BREAKS_ESCAPED) + "\n")
     return 0
+
+
+# JSON leaves these raw, but str.splitlines() and other readers end a line at them: escaped, an
+# answer quoting a hostile field stays on its one line (and parses to the same value).
+_LINE_BREAKS_ESCAPED = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
