@@ -276,6 +276,20 @@ def test_registry_eval_on_a_hostile_corpus_names_each_bad_line(tmp_path):
         assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
 
 
+def test_registry_eval_reads_a_notice_holding_unicode_line_breaks(tmp_path):
+    # A pasted notice may hold U+2028 or U+0085; json.dumps(ensure_ascii=False) leaves them raw,
+    # and the corpus reader split the line there and stopped on "malformed JSON".
+    cases = [{"label": "scam", "request": {"text": SCAM.replace("，", "\u2028", 1)}},
+             {"label": "ordinary", "request": {"text": "明天\x85见\u2029好的"}},
+             {"label": "scam", "request": {"text": SCAM}}]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(c, ensure_ascii=False) + "\r\n" for c in cases), "utf-8")
+    r = run("registry", "eval", str(corpus))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    totals = {row.split()[0]: row.split()[-1] for row in r.stdout.splitlines()[1:4]}
+    assert totals == {"scam": "2", "genuine": "0", "ordinary": "1"}, r.stdout
+
+
 def test_registry_check_of_an_empty_path_is_not_the_bundled_registry(tmp_path):
     # `verifier registry check "$REGISTRY"` with the variable unset said "registry OK" about the
     # bundled file, so a CI gate passed without checking anything

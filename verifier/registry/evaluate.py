@@ -101,7 +101,9 @@ def read_corpus(path: Path) -> list[dict[str, Any]]:
     except UnicodeDecodeError as exc:
         _stop([f"{path}: not UTF-8 (byte {exc.start})"])
     cases, problems = [], []
-    for number, line in enumerate(text.splitlines(), 1):
+    # JSON Lines end a line at "\n" only: str.splitlines() also split at a U+2028 or U+0085 that
+    # json.dumps(..., ensure_ascii=False) leaves raw inside a pasted notice's text.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
