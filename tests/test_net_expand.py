@@ -93,6 +93,7 @@ class Redirector:
         self.requests: list[tuple[str, str]] = []
         self.seen_cookies: list[str] = []
         self.seen_auth: list[str] = []
+        self.open_now = self.open_most = 0
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -103,6 +104,7 @@ class Redirector:
         app.router.add_route("*", "/stream", self.stream)
         app.router.add_route("*", "/slow", self.slow)
         app.router.add_route("*", "/gone", self.gone)
+        app.router.add_route("*", "/pause", self.pause)
         return app
 
     def _log(self, request: web.Request) -> None:
@@ -149,6 +151,17 @@ class Redirector:
     async def slow(self, request: web.Request) -> web.Response:
         self._log(request)
         await asyncio.sleep(5)
+        return web.Response(status=302, headers={"Location": "/final"})
+
+    async def pause(self, request: web.Request) -> web.Response:
+        """A redirect after 0.1 s, counting how many requests are open at once."""
+        self._log(request)
+        self.open_now += 1
+        self.open_most = max(self.open_most, self.open_now)
+        try:
+            await asyncio.sleep(0.1)
+        finally:
+            self.open_now -= 1
         return web.Response(status=302, headers={"Location": "/final"})
 
     async def gone(self, request: web.Request) -> web.Response:
@@ -431,3 +444,19 @@ async def test_gather_bounds_a_slow_expansion_and_survives_cancellation(
         request.cancel()
         with pytest.raises(asyncio.CancelledError):
             await request
+
+
+async def test_expansions_at_once_are_bounded_and_one_without_a_slot_is_busy(
+    dns: DnsClient, redirector: tuple[Redirector, int]
+) -> None:
+    # A batch of 100 notices could start 300 expansions, each with its own connections.
+    r, port = redirector
+    ex = expander(dns, timeout=0.25, max_in_flight=2)
+    results = await asyncio.gather(*(ex.expand(f"http://short.test:{port}/pause?n={i}")
+                                     for i in range(12)))
+    assert r.open_most == 2
+    statuses = [(x.status, x.why) for x in results]
+    assert ("expanded", None) in statuses and ("failed", "busy") in statuses
+    assert {s for s, _ in statuses} <= {"expanded", "failed"}
+    # the busy ones never reached the server: two requests per expansion that got a slot
+    assert len(r.requests) == 2 * statuses.count(("expanded", None))

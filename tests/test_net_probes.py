@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from dns_server import DnsServer, running_dns_server
 
 from verifier.analysis.evidence import DnsblResult, NetworkEvidence
+from verifier.net.dns import A, DnsClient, to_name
 from verifier.net.probes import Probes
 from verifier.settings import Settings
 
@@ -277,3 +279,60 @@ async def test_many_requests_waiting_on_a_silent_name_all_return_in_time(
     assert time.monotonic() - started < BUDGET_MS / 1000 + MARGIN_S
     assert all(r.timed_out for r in results)
     assert dns_server.count("silent.test") <= 2  # one shared query (dnspython may retry once)
+
+
+# -- bounded sockets ----------------------------------------------------------------------
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def test_queries_on_the_wire_are_bounded_and_the_rest_wait_their_turn(
+    dns_server: DnsServer,
+) -> None:
+    # Each query holds a socket while it waits. Unbounded, one batch of 100 notices with 20 new
+    # domains each opened 2,000 at once, and the process ran out of file descriptors.
+    names = [f"d{i}.slow.test" for i in range(40)]
+    for name in names:
+        dns_server.a(name, "192.0.2.1", delay=0.05)
+    client = DnsClient([("127.0.0.1", dns_server.port)], 2.0, max_in_flight=8)
+    base = peak = _open_fds()
+
+    async def sample() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, _open_fds())
+            await asyncio.sleep(0.002)
+
+    sampler = asyncio.ensure_future(sample())
+    try:
+        answers = await asyncio.gather(*(client.query(to_name(n), A) for n in names))  # type: ignore[arg-type]
+    finally:
+        sampler.cancel()
+        await client.close()
+    assert [a.kind for a in answers] == ["answer"] * len(names)  # all answered, in turns
+    assert 0 < peak - base <= 8
+
+
+async def test_a_query_without_a_slot_within_the_budget_is_could_not_check(
+    dns_server: DnsServer,
+) -> None:
+    names = [f"s{i}.silent.test" for i in range(30)]
+    for name in names:
+        dns_server.set(name, "silent")
+    client = DnsClient([("127.0.0.1", dns_server.port)], BUDGET_MS / 1000, max_in_flight=2)
+    try:
+        started = time.monotonic()
+        answers = await asyncio.gather(*(client.query(to_name(n), A) for n in names))  # type: ignore[arg-type]
+        assert time.monotonic() - started < BUDGET_MS / 1000 + MARGIN_S  # no queue past the budget
+        assert {a.kind for a in answers} == {"error"}
+        whys = [a.why for a in answers]
+        assert set(whys) == {"timeout", "busy"} and whys.count("busy") >= 20
+        assert sum(dns_server.count(n) > 0 for n in names) <= 6  # the busy ones never left
+        # "busy" is not cached: once a slot is free the name is asked and answered
+        busy = names[whys.index("busy")]
+        dns_server.a(busy, "192.0.2.1")
+        assert (await client.query(to_name(busy), A)).kind == "answer"  # type: ignore[arg-type]
+    finally:
+        await client.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -28,7 +29,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(tmp_path: Path, workers: int = 1, **env: str) -> tuple[subprocess.Popen[bytes], int, Path]:
+def start(tmp_path: Path, workers: int = 1, max_open_files: int | None = None,
+          **env: str) -> tuple[subprocess.Popen[bytes], int, Path]:
     port = free_port()
     log = tmp_path / f"server-{port}.log"
     environ = os.environ | {
@@ -37,8 +39,10 @@ def start(tmp_path: Path, workers: int = 1, **env: str) -> tuple[subprocess.Pope
         "VERIFIER_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT),
     } | env
     with log.open("wb") as err:
+        limit = None if max_open_files is None else (
+            lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (max_open_files, max_open_files)))
         proc = subprocess.Popen([sys.executable, *_LAUNCH], env=environ, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=err)
+                                stdout=subprocess.DEVNULL, stderr=err, preexec_fn=limit)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         assert proc.poll() is None, log.read_text()
@@ -178,3 +182,44 @@ async def test_metrics_count_every_workers_requests(tmp_path):
     finally:
         assert stop(proc) == 0
     assert not any(p.exists() for p in ours)  # removed when the service stops
+
+
+async def test_a_batch_of_new_domains_cannot_exhaust_the_file_descriptors(tmp_path):
+    # With network checks on and a resolver that does not answer, two batches of 100 notices
+    # with 20 new domains each opened 4,000 sockets at once: past the process's file limit,
+    # accept() failed for every other client and DNS failed for every other request.
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # a resolver that never answers
+    silent.bind(("127.0.0.1", 0))
+    resolver = f"127.0.0.1:{silent.getsockname()[1]}"
+    proc, port, log = start(tmp_path, max_open_files=256, VERIFIER_NETWORK_CHECKS="on",
+                            VERIFIER_DNS_NAMESERVERS=resolver, VERIFIER_DNS_TIMEOUT_MS="500")
+    try:
+        batch = {"notices": [{"text": " ".join(f"http://n{i}d{j}.com/x" for j in range(20))}
+                             for i in range(100)]}
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+            async def post_batch() -> dict:
+                async with s.post(f"http://127.0.0.1:{port}/v1/verify/batch", json=batch) as r:
+                    assert r.status == 200
+                    return await r.json()
+
+            async def healthz_meanwhile() -> list[int]:
+                statuses = []
+                for _ in range(10):
+                    async with s.get(f"http://127.0.0.1:{port}/healthz") as r:
+                        statuses.append(r.status)
+                    await asyncio.sleep(0.05)
+                return statuses
+
+            *answers, health = await asyncio.gather(post_batch(), post_batch(), healthz_meanwhile())
+        assert health == [200] * 10
+        for answer in answers:
+            results = answer["results"]
+            assert len(results) == 100 and all("verdict" in x for x in results)
+            # could not check: never evidence for or against
+            assert all("NET_DNS_UNAVAILABLE" in {r["code"] for r in x["reasons"]} for x in results)
+            assert not any("NET_DOMAIN_NXDOMAIN" in {r["code"] for r in x["reasons"]} for x in results)
+    finally:
+        assert stop(proc) == 0
+        silent.close()
+    text = log.read_text()
+    assert "Too many open files" not in text and "out of system resource" not in text, text[-3000:]
