@@ -10,7 +10,7 @@ import pytest
 from verifier.analysis.evidence import DnsblResult, DomainEvidence, ExpansionResult, NetworkEvidence
 from verifier.analysis.extract import extract
 from verifier.checks import ALL_CODES
-from verifier.engine import Evidence, evaluate
+from verifier.engine import Evidence, check_offline, evaluate
 from verifier.models import VerifyRequest
 
 FLAGGED = {"suspicious", "likely_scam"}
@@ -599,6 +599,25 @@ def test_emergency_contact_advice(registry):
     resp = evaluate(Evidence(extract(VerifyRequest(text="您被填写为紧急联系人，请转告其尽快还款，否则爆通讯录。"), registry),
                              NetworkEvidence.off()), registry, "en")
     assert "owe_nothing" in {a.kind for a in resp.advice}
+
+
+@pytest.mark.parametrize(("text", "kinds", "not_kinds"), [
+    # a threat that may have reached the wrong person: you owe nothing if it is not your loan
+    ("【网络仲裁委员会】您的借款纠纷已立案，请今日内联系13800138000处理，否则上门执行。",
+     {"not_yours", "do_not_pay"}, {"owe_nothing"}),
+    # an emergency contact is told so instead
+    ("【网络仲裁委员会】您被填写为紧急联系人，请转告其今日内还款，否则爆通讯录。",
+     {"owe_nothing"}, {"not_yours"}),
+    # a genuine-looking notice and an ordinary message get neither
+    ("【广州仲裁委员会】您好，（2026）穗仲案字第1234号案件已受理，请登录 https://www.gzac.org 查看。",
+     set(), {"not_yours", "owe_nothing", "do_not_pay"}),
+    ("明天下午三点开会，记得带电脑。", {"not_a_legal_notice"}, {"not_yours", "owe_nothing"}),
+])
+def test_advice_for_whom_the_notice_may_not_concern(registry, text, kinds, not_kinds):
+    for lang in ("zh-Hans", "zh-Hant", "en"):
+        resp = check_offline(VerifyRequest(text=text), registry, lang)
+        got = {a.kind for a in resp.advice}
+        assert kinds <= got and not got & not_kinds, (lang, resp.verdict, got)
 
 
 def test_advice_contacts_come_from_registry(registry):
