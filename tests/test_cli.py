@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -172,6 +174,20 @@ def test_jsonl_binary_lines_do_not_crash():
     lines = r.stdout.decode().splitlines()
     assert r.returncode == 0 and len(lines) == 2
     assert "error" in json.loads(lines[0]) and json.loads(lines[1])["verdict"] == "likely_scam"
+
+
+def test_the_readmes_worked_examples_are_what_check_prints():
+    # Each `$ verifier check …` block is what the command prints now, but for the last line (the
+    # registry's content hash, which every edit changes).
+    readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+    blocks = re.findall(r"```console\n\$ verifier (check .*?)\n(.*?)```", readme, re.S)
+    assert len(blocks) >= 2
+    for command, shown in blocks:
+        r = run(*shlex.split(command))
+        assert r.returncode == 0, r.stderr
+        printed, last = r.stdout.rstrip("\n").rsplit("\n\n", 1)
+        assert last.startswith("registry ")
+        assert shown.rstrip("\n") == printed, f"update the README's example `{command[:40]}…` to:\n{printed}"
 
 
 def test_every_setting_is_documented_in_the_readme():
