@@ -29,7 +29,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(tmp_path: Path, workers: int = 1, max_open_files: int | None = None,
+def start(tmp_path: Path, workers: int = 1, max_open_files: int | tuple[int, int] | None = None,
           **env: str) -> tuple[subprocess.Popen[bytes], int, Path]:
     port = free_port()
     log = tmp_path / f"server-{port}.log"
@@ -39,8 +39,9 @@ def start(tmp_path: Path, workers: int = 1, max_open_files: int | None = None,
         "VERIFIER_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT),
     } | env
     with log.open("wb") as err:
-        limit = None if max_open_files is None else (
-            lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (max_open_files, max_open_files)))
+        soft_hard = (max_open_files, max_open_files) if isinstance(max_open_files, int) else max_open_files
+        limit = None if soft_hard is None else (
+            lambda: resource.setrlimit(resource.RLIMIT_NOFILE, soft_hard))
         proc = subprocess.Popen([sys.executable, *_LAUNCH], env=environ, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=err, preexec_fn=limit)
     deadline = time.monotonic() + 20
@@ -223,3 +224,17 @@ async def test_a_batch_of_new_domains_cannot_exhaust_the_file_descriptors(tmp_pa
         silent.close()
     text = log.read_text()
     assert "Too many open files" not in text and "out of system resource" not in text, text[-3000:]
+
+
+async def test_the_soft_open_files_limit_is_raised_to_the_hard_one(tmp_path):
+    # Each client connection is a file; a soft limit of 1,024 (a common default) under a far
+    # higher hard limit turned away clients the machine could serve.
+    proc, _port, log = start(tmp_path, max_open_files=(256, 4096))
+    try:
+        limits = Path(f"/proc/{proc.pid}/limits").read_text()
+        row = next(line for line in limits.splitlines() if line.startswith("Max open files"))
+        assert row.split()[3:5] == ["4096", "4096"], row
+        listening = [json.loads(line) for line in log.read_text().splitlines() if '"listening"' in line]
+        assert listening and listening[0]["open_files"] == 4096
+    finally:
+        assert stop(proc) == 0

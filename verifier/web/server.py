@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -99,7 +100,8 @@ async def _serve(app: web.Application, sock: socket.socket) -> None:
     site = web.SockSite(runner, sock)
     await site.start()
     host, port = sock.getsockname()[:2]
-    event("listening", host=host, port=port, pid=os.getpid())
+    event("listening", host=host, port=port, pid=os.getpid(),
+          open_files=resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     try:
         await stop.wait()
         await site.stop()
@@ -196,9 +198,22 @@ def _kill(pid: int, sig: int) -> None:
         pass
 
 
+def raise_open_files_limit() -> None:
+    """Lift the soft limit on open files to the hard one (as Go's runtime does): each client
+    connection is a file, and the soft limit is often 1,024 where the hard one is far higher."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 1 << 20
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):  # above the kernel's nr_open: keep what we have
+            pass
+
+
 def serve(settings: Settings) -> None:
     """Run the service until SIGTERM/SIGINT. Exits non-zero if it cannot start."""
     configure_logging(settings.log_format, settings.log_level)
+    raise_open_files_limit()
     shared = settings.workers > 1 and REUSE_PORT
     try:
         sock = bind(settings.host, settings.port, listen=not shared, reuse_port=shared)
