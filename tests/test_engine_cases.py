@@ -483,6 +483,18 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
     ("english-threat-to-call-co-workers", {"text": "Settle the loan now or we call your co-workers one by one."},
      {"CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
+    # --- the fifteenth independent set: scams that borrow credit and legal words, and the real bodies
+    ("credit-centre-own-platform", {"text": "【中国人民银行征信中心】您申请的信用报告已可查看，请登录 https://ipcrs.pbccrc.org.cn 获取。"},
+     {"BODY_SUB_BRAND", "LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"},
+     {"CONSISTENCY_LINK_NOT_OFFICIAL", "CONTENT_THREAT_CREDIT"}, {"likely_genuine"}),  # 征信 is in its name
+    ("credit-centre-own-number", {"text": "【人民银行征信中心】您的异议申请已处理完毕，如有疑问请致电400-810-8866。"},
+     {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("credit-centre-hyphenated-lookalike", {"text": "您的征信报告有异常查询记录，请在 pbccrc-check.com 核实。"},
+     {"LINK_LOOKALIKE"}, {"LINK_UNKNOWN_DOMAIN"}, FLAGGED),
+    ("bank-reports-to-central-bank-with-own-site", {"text": "【建设银行】您的信用卡已逾期，逾期记录将报送中国人民银行征信系统，请登录 https://www.ccb.com 还款。"},
+     {"BODY_REGISTERED"}, {"CONSISTENCY_LINK_NOT_OFFICIAL"}, NOT_FLAGGED),  # the central bank is where records go
+    ("regulator-predecessor-short-name", {"text": "【银保监会】您的投诉已受理，详情请致电 4008-123-456。"},
+     {"BODY_REGISTERED", "CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
 ]
 
 
