@@ -19,6 +19,7 @@ PHRASE_CODES = frozenset({
     "CONTENT_QR_CODE", "CONTENT_CALLBACK_MOBILE", "CONTENT_NEGATED_WARNING", "CONTENT_LEGAL_NOTICE",
     "CONTENT_PRIZE_CONTRACT", "CONTENT_RELAY_REQUEST", "CONTENT_PRESS_KEY", "CONTENT_CARD_DETAILS",
     "CONTENT_DEBT_RELIEF_SERVICE", "CONTENT_ID_DETAILS", "CONTENT_SERVICE_OFFER",
+    "CONTENT_CANCEL_LURE", "CONTENT_ADVANCE_FEE", "CONTENT_CRIME_ACCUSATION",
 })
 EMITS = PHRASE_CODES | {"CONTENT_NONE", "CONTENT_BANK_CARD"}
 
@@ -50,9 +51,19 @@ def _service_offer(ex: Extraction) -> bool:
             and all(b.status in _AD_BODIES for b in ex.bodies))
 
 
+def _names(ex: Extraction) -> list[tuple[int, int]]:
+    """Spans of registry bodies named in the text: a term inside one ("征信" in 中国人民银行征信中心)
+    is the body's name, not something the message says."""
+    return [(b.start, b.end) for b in ex.bodies if b.status in (names.REGISTERED, names.SUB_BRAND)
+            and b.field == "text" and b.start is not None and b.end is not None]
+
+
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
     by_code: dict[str, list] = defaultdict(list)
+    spans = _names(ex)
     for code, value, start, end in ex.phrases:
+        if spans and code not in _INFO_PHRASES and any(a <= start and end <= b for a, b in spans):
+            continue
         by_code[code].append(Evidence("text", value[:200], start, end))  # finding.item, inlined
     for p in () if _service_offer(ex) else ex.phones:
         mobile = p.kind in (phones.MOBILE, phones.VIRTUAL) or (p.kind == phones.FOREIGN and phones.foreign_mobile(p.key))

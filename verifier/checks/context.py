@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import regex
+
 from verifier.analysis import names
 from verifier.analysis.extract import Extraction
+from verifier.analysis.normalise import fold
 from verifier.registry.compiled import Registry
 from verifier.registry.schema import Institution
 
@@ -23,6 +26,19 @@ _BAD = {names.FAKE, names.IMPOSSIBLE, names.NEAR_MISS, names.NON_BODY}
 
 
 _COURT_KINDS = ("court", "court_delivery_platform")
+# A regulator named as where records are reported ("逾期记录将报送中国人民银行征信系统", "上报征信中心")
+# is the destination of the sender's reporting, not the sender: a bank's reminder with its own 95
+# number and site is not a notice from the central bank. (A case submitted to a commission or a
+# court, "提交中国国际经济贸易仲裁委员会", is that body's case: adjudicators are never skipped.)
+_REPORTED_TO = regex.compile(r"(?:报送|上报|上传|录入|纳入|计入)(?:至|到|给|于|进)?$")
+_ADJUDICATORS = ("commercial_arbitration", "international_arbitration", "labour_arbitration",
+                 "rural_land_arbitration", "court", "court_delivery_platform")
+
+
+def _reported_to(ex: Extraction, b: names.NamedBody, inst: Institution) -> bool:
+    if b.field != "text" or not b.start or inst.kind in _ADJUDICATORS:
+        return False
+    return _REPORTED_TO.search(fold(ex.original[max(0, b.start - 6):b.start])) is not None
 
 
 def context(ex: Extraction, reg: Registry) -> Context:
@@ -47,7 +63,8 @@ def _primary(ex: Extraction, reg: Registry) -> Context:
     for b in ex.bodies:
         if b.status in (names.REGISTERED, names.SUB_BRAND) and b.institution_id:
             inst = reg.institutions[b.institution_id]
-            return Context(inst, reg.families[inst.id], named_fake)
+            if not _reported_to(ex, b, inst):
+                return Context(inst, reg.families[inst.id], named_fake)
     if not named_fake:
         # No registry body named: an official link (a court platform, say) tells whose notice it is.
         for link in ex.links:
