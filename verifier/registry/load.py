@@ -24,7 +24,20 @@ MAX_REGISTRY_BYTES = 64 * 1024 * 1024
 MAX_MESSAGE_CHARS = 400
 # libyaml's parser when PyYAML was built with it: the pure-Python one needs ~7 s for 10,000
 # institutions (bench/run.py); both give the same nodes and marks.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A value its constructor refuses (a date `2024-13-45`, an int of more than 4,300 digits)
+    raises ValueError, which is no YAMLError: make it one, at the value's line."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            why = str(exc).split(";")[0]  # not Python's own hint (sys.set_int_max_str_digits)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{why}; quote the value if it is text", node.start_mark) from exc
 
 
 @dataclass(frozen=True, slots=True)
