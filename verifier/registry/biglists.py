@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,8 @@ class EarlyLists:
             if line[1] in NAMES:
                 rels[line[1]] = line[2]
             pos = line.end()
-        paths = {name: (registry_path.parent / rel).resolve() for name, rel in rels.items()}
+        # not Path.resolve: a symlink loop raises RuntimeError there (the read below says ELOOP)
+        paths = {name: Path(os.path.realpath(registry_path.parent / rel)) for name, rel in rels.items()}
         try:
             if sum(p.stat().st_size for p in paths.values()) < _FORK_FROM_BYTES:
                 return None

@@ -277,7 +277,8 @@ def read_registry(path: Path) -> RawRegistry:
     for name, rel in model.lists.model_dump().items():
         if rel is None:
             continue
-        list_path = (path.parent / rel).resolve()
+        # os.path.realpath: Path.resolve raises RuntimeError (no OSError) on a symlink loop
+        list_path = Path(os.path.realpath(path.parent / rel))
         try:
             if list_path.is_dir():
                 raise IsADirectoryError(errno.EISDIR, "is a directory", str(list_path))
