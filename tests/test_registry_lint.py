@@ -309,3 +309,18 @@ def test_list_bad_number(reg: Path) -> None:
 def test_cities_shape(reg: Path) -> None:
     lst = reg.parent / "lists" / "cities.txt"
     expect(lst, append(lst, "无名\t无名市"), "expected short<TAB>full<TAB>province")
+
+
+def test_list_saved_with_a_byte_order_mark_reads_as_without_one(reg: Path) -> None:
+    """Notepad's "UTF-8 with BOM" (registry.yaml with one loads): the mark was read as a first entry
+    '\\ufeff', so cities.txt was refused ('expected short<TAB>full<TAB>province' at line 1), a list
+    starting with an entry lost it silently, and the check called every later line out of order."""
+    before = load_registry(reg)
+    lists = reg.parent / "lists"
+    (lists / "shorteners.txt").write_text("\n".join(sorted(before.shorteners)) + "\n", "utf-8")
+    before = load_registry(reg)  # the same list, starting with an entry
+    for name in ("cities.txt", "shorteners.txt"):
+        (lists / name).write_bytes(b"\xef\xbb\xbf" + (lists / name).read_bytes())
+    assert lint_report(reg).errors == []
+    after = load_registry(reg)
+    assert after.shorteners == before.shorteners and after.cities == before.cities

@@ -19,7 +19,7 @@ from typing import Any
 from verifier.analysis.phones import digits_key
 from verifier.registry.bigset import SortedStrings
 from verifier.registry.forked import Forked, can_fork
-from verifier.registry.load import read_file_bounded
+from verifier.registry.load import LIST_ENCODING, read_file_bounded
 
 NAMES = ("scam_domains", "scam_numbers")
 _FORK_FROM_BYTES = 1 << 20  # below ~1 MiB of list text, a fork costs more than it saves
@@ -147,7 +147,7 @@ class EarlyLists:
             return None
 
         def work() -> tuple[dict[str, Any], dict[str, bytes]]:
-            texts = {n: (p, read_file_bounded(p).decode("utf-8")) for n, p in paths.items()}
+            texts = {n: (p, read_file_bounded(p).decode(LIST_ENCODING)) for n, p in paths.items()}
             sets, _conflict = build(texts)
             return ({n: s.parts() for n, s in sets.items()},
                     {n: _digest(t) for n, (_p, t) in texts.items()})

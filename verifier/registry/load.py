@@ -20,6 +20,9 @@ from verifier.registry import yaml_events, yaml_split
 from verifier.registry.schema import RegistryFile
 
 MAX_REGISTRY_BYTES = 64 * 1024 * 1024
+# UTF-8, and a byte-order mark at the start (Notepad's "UTF-8 with BOM") is dropped, as YAML does for
+# registry.yaml: kept, it was a first entry '\ufeff' that broke the list's first line.
+LIST_ENCODING = "utf-8-sig"
 # A problem as printed, in /v1/registry and in the log: the start of a quoted value and the reason.
 MAX_MESSAGE_CHARS = 400
 # libyaml's parser when PyYAML was built with it: the pure-Python one needs ~7 s for 10,000
@@ -285,7 +288,7 @@ def read_registry(path: Path) -> RawRegistry:
             data = read_file_bounded(list_path)
             if len(data) > MAX_REGISTRY_BYTES:
                 raise OSError(errno.EFBIG, "larger than 64 MiB")
-            list_texts[name] = (list_path, data.decode("utf-8"))
+            list_texts[name] = (list_path, data.decode(LIST_ENCODING))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(marks.problem(("lists", name), f"lists.{name}: cannot read {rel}: {exc}"))
     if problems:
