@@ -156,8 +156,8 @@ def test_a_notice_on_standard_input_in_another_encoding_is_refused_not_misread()
     # Windows Notepad saves Chinese text as GBK ("ANSI") or UTF-16 ("Unicode"). Read with
     # replacement characters, this scam was "unverified: 这条信息看起来不是法律通知，没有发现可疑之处".
     for encoding in ("gbk", "utf-16"):
-        r = subprocess.run([sys.executable, "-m", "verifier", "check", "-"], input=SCAM.encode(encoding),
-                           capture_output=True, timeout=120)
+        r = subprocess.run([sys.executable, "-m", "verifier", "check", "-"],
+                           input=SCAM.encode(encoding), capture_output=True, timeout=120)
         assert r.returncode == 2 and r.stdout == b"", (encoding, r.stdout.decode(errors="replace"))
         assert b"standard input is not UTF-8" in r.stderr and b"iconv" in r.stderr
     # UTF-8 cut anywhere past 4 MiB is still read up to the cut (and then refused for its length)

@@ -79,7 +79,8 @@ async def test_a_reply_of_another_shape_is_redis_down_not_a_500(aiohttp_client, 
     assert redis["up"] is False and redis["rate_limit_backend"] == "memory" and redis["last_error"]
 
 
-async def test_hello_answered_by_a_proxy_is_redis_down_not_a_crash(aiohttp_client, bundled_holder) -> None:
+async def test_hello_answered_by_a_proxy_is_redis_down_not_a_crash(aiohttp_client,
+                                                                    bundled_holder) -> None:
     # redis-py reads HELLO's answer as a map; "+OK" (some proxies) was an AttributeError that
     # stopped start-up (the first ping) and, later, failed every request with a 500.
     async with OddRedis(b"*2\r\n:1\r\n:0\r\n", hello=b"+OK\r\n") as url:

@@ -254,7 +254,7 @@ LAUGHS = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9 if i else ["lol
     ("an alias inside itself", "a: &a [1, *a]\n", "a cycle"),  # was a RecursionError traceback
     ("nested 900 deep", "a: " + "[" * 900 + "]" * 900 + "\n", "nested more than"),  # also
     # a plain value YAML reads as a date or an int that Python refuses: a ValueError traceback
-    ("a date that does not exist", "schema_version: 1\nversion: 2024-13-45\n", "month must be in 1..12"),
+    ("a date that does not exist", "schema_version: 1\nversion: 2024-13-45\n", "month must be in"),
     ("an int of 5,000 digits", "schema_version: 1" + "0" * 5000 + "\n", "Exceeds the limit"),
 ])
 def test_hostile_yaml_is_a_problem_not_a_crash(tmp_path: Path, name: str, text: str, words: str) -> None:

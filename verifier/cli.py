@@ -124,8 +124,8 @@ def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # ty
             utf8 = codecs.getincrementaldecoder("utf-8")()
             text = utf8.decode(data, final=len(data) < MAX_INPUT_BYTES)
         except UnicodeDecodeError as exc:
-            print(f"verifier check: standard input is not UTF-8 (byte {exc.start}); convert it first, "
-                  "e.g. iconv -f GBK -t UTF-8 notice.txt | verifier check -", file=sys.stderr)
+            print(f"verifier check: standard input is not UTF-8 (byte {exc.start}); convert it "
+                  "first, e.g. iconv -f GBK -t UTF-8 notice.txt | verifier check -", file=sys.stderr)
             return 2
     try:
         req = _request_from_obj({"text": text, "sender": args.sender, "links": args.link or None,

@@ -139,7 +139,8 @@ class EarlyLists:
                 rels[line[1]] = line[2]
             pos = line.end()
         # not Path.resolve: a symlink loop raises RuntimeError there (the read below says ELOOP)
-        paths = {name: Path(os.path.realpath(registry_path.parent / rel)) for name, rel in rels.items()}
+        paths = {name: Path(os.path.realpath(registry_path.parent / rel))
+                 for name, rel in rels.items()}
         try:
             if sum(p.stat().st_size for p in paths.values()) < _FORK_FROM_BYTES:
                 return None

@@ -20,8 +20,8 @@ from verifier.registry import yaml_events, yaml_split
 from verifier.registry.schema import RegistryFile
 
 MAX_REGISTRY_BYTES = 64 * 1024 * 1024
-# UTF-8, and a byte-order mark at the start (Notepad's "UTF-8 with BOM") is dropped, as YAML does for
-# registry.yaml: kept, it was a first entry '\ufeff' that broke the list's first line.
+# UTF-8; a byte-order mark at the start (Notepad's "UTF-8 with BOM") is dropped, as YAML drops it
+# from registry.yaml: kept, it was a first entry '\ufeff' that broke the list's first line.
 LIST_ENCODING = "utf-8-sig"
 # A problem as printed, in /v1/registry and in the log: the start of a quoted value and the reason.
 MAX_MESSAGE_CHARS = 400
