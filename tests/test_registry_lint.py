@@ -324,3 +324,13 @@ def test_list_saved_with_a_byte_order_mark_reads_as_without_one(reg: Path) -> No
     assert lint_report(reg).errors == []
     after = load_registry(reg)
     assert after.shorteners == before.shorteners and after.cities == before.cities
+
+
+def test_list_path_with_a_nul_is_a_problem_at_its_line(reg: Path) -> None:
+    # "\0" is a valid YAML escape; os.path.realpath raised ValueError: a traceback from the check
+    # and start-up, and a reload said only that the builder process had failed
+    line = edit(reg, "scam_domains: lists/scam_domains.txt", 'scam_domains: "lists/scam\\0.txt"')
+    proc = subprocess.run([sys.executable, "-m", "verifier", "registry", "check", str(reg)],
+                          check=False, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert f"{reg}:{line}:3: lists.scam_domains: cannot read" in proc.stdout, proc.stdout

@@ -280,17 +280,18 @@ def read_registry(path: Path) -> RawRegistry:
     for name, rel in model.lists.model_dump().items():
         if rel is None:
             continue
-        # os.path.realpath: Path.resolve raises RuntimeError (no OSError) on a symlink loop
-        list_path = Path(os.path.realpath(path.parent / rel))
         try:
+            # os.path.realpath: Path.resolve raises RuntimeError (no OSError) on a symlink loop
+            list_path = Path(os.path.realpath(path.parent / rel))
             if list_path.is_dir():
                 raise IsADirectoryError(errno.EISDIR, "is a directory", str(list_path))
             data = read_file_bounded(list_path)
             if len(data) > MAX_REGISTRY_BYTES:
                 raise OSError(errno.EFBIG, "larger than 64 MiB")
             list_texts[name] = (list_path, data.decode(LIST_ENCODING))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(marks.problem(("lists", name), f"lists.{name}: cannot read {rel}: {exc}"))
+        except (OSError, ValueError) as exc:  # ValueError: not UTF-8, or a NUL in the path
+            problems.append(marks.problem(("lists", name),
+                                          f"lists.{name}: cannot read {rel!r}: {exc}"))
     if problems:
         raise RegistryError(problems)
     return RawRegistry(model, path, content, marks, list_texts)
