@@ -160,11 +160,25 @@ def test_hostile_stdin_gets_clear_errors(tmp_path):
     assert "仲仲" not in r.stderr  # the notice is not echoed back
     garbage = subprocess.run([sys.executable, "-m", "verifier", "check", "-"], input=bytes(range(256)) * 10,
                              capture_output=True, timeout=120)
-    assert garbage.returncode == 0 and b"Traceback" not in garbage.stderr
+    assert garbage.returncode == 2 and b"Traceback" not in garbage.stderr
+    assert garbage.stderr.startswith(b"verifier check: standard input is not UTF-8 (byte 128)")
     r = run("check", "--jsonl", str(tmp_path / "missing.jsonl"))
     assert r.returncode == 2 and "cannot read" in r.stderr
     r = run("check", "x", "--registry", str(tmp_path))
     assert r.returncode == 1 and "is a directory" in r.stderr
+
+
+def test_a_notice_on_standard_input_in_another_encoding_is_refused_not_misread():
+    # Windows Notepad saves Chinese text as GBK ("ANSI") or UTF-16 ("Unicode"). Read with
+    # replacement characters, this scam was "unverified: 这条信息看起来不是法律通知，没有发现可疑之处".
+    for encoding in ("gbk", "utf-16"):
+        r = subprocess.run([sys.executable, "-m", "verifier", "check", "-"],
+                           input=SCAM.encode(encoding), capture_output=True, timeout=120)
+        assert r.returncode == 2 and r.stdout == b"", (encoding, r.stdout.decode(errors="replace"))
+        assert b"standard input is not UTF-8" in r.stderr and b"iconv" in r.stderr
+    # UTF-8 cut anywhere past 4 MiB is still read up to the cut (and then refused for its length)
+    r = run("check", "-", stdin="仲" * (2 << 20))
+    assert r.returncode == 2 and "text: String should have at most 10000 characters" in r.stderr
 
 
 def test_jsonl_binary_lines_do_not_crash():

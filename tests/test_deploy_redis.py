@@ -7,13 +7,13 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from deploy_support import RedisServer, Service, needs_redis
+from deploy_support import RedisServer, Service, needs_redis, redis_server  # noqa: F401 (a fixture)
 
 from verifier.web.limits import MemoryRateLimiter
 from verifier.web.shared import RedisLink, RedisRateLimiter, connect
@@ -23,14 +23,6 @@ pytestmark = [pytest.mark.redis, needs_redis]
 NOTICE = json.dumps({"text": "【网络仲裁委员会】您的案件已立案，请联系13812345678"},
                     ensure_ascii=False).encode()
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 async def make_limiter(url: str, count: int, per: float) -> tuple[RedisLink, RedisRateLimiter]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -153,6 +154,10 @@ def _break(reg: Path, how: str) -> Path:
         with target.open("a", encoding="utf-8") as f:
             f.write("a" * 1_000_000 + "\n")
         return target
+    if how == "impossible_date":  # YAML reads it as a date, Python refuses it: the builder crashed
+        target.write_text(re.sub(r"^version: .*$", "version: 2024-13-45", target.read_text("utf-8"),
+                                 count=1, flags=re.M), "utf-8")
+        return target
     if how in REGEXES:
         text = target.read_text("utf-8")
         at = text.index("\n  regex: ") + len("\n  regex: ")
@@ -167,11 +172,14 @@ def _break(reg: Path, how: str) -> Path:
         os.mkfifo(target)
     elif how.endswith("device"):
         target.symlink_to("/dev/zero")
+    elif how.endswith("symlink_loop"):
+        target.symlink_to(target)
     return target
 
 
-FAULTS = ["deleted", "truncated", "directory", "not_utf8", "fifo", "device", "yaml_bomb", "costly_regex",
-          "backtracking_regex", "list_huge_line", "list_deleted", "list_directory", "list_fifo", "list_device"]
+FAULTS = ["deleted", "truncated", "directory", "not_utf8", "fifo", "device", "symlink_loop",
+          "yaml_bomb", "impossible_date", "costly_regex", "backtracking_regex", "list_huge_line",
+          "list_deleted", "list_directory", "list_fifo", "list_device", "list_symlink_loop"]
 
 
 @pytest.mark.parametrize("how", FAULTS)
@@ -185,6 +193,7 @@ async def test_registry_fault_while_serving(served: TestClient, reg: Path, how: 
         state = await wait_for(served, lambda s: s["last_reload_error"])
         assert state["version"] == version  # the last good registry keeps serving
         assert str(damaged.name) in state["last_reload_error"]
+        assert "build process failed" not in state["last_reload_error"]  # the file's problem, said
         assert len(state["last_reload_error"]) < 10_000
         ready = await served.get("/readyz")
         assert ready.status == 200  # still ready: it serves the previous registry...

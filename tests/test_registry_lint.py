@@ -253,6 +253,9 @@ LAUGHS = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9 if i else ["lol
     ("billion laughs", LAUGHS, "aliases repeat more than"),  # 9^9 values from nine lines: hung, then OOM
     ("an alias inside itself", "a: &a [1, *a]\n", "a cycle"),  # was a RecursionError traceback
     ("nested 900 deep", "a: " + "[" * 900 + "]" * 900 + "\n", "nested more than"),  # also
+    # a plain value YAML reads as a date or an int that Python refuses: a ValueError traceback
+    ("a date that does not exist", "schema_version: 1\nversion: 2024-13-45\n", "month must be in"),
+    ("an int of 5,000 digits", "schema_version: 1" + "0" * 5000 + "\n", "Exceeds the limit"),
 ])
 def test_hostile_yaml_is_a_problem_not_a_crash(tmp_path: Path, name: str, text: str, words: str) -> None:
     path = tmp_path / "registry.yaml"
@@ -306,3 +309,28 @@ def test_list_bad_number(reg: Path) -> None:
 def test_cities_shape(reg: Path) -> None:
     lst = reg.parent / "lists" / "cities.txt"
     expect(lst, append(lst, "无名\t无名市"), "expected short<TAB>full<TAB>province")
+
+
+def test_list_saved_with_a_byte_order_mark_reads_as_without_one(reg: Path) -> None:
+    """Notepad's "UTF-8 with BOM" (registry.yaml with one loads): the mark was read as a first entry
+    '\\ufeff', so cities.txt was refused ('expected short<TAB>full<TAB>province' at line 1), a list
+    starting with an entry lost it silently, and the check called every later line out of order."""
+    before = load_registry(reg)
+    lists = reg.parent / "lists"
+    (lists / "shorteners.txt").write_text("\n".join(sorted(before.shorteners)) + "\n", "utf-8")
+    before = load_registry(reg)  # the same list, starting with an entry
+    for name in ("cities.txt", "shorteners.txt"):
+        (lists / name).write_bytes(b"\xef\xbb\xbf" + (lists / name).read_bytes())
+    assert lint_report(reg).errors == []
+    after = load_registry(reg)
+    assert after.shorteners == before.shorteners and after.cities == before.cities
+
+
+def test_list_path_with_a_nul_is_a_problem_at_its_line(reg: Path) -> None:
+    # "\0" is a valid YAML escape; os.path.realpath raised ValueError: a traceback from the check
+    # and start-up, and a reload said only that the builder process had failed
+    line = edit(reg, "scam_domains: lists/scam_domains.txt", 'scam_domains: "lists/scam\\0.txt"')
+    proc = subprocess.run([sys.executable, "-m", "verifier", "registry", "check", str(reg)],
+                          check=False, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert f"{reg}:{line}:3: lists.scam_domains: cannot read" in proc.stdout, proc.stdout

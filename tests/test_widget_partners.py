@@ -112,6 +112,8 @@ def test_no_file_means_no_partners(tmp_path):
     (b"- key: cg-example\n  name: x\n  origins: [https://example.org]\n  origins: [https://evil.example]\n",
      "duplicate key 'origins'"),  # the second list silently won
     (None, "not a regular file"),  # a FIFO: start-up waited forever for a writer
+    (b"- key: 2024-02-30\n  name: x\n  origins: [https://example.org]\n",
+     r":1:8: YAML: day is out of range"),  # a ValueError traceback at start-up
 ])
 def test_hostile_partners_file_is_a_clear_error(tmp_path, content, words):
     path = tmp_path / "partners.yaml"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import errno
 import json
 import math
@@ -117,7 +118,15 @@ def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # ty
         if sys.stdin is None:
             print("verifier check: standard input is closed; give the notice as TEXT", file=sys.stderr)
             return 2
-        text = sys.stdin.buffer.read(MAX_INPUT_BYTES).decode("utf-8", errors="replace")
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES)
+        try:  # strict, as the endpoint: a GBK or UTF-16 scam read with replacement characters
+            # looked like no notice at all ("unverified"); a character cut at the limit is dropped
+            utf8 = codecs.getincrementaldecoder("utf-8")()
+            text = utf8.decode(data, final=len(data) < MAX_INPUT_BYTES)
+        except UnicodeDecodeError as exc:
+            print(f"verifier check: standard input is not UTF-8 (byte {exc.start}); convert it "
+                  "first, e.g. iconv -f GBK -t UTF-8 notice.txt | verifier check -", file=sys.stderr)
+            return 2
     try:
         req = _request_from_obj({"text": text, "sender": args.sender, "links": args.link or None,
                                  "institution": args.institution, "lang": lang})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from verifier.analysis.phones import digits_key
 from verifier.registry.bigset import SortedStrings
 from verifier.registry.forked import Forked, can_fork
-from verifier.registry.load import read_file_bounded
+from verifier.registry.load import LIST_ENCODING, read_file_bounded
 
 NAMES = ("scam_domains", "scam_numbers")
 _FORK_FROM_BYTES = 1 << 20  # below ~1 MiB of list text, a fork costs more than it saves
@@ -137,7 +138,9 @@ class EarlyLists:
             if line[1] in NAMES:
                 rels[line[1]] = line[2]
             pos = line.end()
-        paths = {name: (registry_path.parent / rel).resolve() for name, rel in rels.items()}
+        # not Path.resolve: a symlink loop raises RuntimeError there (the read below says ELOOP)
+        paths = {name: Path(os.path.realpath(registry_path.parent / rel))
+                 for name, rel in rels.items()}
         try:
             if sum(p.stat().st_size for p in paths.values()) < _FORK_FROM_BYTES:
                 return None
@@ -145,7 +148,7 @@ class EarlyLists:
             return None
 
         def work() -> tuple[dict[str, Any], dict[str, bytes]]:
-            texts = {n: (p, read_file_bounded(p).decode("utf-8")) for n, p in paths.items()}
+            texts = {n: (p, read_file_bounded(p).decode(LIST_ENCODING)) for n, p in paths.items()}
             sets, _conflict = build(texts)
             return ({n: s.parts() for n, s in sets.items()},
                     {n: _digest(t) for n, (_p, t) in texts.items()})

@@ -20,11 +20,27 @@ from verifier.registry import yaml_events, yaml_split
 from verifier.registry.schema import RegistryFile
 
 MAX_REGISTRY_BYTES = 64 * 1024 * 1024
+# UTF-8; a byte-order mark at the start (Notepad's "UTF-8 with BOM") is dropped, as YAML drops it
+# from registry.yaml: kept, it was a first entry '\ufeff' that broke the list's first line.
+LIST_ENCODING = "utf-8-sig"
 # A problem as printed, in /v1/registry and in the log: the start of a quoted value and the reason.
 MAX_MESSAGE_CHARS = 400
 # libyaml's parser when PyYAML was built with it: the pure-Python one needs ~7 s for 10,000
 # institutions (bench/run.py); both give the same nodes and marks.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A value its constructor refuses (a date `2024-13-45`, an int of more than 4,300 digits)
+    raises ValueError, which is no YAMLError: make it one, at the value's line."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            why = str(exc).split(";")[0]  # not Python's own hint (sys.set_int_max_str_digits)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{why}; quote the value if it is text", node.start_mark) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,16 +280,18 @@ def read_registry(path: Path) -> RawRegistry:
     for name, rel in model.lists.model_dump().items():
         if rel is None:
             continue
-        list_path = (path.parent / rel).resolve()
         try:
+            # os.path.realpath: Path.resolve raises RuntimeError (no OSError) on a symlink loop
+            list_path = Path(os.path.realpath(path.parent / rel))
             if list_path.is_dir():
                 raise IsADirectoryError(errno.EISDIR, "is a directory", str(list_path))
             data = read_file_bounded(list_path)
             if len(data) > MAX_REGISTRY_BYTES:
                 raise OSError(errno.EFBIG, "larger than 64 MiB")
-            list_texts[name] = (list_path, data.decode("utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(marks.problem(("lists", name), f"lists.{name}: cannot read {rel}: {exc}"))
+            list_texts[name] = (list_path, data.decode(LIST_ENCODING))
+        except (OSError, ValueError) as exc:  # ValueError: not UTF-8, or a NUL in the path
+            problems.append(marks.problem(("lists", name),
+                                          f"lists.{name}: cannot read {rel!r}: {exc}"))
     if problems:
         raise RegistryError(problems)
     return RawRegistry(model, path, content, marks, list_texts)

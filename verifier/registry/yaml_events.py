@@ -47,7 +47,7 @@ def load(text: str) -> Any:
     loader = _Loader(text)
     try:
         return _build(loader)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:  # ValueError: a date 2024-13-45
         raise Unsupported(str(exc)) from exc
     finally:
         loader.dispose()

@@ -39,6 +39,7 @@ _WHERE: tuple[tuple[type[Exception], tuple[str, ...], str], ...] = (
 _REASON = re.compile(r"[A-Za-z][A-Za-z ,/-]{0,79}")
 _BY_WORD: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("content-length", ("header", "Content-Length")),
+    ("content-encoding", ("header", "Content-Encoding")),  # zstd where nothing can decode it
     ("transfer-encoding", ("header", "Transfer-Encoding")),
     ("chunk", ("body",)),
     ("header", ("header",)),

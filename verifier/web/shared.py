@@ -20,16 +20,22 @@ from typing import Any, Literal
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError, ResponseError
 
 from verifier.web.limits import MemoryRateLimiter, RateLimiter
 from verifier.web.logs import event
 
 State = Literal["unknown", "up", "down"]
 Backend = Literal["redis", "memory"]
-# What a failing Redis can raise through redis-py: its own errors, and socket-level ones.
-FAILURES: tuple[type[BaseException], ...] = (RedisError, OSError)
+# What a failing Redis can raise through redis-py: its own errors and socket-level ones, and,
+# from a server or proxy that answers in other shapes than Redis (HELLO answered "+OK"),
+# TypeError, AttributeError and the like from inside redis-py. All of them mean "not usable now".
+FAILURES: tuple[type[BaseException], ...] = (Exception,)
 KEY_PREFIX = "verifier:rl"
+# The link's health check is one step of a bucket of its own (capacity 1, gone after a second):
+# a PING passes on a Redis that refuses every step (full under noeviction, a read-only replica).
+HEALTH_KEY = f"{KEY_PREFIX}:health"
+HEALTH_ARGS = (1, "1", 1000)
 
 # One atomic step of a token bucket. Time comes from the Redis server, so replicas whose clocks
 # disagree still share one bucket fairly. Milliseconds keep every number exact in Lua's doubles.
@@ -61,6 +67,20 @@ end
 return {0, math.max(1, math.ceil((1 - tokens) / rate / 1000))}
 """
 TOKEN_BUCKET_SHA = hashlib.sha1(TOKEN_BUCKET.encode()).hexdigest()
+
+
+async def bucket_step(client: Redis, key: str, args: tuple[Any, ...]) -> tuple[bool, int]:
+    """One atomic step of the bucket at `key`: (allowed, seconds until a token is back).
+    A reply the script cannot give (another server or a proxy on the port) is a ResponseError."""
+    try:
+        result: Any = await client.evalsha(TOKEN_BUCKET_SHA, 1, key, *args)
+    except NoScriptError:
+        result = await client.eval(TOKEN_BUCKET, 1, key, *args)
+    pair = isinstance(result, list) and len(result) == 2 and all(type(v) is int for v in result)
+    if not pair or not (result == [1, 0] or (result[0] == 0 and result[1] >= 1)):
+        raise ResponseError(f"the rate-limit script answered a {type(result).__name__}, not "
+                            "{1, 0} or {0, seconds}; is VERIFIER_REDIS_URL a Redis server?")
+    return result[0] == 1, result[1]
 
 
 def describe(exc: BaseException) -> str:
@@ -119,8 +139,9 @@ class RedisLink:
             self._on_change(state == "up")
 
     async def ping(self) -> bool:
+        """Whether Redis can count now (not only answer: see HEALTH_KEY)."""
         try:
-            await self.client.ping()
+            await bucket_step(self.client, HEALTH_KEY, HEALTH_ARGS)
         except FAILURES as exc:
             self.failed(exc)
             return False
@@ -168,20 +189,10 @@ class RedisRateLimiter:
     async def hit(self, key: str) -> tuple[bool, int]:
         if self.link.up:
             try:
-                allowed, retry_after = await self._eval(self.prefix + key)
+                return await bucket_step(self.link.client, self.prefix + key, self._args)
             except FAILURES as exc:
                 self.link.failed(exc)
-            else:
-                return bool(allowed), int(retry_after)
         return await self.fallback.hit(key)
-
-    async def _eval(self, key: str) -> list[int]:
-        client = self.link.client
-        try:
-            result: Any = await client.evalsha(TOKEN_BUCKET_SHA, 1, key, *self._args)
-        except NoScriptError:
-            result = await client.eval(TOKEN_BUCKET, 1, key, *self._args)
-        return [int(v) for v in result]
 
     async def close(self) -> None:
         await self.fallback.close()  # the link is closed by its own cleanup context
