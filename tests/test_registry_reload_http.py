@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import shutil
@@ -89,6 +90,19 @@ async def test_broken_file_old_version_served_and_error_reported(client: TestCli
     assert status == 200 and body["registry"]["version"] == before["version"]
     metrics = await (await client.get("/metrics")).text()
     assert "verifier_registry_last_reload_successful 0.0" in metrics
+
+
+async def test_a_refused_reload_is_logged_as_a_warning(client: TestClient, reg: Path,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    # It was an info line like every good reload: a bad file pushed to production went unseen.
+    app = client.server.app
+    with caplog.at_level(logging.INFO, logger="verifier"):
+        replace_atomically(reg, reg.read_text("utf-8").replace("- id: cmac\n", "- id: cietac\n", 1))
+        assert not await web_app.reload_registry(app)
+        replace_atomically(reg, REGISTRY.read_text("utf-8"))
+        assert await web_app.reload_registry(app)
+    levels = [(r.fields["ok"], r.levelno) for r in caplog.records if r.getMessage() == "registry_reload"]
+    assert levels == [(False, logging.WARNING), (True, logging.INFO)]
 
 
 async def test_pattern_only_a_timed_run_catches_is_refused_and_named(client: TestClient, reg: Path) -> None:

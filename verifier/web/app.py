@@ -8,6 +8,7 @@ Redis link (when VERIFIER_REDIS_URL is set) and the rate limiter's store.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import HttpVersion11, web
@@ -56,8 +57,9 @@ async def reload_registry(app: web.Application) -> bool:
     holder = app[keys.REGISTRY_HOLDER]
     ok = await holder.reload()
     current = holder.current
-    event("registry_reload", ok=ok, version=current.version if current else None,
-          error=holder.last_error if not ok else None)
+    # a refused file is what an operator must see: a warning, not one more info line
+    event("registry_reload", logging.INFO if ok else logging.WARNING, ok=ok,
+          version=current.version if current else None, error=holder.last_error if not ok else None)
     return ok
 
 
