@@ -483,6 +483,11 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
     ("english-threat-to-call-co-workers", {"text": "Settle the loan now or we call your co-workers one by one."},
      {"CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
+    # --- the fourteenth independent set: other dispute bodies (labour, mediation, notaries, 12315) and imitations
+    ("12315-platform-on-its-own-domain", {"text": "【全国12315平台】您的投诉已由西湖区市场监督管理局受理，可登录 www.12315.cn 查看进度。", "sender": "12315"},
+     {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_UNKNOWN_DOMAIN"}, {"likely_genuine"}),
+    ("12315-platform-domain-as-a-piece", {"text": "【12315】您的理赔已登记，请登录 12315-lipei.com 填写银行卡号领取赔偿。"},
+     {"LINK_LOOKALIKE", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
 ]
 
 
