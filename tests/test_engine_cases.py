@@ -488,6 +488,12 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_UNKNOWN_DOMAIN"}, {"likely_genuine"}),
     ("12315-platform-domain-as-a-piece", {"text": "【12315】您的理赔已登记，请登录 12315-lipei.com 填写银行卡号领取赔偿。"},
      {"LINK_LOOKALIKE", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("gov-cn-worn-by-another-host", {"text": "【劳动保障监察】您的欠薪补偿金已到账，请在 ldbz-gov.cn.bt-pay.cc 登记领取。"},
+     {"LINK_EMBEDDED_OFFICIAL"}, {"LINK_UNKNOWN_DOMAIN"}, FLAGGED),
+    ("gov-cn-hyphenated-into-the-registered-label", {"text": "【广州互联网法院】赔偿金待领取，请点击 http://gzcourt.gov.cn-pay.cc/auth 认证。"},
+     {"LINK_EMBEDDED_OFFICIAL"}, {"LINK_UNKNOWN_DOMAIN"}, FLAGGED),
+    ("gov-word-in-an-ordinary-host", {"text": "本周政务科技峰会报名请访问 http://govtech-summit.com/signup"},
+     set(), {"LINK_EMBEDDED_OFFICIAL"}, NOT_FLAGGED),
 ]
 
 
