@@ -494,6 +494,12 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"LINK_EMBEDDED_OFFICIAL"}, {"LINK_UNKNOWN_DOMAIN"}, FLAGGED),
     ("gov-word-in-an-ordinary-host", {"text": "本周政务科技峰会报名请访问 http://govtech-summit.com/signup"},
      set(), {"LINK_EMBEDDED_OFFICIAL"}, NOT_FLAGGED),
+    ("arbitration-court-mixed-name", {"text": "【互联网仲裁法院】您的借款纠纷案已立案，请登录 hlw-zc.cn 查看起诉材料。"},
+     {"BODY_IMPOSSIBLE_NAME"}, {"BODY_LAWFUL_PATTERN"}, FLAGGED),
+    ("arbitration-court-bare-signature", {"text": "【仲裁法院】您的案件已立案，请尽快联系书记员处理。"},
+     {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
+    ("permanent-court-of-arbitration-in-the-news", {"text": "海牙常设仲裁法院今日就该案作出裁决，双方均表示尊重。"},
+     set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, {"unverified"}),
 ]
 
 

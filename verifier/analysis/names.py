@@ -26,7 +26,7 @@ NOT_ADJUDICATOR = "not_adjudicator"  # a bank, a police force: named, but not as
 
 # Also the misspellings scams use to slip past filters (仲栽, 委会): they become near misses.
 _SUFFIX_ZH = regex.compile(
-    r"仲[裁栽载哉材财](?:服务|调解|管理|事务|监管|监督|执行)?(?:委员会|委元会|委会|委|院|中心|机构|协会|法庭|庭|局)"
+    r"仲[裁栽载哉材财](?:服务|调解|管理|事务|监管|监督|执行)?(?:委员会|委元会|委会|委|院|中心|机构|协会|法庭|法院|庭|局)"
     r"|人民法院|(?:互联网|金融|知识产权|海事|铁路运输)法院"
 )
 _FAKE_WORDS = regex.compile(r"网络|互联网|金融|电子|数字|在线|国家|全国|中国|线上|网上|云")
@@ -163,7 +163,7 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
         return NOT_ADJUDICATOR, None
     place = _place_prefix(canon, registry)
     rest = canon[place:]
-    if rest.endswith("法院"):
+    if rest.endswith("法院") and "仲" not in rest:  # "互联网仲裁法院": no court arbitrates, no commission judges
         if place and rest in ("人民法院", "市人民法院") and canon[:place].rstrip("市") in registry.cities:
             return IMPOSSIBLE, None  # a prefecture's courts are 中级/高级人民法院, never "X市人民法院"
         head = _COURT_TAIL.sub("", rest)
@@ -249,6 +249,10 @@ def find_bodies(text: Mapped, registry: Registry,
         b = m.end()
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
             continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
+        lead = s[a:m.start()]
+        if (m.group(0).startswith("仲") and m.group(0).endswith("法院") and lead
+                and not _FAKE_WORDS.search(lead) and not _place_prefix(lead, registry)):
+            continue  # "常设仲裁法院" (the PCA in The Hague) in the news; "互联网仲裁法院", "北京仲裁法院" are judged
         if s[a:m.start()] in _BARE_DIVISION and not (a > 0 and s[a - 1] in "【["):
             continue  # "本市仲裁委员会", "某某市仲裁委员会": the place word alone refers, names no body
         if b - a <= len(m.group(0)):
