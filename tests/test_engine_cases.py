@@ -500,6 +500,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
     ("permanent-court-of-arbitration-in-the-news", {"text": "海牙常设仲裁法院今日就该案作出裁决，双方均表示尊重。"},
      set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, {"unverified"}),
+    ("deposit-with-a-word-between", {"text": "【仲裁通知】您的借款纠纷已立案，请于三日内缴纳应诉保证金3000元，否则视为放弃抗辩。"},
+     {"CONTENT_PAYMENT_DEMAND"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
 ]
 
 
