@@ -502,6 +502,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, {"unverified"}),
     ("deposit-with-a-word-between", {"text": "【仲裁通知】您的借款纠纷已立案，请于三日内缴纳应诉保证金3000元，否则视为放弃抗辩。"},
      {"CONTENT_PAYMENT_DEMAND"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
+    ("credit-repair-in-the-other-word-order", {"text": "您名下的网贷逾期案件已转入调解，我们可协助注销账户并修复征信，详询客服。"},
+     {"CONTENT_DEBT_RELIEF_SERVICE"}, set(), FLAGGED),
 ]
 
 
