@@ -504,6 +504,10 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_PAYMENT_DEMAND"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
     ("credit-repair-in-the-other-word-order", {"text": "您名下的网贷逾期案件已转入调解，我们可协助注销账户并修复征信，详询客服。"},
      {"CONTENT_DEBT_RELIEF_SERVICE"}, set(), FLAGGED),
+    ("consumer-association-named-for-a-refund-with-screen-sharing", {"text": "【中国消费者协会】您的快递丢失理赔已审核，请下载“消保通”APP并开启屏幕共享，客服将指导到账。"},
+     {"BODY_LAWFUL_PATTERN", "CONTENT_SCREEN_SHARE", "CONTENT_INSTALL_APP"}, set(), FLAGGED),
+    ("consumer-council-forwards-a-complaint", {"text": "【广州市消费者委员会】您的投诉已转至被投诉企业处理，企业将在7个工作日内与您联系，如未联系请拨打12315反映。"},
+     {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
 ]
 
 
