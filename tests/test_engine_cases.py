@@ -506,6 +506,12 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_DEBT_RELIEF_SERVICE"}, set(), FLAGGED),
     ("consumer-association-named-for-a-refund-with-screen-sharing", {"text": "【中国消费者协会】您的快递丢失理赔已审核，请下载“消保通”APP并开启屏幕共享，客服将指导到账。"},
      {"BODY_LAWFUL_PATTERN", "CONTENT_SCREEN_SHARE", "CONTENT_INSTALL_APP"}, set(), FLAGGED),
+    ("mediation-centre-after-its-organiser", {"text": "【上海银行业纠纷调解中心】您好，您与某银行信用卡分期纠纷的调解申请已受理，调解员将于三个工作日内与您联系，调解免费。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_NON_BODY"}, NOT_FLAGGED),
+    ("mediation-centre-after-a-city-alone", {"text": "【鹰潭调解中心】您的欠款已进入调解程序，请于今日将还款转入调解专户以便结案。"},
+     {"BODY_NON_BODY"}, {"BODY_NOT_ADJUDICATOR"}, FLAGGED),
+    ("mediation-centre-after-a-court-name", {"text": "【朝阳区人民法院诉前调解中心】如需暂缓起诉，请先向调解专用账户存入诚意金2000元。"},
+     {"BODY_NON_BODY", "BODY_LAWFUL_PATTERN"}, {"BODY_NOT_ADJUDICATOR"}, FLAGGED),
     ("consumer-council-forwards-a-complaint", {"text": "【广州市消费者委员会】您的投诉已转至被投诉企业处理，企业将在7个工作日内与您联系，如未联系请拨打12315反映。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
 ]

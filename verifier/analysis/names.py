@@ -137,6 +137,18 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
     return start
 
 
+def _organiser(text: str, end: int, registry: Registry) -> int | None:
+    """Start of the organiser named right before a title such as 调解中心 or 法务部: a place and then
+    who it is ("上海银行业纠纷调解中心", "深圳某某科技有限公司法务部"). None when the title stands bare, after
+    a place alone ("鹰潭调解中心", which scams sign) or after words that name no one ("全国调解中心")."""
+    start = _backwards_name(text, end, registry)
+    head = text[start:end]
+    place = max((n for n in (2, 3, 4, 5) if head[:n] in registry.cities or head[:n] in registry.provinces), default=0)
+    if place and head[place:place + 1] in _BARE_DIVISION:
+        place += 1
+    return start if place and len(head) - place >= 2 else None
+
+
 def _place_prefix(name: str, registry: Registry) -> int:
     """Length of the leading place name (city or province, with 市/省), 0 if none."""
     best = 0
@@ -284,6 +296,11 @@ def find_bodies(text: Mapped, registry: Registry,
         if t.kind == "institution":
             inst = registry.institutions[t.key]
             add(a, b, SUB_BRAND if inst.parent else REGISTERED, t.key)
+        elif (t.kind == "non_body" and (owner := _organiser(s, a, registry)) is not None
+              and not any(owner < y and x < a for x, y, _st, _i in read)):
+            # "上海银行业纠纷调解中心": a named body's unit, no bare title. After a court's or commission's
+            # name ("朝阳区人民法院诉前调解中心") that name is judged itself and the title stays a warning.
+            add(owner, b, NOT_ADJUDICATOR, None)
         else:
             add(a, b, FAKE if t.kind == "fake" else NON_BODY, None)
 
