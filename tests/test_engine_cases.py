@@ -512,6 +512,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_NON_BODY"}, {"BODY_NOT_ADJUDICATOR"}, FLAGGED),
     ("mediation-centre-after-a-court-name", {"text": "【朝阳区人民法院诉前调解中心】如需暂缓起诉，请先向调解专用账户存入诚意金2000元。"},
      {"BODY_NON_BODY", "BODY_LAWFUL_PATTERN"}, {"BODY_NOT_ADJUDICATOR"}, FLAGGED),
+    ("peoples-mediation-committee-is-a-named-body", {"text": "【柯桥区福全街道人民调解委员会】您申请调解的相邻通行纠纷定于6月12日下午2点在街道综治中心调解室进行调解，请准时参加。"},
+     {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
     ("consumer-council-forwards-a-complaint", {"text": "【广州市消费者委员会】您的投诉已转至被投诉企业处理，企业将在7个工作日内与您联系，如未联系请拨打12315反映。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
 ]

@@ -28,7 +28,7 @@ NOT_ADJUDICATOR = "not_adjudicator"  # a bank, a police force: named, but not as
 _SUFFIX_ZH = regex.compile(
     r"仲[裁栽载哉材财](?:服务|调解|管理|事务|监管|监督|执行)?(?:委员会|委元会|委会|委|院|中心|机构|协会|法庭|法院|庭|局)"
     r"|人民法院|(?:互联网|金融|知识产权|海事|铁路运输)法院"
-    r"|消费者(?:协会|委员会|权益保护委员会)"
+    r"|消费者(?:协会|委员会|权益保护委员会)|人民调解委员会"
 )
 _FAKE_WORDS = regex.compile(r"网络|互联网|金融|电子|数字|在线|国家|全国|中国|线上|网上|云")
 _SUFFIX_EN = regex.compile(
@@ -90,9 +90,11 @@ _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "
            "审裁处")  # Hong Kong's tribunals (小额钱债审裁处, 劳资审裁处): courts, named without 法院
 # Sports arbitration is lawful since the 2022 Sports Law (ch. 9, 体育仲裁): a sports body's or a
 # league's arbitration committee is not a commercial commission and needs no city in its name.
-# Consumer associations and councils mediate consumer disputes by law (Consumer Rights Protection Law
-# art. 37) and are set up by a government at each level: 中国消费者协会, 广州市消费者委员会, 上海市消费者权益保护委员会.
-_CONSUMER = ("消费者协会", "消费者委员会", "消费者权益保护委员会")
+# Bodies that mediate by law and carry their organiser's name, not a city's: consumer associations and
+# councils (Consumer Rights Protection Law art. 37: 中国消费者协会, 广州市消费者委员会), and people's mediation
+# committees, set up by villages, residents' committees and enterprises (People's Mediation Law art. 8:
+# 福全街道人民调解委员会).
+_MEDIATORS = ("消费者协会", "消费者委员会", "消费者权益保护委员会", "人民调解委员会")
 _SPORTS = ("体育", "足协", "足球协会", "篮协", "篮球协会", "排协", "联赛", "奥委会")
 _PLACE_END = tuple("省市区县州旗盟")
 
@@ -173,7 +175,7 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
         return FAKE, None
     if name in registry.non_bodies:
         return NON_BODY, None
-    if canon.endswith(_LABOUR) or canon.endswith(_CONSUMER) or any(w in canon for w in _SPORTS):
+    if canon.endswith(_LABOUR) or canon.endswith(_MEDIATORS) or any(w in canon for w in _SPORTS):
         return LAWFUL, None
     if not _CLAIMS_BODY_ZH.search(canon):
         return NOT_ADJUDICATOR, None
@@ -256,9 +258,9 @@ def find_bodies(text: Mapped, registry: Registry,
     # Names read back from an arbitration or court suffix: "最高人民法院网络仲裁庭" is one name.
     read: list[tuple[int, int, str, str | None]] = []
     judged: dict[str, tuple[str, str | None]] = {}  # a name repeated 1,000 times is judged once
-    # Every suffix holds 仲, 法院 or 消费者 (and every English one "arbitra" or "dispute resolution"):
+    # Every suffix holds 仲, 法院, 消费者 or 调解 (and every English one "arbitra" or "dispute resolution"):
     # text without them is not searched for one.
-    for m in _SUFFIX_ZH.finditer(s) if "仲" in s or "法院" in s or "消费者" in s else ():
+    for m in _SUFFIX_ZH.finditer(s) if "仲" in s or "法院" in s or "消费者" in s or "调解" in s else ():
         if len(read) >= MAX_BODIES:
             break
         a = _backwards_name(s, m.start(), registry)
