@@ -524,6 +524,10 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      set(), {"CONTENT_FEE_FOR_FREE_PROCEDURE"}, NOT_FLAGGED),
     ("worker-asks-whether-labour-arbitration-costs", {"text": "请问申请劳动仲裁需要缴纳仲裁费吗？"},
      set(), {"CONTENT_FEE_FOR_FREE_PROCEDURE"}, NOT_FLAGGED),
+    ("funds-notarisation-into-a-designated-account", {"text": "【公证处】您的资产需办理资金公证，请于今日将存款转入指定公证账户，逾期冻结。"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_PAYMENT_DEMAND", "CONTENT_FREEZE_ACCOUNTS"}, set(), FLAGGED),
+    ("refund-into-the-account-you-chose", {"text": "【淘宝】您的退款将转入您指定的账户，请注意查收。"},
+     set(), {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
     ("consumer-council-forwards-a-complaint", {"text": "【广州市消费者委员会】您的投诉已转至被投诉企业处理，企业将在7个工作日内与您联系，如未联系请拨打12315反映。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
 ]
