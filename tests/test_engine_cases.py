@@ -528,6 +528,12 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_PAYMENT_DEMAND", "CONTENT_FREEZE_ACCOUNTS"}, set(), FLAGGED),
     ("refund-into-the-account-you-chose", {"text": "【淘宝】您的退款将转入您指定的账户，请注意查收。"},
      set(), {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
+    ("refund-only-after-a-deposit", {"text": "【12315】您的投诉已受理，退款需先缴纳保证金300元至指定账户。"},
+     {"CONTENT_ADVANCE_FEE"}, set(), FLAGGED),
+    ("award-paid-out-after-a-deposit", {"text": "【北京互联网法院】您的网购纠纷已调解，请先缴纳诉讼保证金500元后即可领取赔偿款。"},
+     {"CONTENT_ADVANCE_FEE"}, set(), FLAGGED),
+    ("shop-refund-after-the-goods-come-back", {"text": "【淘宝】退款需先退回商品，商家签收后原路退回。"},
+     set(), {"CONTENT_ADVANCE_FEE"}, NOT_FLAGGED),
     ("consumer-council-forwards-a-complaint", {"text": "【广州市消费者委员会】您的投诉已转至被投诉企业处理，企业将在7个工作日内与您联系，如未联系请拨打12315反映。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
 ]
