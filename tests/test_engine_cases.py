@@ -534,6 +534,10 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_ADVANCE_FEE"}, set(), FLAGGED),
     ("shop-refund-after-the-goods-come-back", {"text": "【淘宝】退款需先退回商品，商家签收后原路退回。"},
      set(), {"CONTENT_ADVANCE_FEE"}, NOT_FLAGGED),
+    ("fee-to-an-unnamed-designated-account", {"text": "【全国12315平台】您的投诉需核实身份，请缴纳工本费20元至指定账户。"},
+     {"CONTENT_PAYMENT_DEMAND"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
+    ("body-names-its-own-designated-account", {"text": "【深圳国际仲裁院】仲裁费请汇至本院指定账户，户名：深圳国际仲裁院，详询0755-83501700。"},
+     {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PAYEE_NOT_BODY"}, {"likely_genuine"}),
     ("consumer-council-forwards-a-complaint", {"text": "【广州市消费者委员会】您的投诉已转至被投诉企业处理，企业将在7个工作日内与您联系，如未联系请拨打12315反映。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
 ]
