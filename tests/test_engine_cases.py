@@ -538,6 +538,10 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_PAYMENT_DEMAND"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
     ("body-names-its-own-designated-account", {"text": "【深圳国际仲裁院】仲裁费请汇至本院指定账户，户名：深圳国际仲裁院，详询0755-83501700。"},
      {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PAYEE_NOT_BODY"}, {"likely_genuine"}),
+    ("national-word-before-a-court-is-no-place", {"text": "【中国互联网法院】您的借款纠纷案已立案，请登录 hlwfy.net 查看起诉状。"},
+     {"BODY_IMPOSSIBLE_NAME"}, {"BODY_LAWFUL_PATTERN"}, FLAGGED),
+    ("city-financial-court-is-lawful", {"text": "【北京金融法院】您的案件已立案，请登录人民法院在线服务查看。"},
+     {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
     ("consumer-council-forwards-a-complaint", {"text": "【广州市消费者委员会】您的投诉已转至被投诉企业处理，企业将在7个工作日内与您联系，如未联系请拨打12315反映。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
 ]

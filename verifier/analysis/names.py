@@ -97,6 +97,7 @@ _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "
 _MEDIATORS = ("消费者协会", "消费者委员会", "消费者权益保护委员会", "人民调解委员会")
 _SPORTS = ("体育", "足协", "足球协会", "篮协", "篮球协会", "排协", "联赛", "奥委会")
 _PLACE_END = tuple("省市区县州旗盟")
+_NATIONAL = ("中国", "国家", "最高")  # read as a place for commissions (中国国际经济贸易仲裁委员会), not for courts
 
 
 class NamedBody(NamedTuple):
@@ -184,8 +185,9 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
     if rest.endswith("法院") and "仲" not in rest:  # "互联网仲裁法院": no court arbitrates, no commission judges
         if place and rest in ("人民法院", "市人民法院") and canon[:place].rstrip("市") in registry.cities:
             return IMPOSSIBLE, None  # a prefecture's courts are 中级/高级人民法院, never "X市人民法院"
-        head = _COURT_TAIL.sub("", rest)
-        if place or head.endswith(_PLACE_END):
+        national = canon[:2] in _NATIONAL  # a court is named after its place; "中国互联网法院" names none
+        head = _COURT_TAIL.sub("", canon if national else rest)
+        if (place and not national) or head.endswith(_PLACE_END):
             return LAWFUL, None
         if not _FAKE_WORDS.search(head) and "仲裁" not in head:
             return UNRECOGNISED, None
