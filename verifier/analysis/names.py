@@ -26,8 +26,9 @@ NOT_ADJUDICATOR = "not_adjudicator"  # a bank, a police force: named, but not as
 
 # Also the misspellings scams use to slip past filters (仲栽, 委会): they become near misses.
 _SUFFIX_ZH = regex.compile(
-    r"仲[裁栽载哉材财](?:服务|调解|管理|事务|监管|监督|执行)?(?:委员会|委元会|委会|委|院|中心|机构|协会|法庭|庭|局)"
+    r"仲[裁栽载哉材财](?:服务|调解|管理|事务|监管|监督|执行)?(?:委员会|委元会|委会|委|院|中心|机构|协会|法庭|法院|庭|局)"
     r"|人民法院|(?:互联网|金融|知识产权|海事|铁路运输)法院"
+    r"|消费者(?:协会|委员会|权益保护委员会)|人民调解委员会"
 )
 _FAKE_WORDS = regex.compile(r"网络|互联网|金融|电子|数字|在线|国家|全国|中国|线上|网上|云")
 _SUFFIX_EN = regex.compile(
@@ -37,7 +38,7 @@ _SUFFIX_EN = regex.compile(
 )
 # Characters that end a name when reading backwards from its suffix.
 _STOP = set(
-    "的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让去往找来上下次周天想要会能交递提"
+    "的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让去往找来上下次周天想要会能交递提据"
     "诉申报收跟他她们说讲问这那个某此各当"
 )
 # Two-character verbs and determiners that begin a phrase, not a name, when read back from a
@@ -89,8 +90,14 @@ _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "
            "审裁处")  # Hong Kong's tribunals (小额钱债审裁处, 劳资审裁处): courts, named without 法院
 # Sports arbitration is lawful since the 2022 Sports Law (ch. 9, 体育仲裁): a sports body's or a
 # league's arbitration committee is not a commercial commission and needs no city in its name.
+# Bodies that mediate by law and carry their organiser's name, not a city's: consumer associations and
+# councils (Consumer Rights Protection Law art. 37: 中国消费者协会, 广州市消费者委员会), and people's mediation
+# committees, set up by villages, residents' committees and enterprises (People's Mediation Law art. 8:
+# 福全街道人民调解委员会).
+_MEDIATORS = ("消费者协会", "消费者委员会", "消费者权益保护委员会", "人民调解委员会")
 _SPORTS = ("体育", "足协", "足球协会", "篮协", "篮球协会", "排协", "联赛", "奥委会")
 _PLACE_END = tuple("省市区县州旗盟")
+_NATIONAL = ("中国", "国家", "最高")  # read as a place for commissions (中国国际经济贸易仲裁委员会), not for courts
 
 
 class NamedBody(NamedTuple):
@@ -133,6 +140,18 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
     return start
 
 
+def _organiser(text: str, end: int, registry: Registry) -> int | None:
+    """Start of the organiser named right before a title such as 调解中心 or 法务部: a place and then
+    who it is ("上海银行业纠纷调解中心", "深圳某某科技有限公司法务部"). None when the title stands bare, after
+    a place alone ("鹰潭调解中心", which scams sign) or after words that name no one ("全国调解中心")."""
+    start = _backwards_name(text, end, registry)
+    head = text[start:end]
+    place = max((n for n in (2, 3, 4, 5) if head[:n] in registry.cities or head[:n] in registry.provinces), default=0)
+    if place and head[place:place + 1] in _BARE_DIVISION:
+        place += 1
+    return start if place and len(head) - place >= 2 else None
+
+
 def _place_prefix(name: str, registry: Registry) -> int:
     """Length of the leading place name (city or province, with 市/省), 0 if none."""
     best = 0
@@ -157,17 +176,18 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
         return FAKE, None
     if name in registry.non_bodies:
         return NON_BODY, None
-    if canon.endswith(_LABOUR) or any(w in canon for w in _SPORTS):
+    if canon.endswith(_LABOUR) or canon.endswith(_MEDIATORS) or any(w in canon for w in _SPORTS):
         return LAWFUL, None
     if not _CLAIMS_BODY_ZH.search(canon):
         return NOT_ADJUDICATOR, None
     place = _place_prefix(canon, registry)
     rest = canon[place:]
-    if rest.endswith("法院"):
+    if rest.endswith("法院") and "仲" not in rest:  # "互联网仲裁法院": no court arbitrates, no commission judges
         if place and rest in ("人民法院", "市人民法院") and canon[:place].rstrip("市") in registry.cities:
             return IMPOSSIBLE, None  # a prefecture's courts are 中级/高级人民法院, never "X市人民法院"
-        head = _COURT_TAIL.sub("", rest)
-        if place or head.endswith(_PLACE_END):
+        national = canon[:2] in _NATIONAL  # a court is named after its place; "中国互联网法院" names none
+        head = _COURT_TAIL.sub("", canon if national else rest)
+        if (place and not national) or head.endswith(_PLACE_END):
             return LAWFUL, None
         if not _FAKE_WORDS.search(head) and "仲裁" not in head:
             return UNRECOGNISED, None
@@ -240,15 +260,19 @@ def find_bodies(text: Mapped, registry: Registry,
     # Names read back from an arbitration or court suffix: "最高人民法院网络仲裁庭" is one name.
     read: list[tuple[int, int, str, str | None]] = []
     judged: dict[str, tuple[str, str | None]] = {}  # a name repeated 1,000 times is judged once
-    # Every suffix holds 仲 or 法院 (and every English one "arbitra" or "dispute resolution"):
+    # Every suffix holds 仲, 法院, 消费者 or 调解 (and every English one "arbitra" or "dispute resolution"):
     # text without them is not searched for one.
-    for m in _SUFFIX_ZH.finditer(s) if "仲" in s or "法院" in s else ():
+    for m in _SUFFIX_ZH.finditer(s) if "仲" in s or "法院" in s or "消费者" in s or "调解" in s else ():
         if len(read) >= MAX_BODIES:
             break
         a = _backwards_name(s, m.start(), registry)
         b = m.end()
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
             continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
+        lead = s[a:m.start()]
+        if (m.group(0).startswith("仲") and m.group(0).endswith("法院") and lead
+                and not _FAKE_WORDS.search(lead) and not _place_prefix(lead, registry)):
+            continue  # "常设仲裁法院" (the PCA in The Hague) in the news; "互联网仲裁法院", "北京仲裁法院" are judged
         if s[a:m.start()] in _BARE_DIVISION and not (a > 0 and s[a - 1] in "【["):
             continue  # "本市仲裁委员会", "某某市仲裁委员会": the place word alone refers, names no body
         if b - a <= len(m.group(0)):
@@ -276,6 +300,11 @@ def find_bodies(text: Mapped, registry: Registry,
         if t.kind == "institution":
             inst = registry.institutions[t.key]
             add(a, b, SUB_BRAND if inst.parent else REGISTERED, t.key)
+        elif (t.kind == "non_body" and (owner := _organiser(s, a, registry)) is not None
+              and not any(owner < y and x < a for x, y, _st, _i in read)):
+            # "上海银行业纠纷调解中心": a named body's unit, no bare title. After a court's or commission's
+            # name ("朝阳区人民法院诉前调解中心") that name is judged itself and the title stays a warning.
+            add(owner, b, NOT_ADJUDICATOR, None)
         else:
             add(a, b, FAKE if t.kind == "fake" else NON_BODY, None)
 

@@ -29,12 +29,15 @@ _CALLBACK = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|ph
 # Channels that cannot be the named body's, or not confirmed to be, though no warning names them:
 # an answer by reply ('同意调解请回复“确认”', 'reply YES'; not '请勿回复'), a program named without
 # quotation marks ('微信搜索小程序贸仲在线', '关注公众号cietac_service', 'QQ群': _PROGRAM), a number in Chinese
-# numerals ('一三九一二三四五六七八'), money sent by a payment app or to a name ('请使用云闪付向张伟转账').
+# numerals ('一三九一二三四五六七八'), money sent by a payment app or to a name ('请使用云闪付向张伟转账'), or to
+# "the designated account" the notice never names ('缴纳保证金至指定账户'; not the reader's own, '您指定的账户',
+# nor the body's, '本院指定账户').
 _UNCONFIRMED = regex.compile(
     r"(?<!勿|不要|无需|无须|不必|不用|不能|别|不)(?:直接)?回复(?:本短信|本信息|本消息|此短信|此信息|本号码|此号码|短信|[“\"「『]|\s?[0-9a-z一二三四五六七八九零]|确认|收到|同意)"
     r"|(?<!\b(?:do not|don't|don’t|never|no need to)\s)\breply\s(?:with\s)?(?:yes|y|no|n|ok|[0-9]|[\"“]|to this)\b"
     r"|[零〇一二三四五六七八九幺]{7,}"
-    r"|(?:微信|支付宝|云闪付|qq)(?:转账|红包)|向\p{Han}{2,3}(?:转账|汇款|打款)",
+    r"|(?:微信|支付宝|云闪付|qq)(?:转账|红包)|向\p{Han}{2,3}(?:转账|汇款|打款)"
+    r"|(?<!您|你|您的|你的|本院|本会|本委|本中心)指定的?(?:银行)?(?:账户|账号)",
     regex.IGNORECASE,
 )
 # A program named as the channel: 微信搜索小程序“法院在线服务中心”, 关注公众号「…」, 下载“…”APP.

@@ -106,6 +106,20 @@ def embedded_official(link: Link, reg: Registry) -> str | None:
     return None
 
 
+def worn_suffix(link: Link, reg: Registry) -> str | None:
+    """'ldbz-gov.cn.bt-pay.cc', 'netcourt.gov.cn-pay.top', 'ldzc.gov-cn.cc': a host outside the
+    suffix that spells a trusted one (only government bodies may register under gov.cn) among its
+    labels, with dots or hyphens between them, poses as a government site whose domain we may not know."""
+    if "gov" not in link.host:
+        return None
+    words = link.host.replace("-", ".").split(".")
+    for suffix in reg.trusted_suffixes:
+        parts = suffix.strip(".").split(".")
+        if len(parts) > 1 and any(words[i:i + len(parts)] == parts for i in range(len(words) - len(parts) + 1)):
+            return suffix.strip(".")
+    return None
+
+
 def check_link(link: Link, reg: Registry, field: str | None = None) -> list[Finding]:
     ev = (item(field or link.field, link.raw, link.start, link.end),)
     out: list[Finding] = []
@@ -123,7 +137,7 @@ def check_link(link: Link, reg: Registry, field: str | None = None) -> list[Find
             out.append(Finding("LINK_SHORTENER", ev))
         if _suffix_hosted(link.host, reg.free_hosting):
             out.append(Finding("LINK_FREE_HOSTING", ev))
-        embedded = embedded_official(link, reg)
+        embedded = embedded_official(link, reg) or worn_suffix(link, reg)
         if embedded:
             out.append(Finding("LINK_EMBEDDED_OFFICIAL", ev + (item("links", embedded),)))
         look = None if embedded else lookalike_of(link, reg)
