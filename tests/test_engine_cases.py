@@ -550,6 +550,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_NON_BODY"}, {"BODY_LAWFUL_PATTERN"}, FLAGGED),
     ("peoples-mediation-committee-as-advice", {"text": "邻里纠纷可以找人民调解委员会免费调解。"},
      set(), {"BODY_NON_BODY", "BODY_LAWFUL_PATTERN"}, {"unverified"}),
+    ("chat-handle-is-no-official-channel", {"text": "【12315】您的理赔已审核通过，请添加客服QQ 2873349012 领取赔偿。"},
+     {"CONTENT_CALLBACK_MOBILE"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
     ("consumer-council-forwards-a-complaint", {"text": "【广州市消费者委员会】您的投诉已转至被投诉企业处理，企业将在7个工作日内与您联系，如未联系请拨打12315反映。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
 ]
