@@ -276,9 +276,9 @@ def find_bodies(text: Mapped, registry: Registry,
         b = m.end()
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
             continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
-        lead = s[a:m.start()]
-        if (m.group(0).startswith("仲") and m.group(0).endswith("法院") and lead
-                and not _FAKE_WORDS.search(lead) and not _place_prefix(lead, registry)):
+        before = s[a:m.start()]
+        if (m.group(0).startswith("仲") and m.group(0).endswith("法院") and before
+                and not _FAKE_WORDS.search(before) and not _place_prefix(before, registry)):
             continue  # "常设仲裁法院" (the PCA in The Hague) in the news; "互联网仲裁法院", "北京仲裁法院" are judged
         if s[a:m.start()] in _BARE_DIVISION and not (a > 0 and s[a - 1] in "【["):
             continue  # "本市仲裁委员会", "某某市仲裁委员会": the place word alone refers, names no body
