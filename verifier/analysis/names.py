@@ -28,7 +28,7 @@ NOT_ADJUDICATOR = "not_adjudicator"  # a bank, a police force: named, but not as
 _SUFFIX_ZH = regex.compile(
     r"仲[裁栽载哉材财](?:服务|调解|管理|事务|监管|监督|执行)?(?:委员会|委元会|委会|委|院|中心|机构|协会|法庭|法院|庭|局)"
     r"|人民法院|(?:互联网|金融|知识产权|海事|铁路运输)法院"
-    r"|消费者(?:协会|委员会|权益保护委员会)|人民调解委员会"
+    r"|消费者(?:协会|委员会|权益保护委员会)|调解委员会"
 )
 _FAKE_WORDS = regex.compile(r"网络|互联网|金融|电子|数字|在线|国家|全国|中国|线上|网上|云")
 _SUFFIX_EN = regex.compile(
@@ -95,6 +95,10 @@ _LABOUR = ("劳动人事争议仲裁委员会", "劳动争议仲裁委员会", "
 # committees, set up by villages, residents' committees and enterprises (People's Mediation Law art. 8:
 # 福全街道人民调解委员会).
 _MEDIATORS = ("消费者协会", "消费者委员会", "消费者权益保护委员会", "人民调解委员会")
+# Any other mediation committee names who set it up (某某公司劳动争议调解委员会, 某市医疗纠纷调解委员会); one named
+# only with scam words and a kind of debt (网络调解委员会, 全国金融纠纷调解委员会) is a made-up title, as 调解中心 is.
+_MEDIATION = "调解委员会"
+_DEBT_WORDS = regex.compile(r"纠纷|债务|借贷|网贷|信贷|贷款|逾期|催收|消费|联合|统一|民间|诉前")
 _SPORTS = ("体育", "足协", "足球协会", "篮协", "篮球协会", "排协", "联赛", "奥委会")
 _PLACE_END = tuple("省市区县州旗盟")
 _NATIONAL = ("中国", "国家", "最高")  # read as a place for commissions (中国国际经济贸易仲裁委员会), not for courts
@@ -178,6 +182,9 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
         return NON_BODY, None
     if canon.endswith(_LABOUR) or canon.endswith(_MEDIATORS) or any(w in canon for w in _SPORTS):
         return LAWFUL, None
+    if canon.endswith(_MEDIATION):
+        head = _DEBT_WORDS.sub("", _FAKE_WORDS.sub("", canon[:-len(_MEDIATION)]))
+        return (NOT_ADJUDICATOR if head else NON_BODY), None
     if not _CLAIMS_BODY_ZH.search(canon):
         return NOT_ADJUDICATOR, None
     place = _place_prefix(canon, registry)
@@ -269,16 +276,18 @@ def find_bodies(text: Mapped, registry: Registry,
         b = m.end()
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
             continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
-        lead = s[a:m.start()]
-        if (m.group(0).startswith("仲") and m.group(0).endswith("法院") and lead
-                and not _FAKE_WORDS.search(lead) and not _place_prefix(lead, registry)):
+        before = s[a:m.start()]
+        if (m.group(0).startswith("仲") and m.group(0).endswith("法院") and before
+                and not _FAKE_WORDS.search(before) and not _place_prefix(before, registry)):
             continue  # "常设仲裁法院" (the PCA in The Hague) in the news; "互联网仲裁法院", "北京仲裁法院" are judged
         if s[a:m.start()] in _BARE_DIVISION and not (a > 0 and s[a - 1] in "【["):
             continue  # "本市仲裁委员会", "某某市仲裁委员会": the place word alone refers, names no body
-        if b - a <= len(m.group(0)):
+        if b - a <= len(m.group(0)) or s[a:b] == "人民调解委员会":
             if a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]" and "仲" in m.group(0):
                 read.append((a, b, IMPOSSIBLE, None))  # "【仲裁中心】": a body with no name at all
-            continue  # "本仲裁委员会", "该法院": a reference, not a name
+            elif a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]" and m.group(0) == _MEDIATION:
+                read.append((a, b, NON_BODY, None))  # "【人民调解委员会】": whose? a title, no body
+            continue  # "本仲裁委员会", "该法院", "找人民调解委员会调解": a reference, not a name
         if (verdict := judged.get(s[a:b])) is None:
             verdict = judged[s[a:b]] = judge_chinese(s[a:b], registry)
         read.append((a, b, *verdict))

@@ -86,11 +86,16 @@ def _programs(ex: Extraction, reg: Registry, family: frozenset[str]) -> list[Fin
     return out
 
 
-def _pays_a_person(ex: Extraction) -> bool:
-    """The content check found money going to a person ("向经办人孙立强转账", "to Mr Tan"), outside
-    any caution against it ("请勿向个人账户转账"): a channel that is not the body's."""
+# Content findings that are themselves a channel no registry fact can confirm: money to a person ("向经办人
+# 孙立强转账", "to Mr Tan") and a chat handle to add ("添加客服QQ 2873349012", "微信 tj20258").
+_PERSONAL_CHANNELS = frozenset({"CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_CALLBACK_MOBILE"})
+
+
+def _personal_channel(ex: Extraction) -> bool:
+    """The content check found such a channel outside any caution against it ("请勿向个人账户转账"):
+    a channel that is not the body's."""
     cautions = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
-    return any(h.code == "CONTENT_PAY_PERSONAL_ACCOUNT" and not any(a <= h.start and h.end <= b for a, b in cautions)
+    return any(h.code in _PERSONAL_CHANNELS and not any(a <= h.start and h.end <= b for a, b in cautions)
                for h in ex.phrases)
 
 
@@ -224,6 +229,6 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
     if ex.bank_cards and not body_paid:
         all_official = False
     if (all_official and channels and not programs and not payees and not _unread_callback(ex)
-            and not _unconfirmed(ex) and not _pays_a_person(ex)):
+            and not _unconfirmed(ex) and not _personal_channel(ex)):
         out.append(Finding("CONSISTENCY_ALL_OFFICIAL", (item("institution", inst.name),)))
     return out
