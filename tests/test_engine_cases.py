@@ -217,7 +217,20 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("sender-alnum", {"text": "Your parcel is on its way.", "sender": "DHL-INFO"}, {"SENDER_ALPHANUMERIC"}, set(), {"unverified"}),
     ("sender-hidden", {"text": "您的仲裁案件已立案。", "sender": "未知号码"}, {"SENDER_HIDDEN"}, set(), NOT_FLAGGED | FLAGGED),
     ("sender-unparseable", {"text": "hello", "sender": "---"}, {"SENDER_UNPARSEABLE"}, set(), {"unverified"}),
-    ("sender-official", {"text": "【中国国际经济贸易仲裁委员会】您的案件仲裁庭已组成。", "sender": "010-82217788"}, {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, set(), {"likely_genuine"}),
+    ("sender-official", {"text": "【中国国际经济贸易仲裁委员会】您的案件仲裁庭已组成。", "sender": "010-82217788"}, {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"SENDER_SIGNATURE_TYPED"}, {"likely_genuine"}),
+    # a carrier adds 【signature】 on business SMS ports only: on a phone's message someone typed it
+    ("signature-typed-on-mobile", {"text": "【北京仲裁委员会】您的案件（2026）京仲案字第08813号即将开庭，请与仲裁秘书联系。", "sender": "+86 138 1234 5678"},
+     {"SENDER_SIGNATURE_TYPED", "SENDER_PERSONAL_MOBILE", "BODY_REGISTERED"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("signature-typed-on-foreign-number", {"text": " 〖深圳国际仲裁院〗您的案件已受理。", "sender": "+63 917 882 1204"},
+     {"SENDER_SIGNATURE_TYPED", "SENDER_FOREIGN"}, set(), FLAGGED),
+    ("signature-from-gateway", {"text": "【北京仲裁委员会】您的案件（2026）京仲案字第08813号即将开庭，请与仲裁秘书联系。", "sender": "10690200123456"},
+     {"SENDER_SERVICE_PORT"}, {"SENDER_SIGNATURE_TYPED"}, NOT_FLAGGED),
+    ("signature-quoted-in-a-forward", {"text": "你看下这条：【北京仲裁委员会】您的案件即将开庭，请与仲裁秘书联系。", "sender": "13812345678"},
+     {"SENDER_PERSONAL_MOBILE"}, {"SENDER_SIGNATURE_TYPED"}, NOT_FLAGGED | FLAGGED),
+    ("signature-on-ordinary-message-from-mobile", {"text": "【顺丰速运】您的快递已到小区驿站，取件码 3-2-1108。", "sender": "13812345678"},
+     {"SENDER_SIGNATURE_TYPED"}, set(), NOT_FLAGGED),  # on its own, outside a legal notice, not a flag
+    ("secretary-texts-without-signature", {"text": "王先生您好，我是仲裁秘书，您的案件下周三开庭，请准备好证据材料。", "sender": "13812345678"},
+     {"SENDER_PERSONAL_MOBILE"}, {"SENDER_SIGNATURE_TYPED"}, NOT_FLAGGED | FLAGGED),
     # a gateway writes the official Beijing landline internationally: 10 is Beijing's area code, not a mobile's 1
     ("sender-official-international-form", {"text": "【中国国际经济贸易仲裁委员会】您的案件仲裁庭已组成。", "sender": "0086-10-82217788"}, {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, set(), {"likely_genuine"}),
     ("phone-official-international-form", {"text": "CIETAC: the Notice of Arbitration has been sent to you by courier. Enquiries: +86 10 82217788 / www.cietac.org."}, {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from verifier.analysis import phones
 from verifier.analysis.extract import Extraction
 from verifier.checks.finding import Finding, item
@@ -20,7 +22,12 @@ _BY_KIND = {
 }
 EMITS = frozenset(_BY_KIND.values()) | {
     "SENDER_NOT_GIVEN", "SENDER_UNPARSEABLE", "SENDER_KNOWN_SCAM", "SENDER_OFFICIAL",
+    "SENDER_SIGNATURE_TYPED",
 }
+# Carriers put a registered business sender's signature, 【name】, in front of its messages; such
+# messages come from business SMS ports, not from a subscriber's phone (registry README, Sender).
+_SIGNATURE = re.compile(r"\s*[【〖\[]([^【】〖〗\[\]\n]{2,30})[】〗\]]")
+_PHONE_KINDS = frozenset({phones.MOBILE, phones.VIRTUAL, phones.FOREIGN})
 
 
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
@@ -34,4 +41,7 @@ def check(ex: Extraction, reg: Registry) -> list[Finding]:
     if s.key and (s.key in reg.official_senders or s.key in reg.official_phones):
         out = [f for f in out if f.code not in ("SENDER_PERSONAL_MOBILE", "SENDER_HOTLINE_400")]
         out.append(Finding("SENDER_OFFICIAL", ev))
+    elif s.kind in _PHONE_KINDS and (m := _SIGNATURE.match(ex.text.text)):
+        start, end = ex.text.span(m.start(1) - 1, m.end())  # the brackets, not the spaces before
+        out.append(Finding("SENDER_SIGNATURE_TYPED", (item("text", ex.original[start:end], start, end),)))
     return out
