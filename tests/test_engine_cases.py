@@ -734,6 +734,52 @@ def test_messages_in_each_language(registry, lang):
         assert all(r.message.isascii() or "“" in r.message for r in resp.reasons)
 
 
+# Each kind of body the two codes fire for, and words its message must not get wrong: a unit of a
+# court or of the central bank is no "sub-brand of an arbitration institution", and an invented court
+# or mediation body is not judged by the naming rule of arbitration commissions alone.
+_ARBITRATION_ONLY = {"zh-Hans": ("仲裁委员会以", "真实仲裁机构"), "zh-Hant": ("仲裁委員會以", "真實仲裁機構"),
+                     "en": ("lawful commissions", "arbitration institution", "arbitration body:")}
+_SAYS = {"zh-Hans": {"arbitration": "仲裁", "court": "法院", "mediation": "调解"},
+         "zh-Hant": {"arbitration": "仲裁", "court": "法院", "mediation": "調解"},
+         "en": {"arbitration": "arbitration", "court": "court", "mediation": "mediation"}}
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), [
+    ("arbitration", "【中国南沙国际仲裁中心】您的案件已受理。", "中国南沙国际仲裁中心"),
+    ("court platform", "【人民法院在线服务】您有一份诉讼文书待查收。", "人民法院在线服务"),
+    ("court hotline", "【12368诉讼服务热线】您的案件已立案。", "12368诉讼服务热线"),
+    ("regulator's unit", "【中国人民银行征信中心】您的个人信用报告已生成。", "中国人民银行征信中心"),
+    ("regulator's hotline", "【12378银行保险消费者投诉维权热线】您的投诉已受理。", "12378银行保险消费者投诉维权热线"),
+])
+def test_sub_brand_message_fits_every_kind_of_parent(registry, kind, text, value):
+    for lang in ("zh-Hans", "zh-Hant", "en"):
+        _message_of(registry, "BODY_SUB_BRAND", text, value, lang)
+
+
+def _message_of(registry, code: str, text: str, value: str, lang: str) -> str:
+    """The one message `code` gets for `text`: the catalogue's, with the name, and no arbitration-only claim."""
+    resp = check_offline(VerifyRequest(text=text), registry, lang)
+    msgs = [r.message for r in resp.reasons if r.code == code]
+    assert msgs == [registry.codes[code].messages.get(lang).replace("{value}", value)], (lang, msgs)
+    assert not any(w in msgs[0] for w in _ARBITRATION_ONLY[lang]), (lang, msgs[0])
+    return msgs[0]
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), [
+    ("arbitration", "【网上仲裁委员会】您的借款纠纷已立案。", "网上仲裁委员会"),
+    ("court", "【中国互联网法院】您的借款纠纷案已立案。", "中国互联网法院"),
+    ("court", "【杭州市人民法院】您的借款纠纷案已立案。", "杭州市人民法院"),
+    ("court", "【互联网仲裁法院】您的借款纠纷案已立案。", "互联网仲裁法院"),
+    ("mediation", "【互联网调解仲裁院】您的欠款已进入调解程序。", "互联网调解仲裁院"),
+    ("arbitration", "Notice from the National Financial Arbitration Court: your loan case is filed.",
+     "National Financial Arbitration Court"),
+])
+def test_impossible_name_message_fits_every_kind_of_body(registry, kind, text, value):
+    for lang in ("zh-Hans", "zh-Hant", "en"):
+        message = _message_of(registry, "BODY_IMPOSSIBLE_NAME", text, value, lang)
+        assert all(w in message for w in _SAYS[lang].values()), (kind, lang, message)
+
+
 def test_evidence_offsets_point_into_original(registry):
     text = "【網絡仲裁委員會】請於２４小時內聯絡 １３８ ００１３ ８０００，否則通知您的家人。"
     resp = evaluate(Evidence(extract(VerifyRequest(text=text), registry), NetworkEvidence.off()), registry)
