@@ -617,6 +617,32 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      set(), {"BODY_NON_BODY", "BODY_LAWFUL_PATTERN"}, {"unverified"}),
     ("chat-handle-is-no-official-channel", {"text": "【12315】您的理赔已审核通过，请添加客服QQ 2873349012 领取赔偿。"},
      {"CONTENT_CALLBACK_MOBILE"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    # --- internet courts: their own sites, and the national court channels every court uses (the
+    # 人民法院在线服务 mini-program, 12368, the delivery platform under court.gov.cn); imitations of them
+    ("internet-court-own-site-and-12368", {"text": "【杭州互联网法院】王某某，您好！原告某某科技有限公司诉您网络服务合同纠纷一案（(2025)浙0192民初5821号）已立案，请登录杭州互联网法院诉讼平台查看起诉状，咨询请拨打12368。", "sender": "12368", "links": ["https://www.netcourt.gov.cn"]},
+     {"BODY_REGISTERED", "LINK_OFFICIAL", "SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"},
+     {"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("internet-court-sends-to-the-national-mini-program", {"text": "【杭州互联网法院】（2025）浙0192民初8765号网络购物合同纠纷一案将于7月25日10时在线开庭，请提前登录“人民法院在线服务”小程序进入庭审。", "sender": "12368"},
+     {"BODY_REGISTERED", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_APP_NOT_OFFICIAL", "SENDER_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("internet-court-sends-to-the-national-delivery-platform", {"text": "【北京互联网法院】李某，您好，(2025)京0491民初11203号案件的传票已送达，请登录 https://zxfw.court.gov.cn 查收，或通过北京互联网法院电子诉讼平台（www.bjinternetcourt.gov.cn）查看。"},
+     {"BODY_REGISTERED", "LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_LINK_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("internet-court-without-a-known-site-names-12368", {"text": "【广州互联网法院】您好，您的(2025)粤0192民初3390号案件已作出判决，判决书已送达至您的“人民法院在线服务”账户，请登录微信小程序查看，咨询12368。", "sender": "12368"},
+     {"BODY_REGISTERED", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("internet-court-landline-of-its-city", {"text": "【杭州互联网法院】您好，您的(2025)浙0192民初7745号案件已立案，如有疑问请致电0571-88880000。"},
+     {"BODY_REGISTERED"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL", "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL"},
+     {"unverified"}),  # its phone is not sourced: not faulted, not confirmed
+    ("internet-court-lookalike-domain", {"text": "【杭州互联网法院】您涉及的网络购物合同纠纷一案已判决，请点击 netcourt-gov.top 查看判决书。"},
+     {"LINK_LOOKALIKE", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("internet-court-site-on-another-suffix", {"text": "【北京互联网法院】您的案件已立案，请登录 bjinternetcourt.com 查看起诉状。"},
+     {"LINK_LOOKALIKE", "CONSISTENCY_LINK_NOT_OFFICIAL"}, set(), FLAGGED),
+    ("internet-court-clerk-on-a-personal-mobile", {"text": "【北京互联网法院】您的案件已立案，书记员电话 13812345678，请尽快联系处理。", "sender": "13812345678"},
+     {"CONTENT_CALLBACK_MOBILE", "SENDER_PERSONAL_MOBILE"}, {"CONSISTENCY_ALL_OFFICIAL", "SENDER_OFFICIAL"}, FLAGGED),
+    ("internet-court-deposit-to-a-clerk", {"text": "【杭州互联网法院】您的借款纠纷已立案，请于今日内缴纳应诉保证金2000元至书记员个人账户 6222021001123456789，户名王芳，详询12368。"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_PAYMENT_DEMAND"}, {"CONSISTENCY_ALL_OFFICIAL"}, SCAM),
+    ("internet-court-mini-program-of-another-name", {"text": "【广州互联网法院】您的案件已立案，请微信搜索“法院在线服务中心”小程序缴纳诉讼费。"},
+     {"CONSISTENCY_APP_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("internet-arbitration-court-is-invented", {"text": "【互联网仲裁法院】您的(2025)互仲字第06631号借款纠纷案已立案，请登录 hlw-zcfy.cn 查看并缴纳应诉保证金3000元。"},
+     {"BODY_IMPOSSIBLE_NAME"}, {"BODY_REGISTERED", "BODY_LAWFUL_PATTERN"}, FLAGGED),
     ("consumer-council-forwards-a-complaint", {"text": "【广州市消费者委员会】您的投诉已转至被投诉企业处理，企业将在7个工作日内与您联系，如未联系请拨打12315反映。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
 ]
@@ -721,6 +747,52 @@ def test_messages_in_each_language(registry, lang):
         assert all(r.message.isascii() or "“" in r.message for r in resp.reasons)
 
 
+# Each kind of body the two codes fire for, and words its message must not get wrong: a unit of a
+# court or of the central bank is no "sub-brand of an arbitration institution", and an invented court
+# or mediation body is not judged by the naming rule of arbitration commissions alone.
+_ARBITRATION_ONLY = {"zh-Hans": ("仲裁委员会以", "真实仲裁机构"), "zh-Hant": ("仲裁委員會以", "真實仲裁機構"),
+                     "en": ("lawful commissions", "arbitration institution", "arbitration body:")}
+_SAYS = {"zh-Hans": {"arbitration": "仲裁", "court": "法院", "mediation": "调解"},
+         "zh-Hant": {"arbitration": "仲裁", "court": "法院", "mediation": "調解"},
+         "en": {"arbitration": "arbitration", "court": "court", "mediation": "mediation"}}
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), [
+    ("arbitration", "【中国南沙国际仲裁中心】您的案件已受理。", "中国南沙国际仲裁中心"),
+    ("court platform", "【人民法院在线服务】您有一份诉讼文书待查收。", "人民法院在线服务"),
+    ("court hotline", "【12368诉讼服务热线】您的案件已立案。", "12368诉讼服务热线"),
+    ("regulator's unit", "【中国人民银行征信中心】您的个人信用报告已生成。", "中国人民银行征信中心"),
+    ("regulator's hotline", "【12378银行保险消费者投诉维权热线】您的投诉已受理。", "12378银行保险消费者投诉维权热线"),
+])
+def test_sub_brand_message_fits_every_kind_of_parent(registry, kind, text, value):
+    for lang in ("zh-Hans", "zh-Hant", "en"):
+        _message_of(registry, "BODY_SUB_BRAND", text, value, lang)
+
+
+def _message_of(registry, code: str, text: str, value: str, lang: str) -> str:
+    """The one message `code` gets for `text`: the catalogue's, with the name, and no arbitration-only claim."""
+    resp = check_offline(VerifyRequest(text=text), registry, lang)
+    msgs = [r.message for r in resp.reasons if r.code == code]
+    assert msgs == [registry.codes[code].messages.get(lang).replace("{value}", value)], (lang, msgs)
+    assert not any(w in msgs[0] for w in _ARBITRATION_ONLY[lang]), (lang, msgs[0])
+    return msgs[0]
+
+
+@pytest.mark.parametrize(("kind", "text", "value"), [
+    ("arbitration", "【网上仲裁委员会】您的借款纠纷已立案。", "网上仲裁委员会"),
+    ("court", "【中国互联网法院】您的借款纠纷案已立案。", "中国互联网法院"),
+    ("court", "【杭州市人民法院】您的借款纠纷案已立案。", "杭州市人民法院"),
+    ("court", "【互联网仲裁法院】您的借款纠纷案已立案。", "互联网仲裁法院"),
+    ("mediation", "【互联网调解仲裁院】您的欠款已进入调解程序。", "互联网调解仲裁院"),
+    ("arbitration", "Notice from the National Financial Arbitration Court: your loan case is filed.",
+     "National Financial Arbitration Court"),
+])
+def test_impossible_name_message_fits_every_kind_of_body(registry, kind, text, value):
+    for lang in ("zh-Hans", "zh-Hant", "en"):
+        message = _message_of(registry, "BODY_IMPOSSIBLE_NAME", text, value, lang)
+        assert all(w in message for w in _SAYS[lang].values()), (kind, lang, message)
+
+
 def test_evidence_offsets_point_into_original(registry):
     text = "【網絡仲裁委員會】請於２４小時內聯絡 １３８ ００１３ ８０００，否則通知您的家人。"
     resp = evaluate(Evidence(extract(VerifyRequest(text=text), registry), NetworkEvidence.off()), registry)
@@ -761,6 +833,50 @@ def test_advice_contacts_come_from_registry(registry):
                              NetworkEvidence.off()), registry)
     contacts = [c for a in resp.advice for c in a.contacts]
     assert "010-82217788" in contacts and not any("65550177" in c for c in contacts)
+
+
+def test_court_advice_gives_its_own_and_the_national_channels(registry):
+    resp = check_offline(VerifyRequest(text="【杭州互联网法院】您的案件已立案，请登录 netcourt-gov.top 缴纳诉讼费。"), registry)
+    contacts = [c for a in resp.advice if a.kind == "confirm_official" for c in a.contacts]
+    assert {"netcourt.gov.cn", "12368", "court.gov.cn"} <= set(contacts)
+    assert contacts.index("netcourt.gov.cn") < contacts.index("court.gov.cn")  # its own site first
+
+
+@pytest.fixture(scope="module")
+def court_with_a_landline(tmp_path_factory):
+    """The bundled registry with a made-up landline for the Hangzhou Internet Court (test copy only:
+    no phone of the court is sourced), to show how its own facts and the shared channels combine."""
+    import shutil
+
+    from verifier.registry.compiled import load_registry
+    from verifier.settings import bundled_registry_path
+
+    dst = tmp_path_factory.mktemp("court-landline")
+    shutil.copytree(bundled_registry_path().parent, dst, dirs_exist_ok=True)
+    path = dst / "registry.yaml"
+    text = path.read_text("utf-8")
+    anchor = "  domains:\n  - value: netcourt.gov.cn\n"
+    assert text.count(anchor) == 1
+    path.write_text(text.replace(anchor, "  phones:\n  - value: 0571-88880000\n    source: https://example.org/test\n"
+                                         "    checked: '2026-12-07'\n    confidence: high\n" + anchor), "utf-8")
+    return load_registry(path)
+
+
+@pytest.mark.parametrize(("text", "sender", "expect", "forbid", "verdicts"), [
+    # its own landline, and 12368 beside it, are its channels
+    ("【杭州互联网法院】您的案件已立案，请致电0571-88880000或12368咨询。", "12368",
+     {"CONSISTENCY_ALL_OFFICIAL", "SENDER_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),
+    # another number is judged against its own phones, not the national line's
+    ("【杭州互联网法院】您的案件已立案，请致电0571-86660000咨询。", None,
+     {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
+    ("【杭州互联网法院】您的案件已立案，请致电0571-86660000咨询。", "17100001111",
+     {"CONSISTENCY_PHONE_NOT_OFFICIAL", "SENDER_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+])
+def test_court_own_landline_and_shared_channels(court_with_a_landline, text, sender, expect, forbid, verdicts):
+    resp = check_offline(VerifyRequest(text=text, sender=sender), court_with_a_landline)
+    codes = {r.code for r in resp.reasons}
+    assert expect <= codes and not codes & forbid, sorted(codes)
+    assert resp.verdict in verdicts, (resp.verdict, sorted(codes))
 
 
 _S2T = None

@@ -133,6 +133,11 @@ def test_duplicate_institution_id(reg: Path) -> None:
     expect(reg, edit(reg, "- id: cmac\n", "- id: cietac\n"), "duplicate institution id")
 
 
+def test_uses_channels_of_an_unknown_body(reg: Path) -> None:
+    line = edit(reg, "  uses_channels_of:\n  - value: spc\n", "  uses_channels_of:\n  - value: spcc\n") + 1
+    expect(reg, line, "uses_channels_of 'spcc' is not another institution's id")
+
+
 def test_alias_on_two_bodies(reg: Path) -> None:
     line = edit(reg, "  - value: CMAC\n", "  - value: 贸仲\n")
     expect(reg, line, "also used by 'cietac'")

@@ -43,7 +43,9 @@ def build(verdict: str, reasons: list[dict[str, Any]], ctx: Context, reg: Regist
     legal = is_legal_notice(fired) if legal is None else legal
     inst = ctx.primary
     if inst is not None:
-        family = [inst] + [reg.institutions[i] for i in sorted(ctx.family - {inst.id})]
+        # Its own contacts first, then those of the bodies whose channels it uses (a court: 12368).
+        shared = sorted((ctx.channels or ctx.family) - ctx.family)
+        family = [inst] + [reg.institutions[i] for i in [*sorted(ctx.family - {inst.id}), *shared]]
         contacts = list(dict.fromkeys(
             [p.value for f in family for p in f.phones] + [d.value for f in family for d in f.domains]
         ))

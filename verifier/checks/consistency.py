@@ -156,16 +156,21 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
     if inst is None:
         return []
     out: list[Finding] = []
+    # A channel is the body's when it belongs to the body's family or to a body whose channels it
+    # uses (a court: the SPC's platforms and 12368); one elsewhere is judged against the body's own
+    # facts only, so a court whose phone we do not know is not faulted for its landline.
+    used = ctx.channels or ctx.family
     own_domains = reg.domains_of(ctx.family)
     own_suffixes = reg.web_suffixes_of(ctx.family)  # a link elsewhere is not the body's, site known or not
     own_phones = reg.phones_of(ctx.family)
+    used_phones = reg.phones_of(used)
     channels = 0
     all_official = True
 
     for link in ex.links:
         channels += 1
         owner = reg.official_owner(link.host)
-        if owner and owner[1] & ctx.family:
+        if owner and owner[1] & used:
             continue
         if own_suffixes and link.domain and ("." + link.domain).endswith(own_suffixes):
             continue
@@ -185,18 +190,18 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         # whose site we do not know may use a public mailbox; one whose site we know does not.
         channels += 1
         owner = reg.official_owner(mail.host)
-        if owner and owner[1] & ctx.family:
+        if owner and owner[1] & used:
             continue
         all_official = False
         if own_domains or (owner is not None and _arbitration_bodies(owner[1], reg)):
             out.append(Finding("CONSISTENCY_EMAIL_NOT_OFFICIAL", (item("text", mail.address, mail.start, mail.end),)))
     for p in ex.phones:
         channels += 1
-        if p.key in own_phones or p.key in reg.public_numbers:
+        if p.key in used_phones or p.key in reg.public_numbers:
             continue
         all_official = False
         ev = (item("text", ex.original[p.start:p.end], p.start, p.end),)
-        if _other_bodys(p.key, reg, ctx.family):
+        if _other_bodys(p.key, reg, used):
             out.append(Finding("CONSISTENCY_OTHER_BODY_NUMBER", ev))
         elif own_phones or (p.kind == phones.HOTLINE and inst.kind in _ARBITRATION):
             out.append(Finding("CONSISTENCY_PHONE_NOT_OFFICIAL", ev))  # commissions publish landlines, not 400s
@@ -204,10 +209,10 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
             out.append(Finding("CONSISTENCY_CITY_MISMATCH", ev))
     s = ex.sender
     if s is not None and s.kind != phones.HIDDEN:
-        official = s.key in own_phones or s.key in reg.senders_of(ctx.family)
+        official = s.key in used_phones or s.key in reg.senders_of(used)
         if official:
             channels += 1
-        elif _other_bodys(s.key, reg, ctx.family):  # caller id borrowed from another commission
+        elif _other_bodys(s.key, reg, used):  # caller id borrowed from another commission
             all_official = False
             out.append(Finding("CONSISTENCY_OTHER_BODY_NUMBER", (item("sender", s.raw),)))
         elif s.kind not in _NEUTRAL_SENDERS:
@@ -221,7 +226,7 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
                 all_official = False
                 out.append(Finding("CONSISTENCY_CITY_MISMATCH",
                                    (item("text", ex.original[c.start:c.end], c.start, c.end),)))
-    programs = _programs(ex, reg, ctx.family)
+    programs = _programs(ex, reg, used)
     payees, body_paid = _payees(ex, reg, ctx.family)
     out += programs + payees
     # A bank account is a channel too: it is the body's only when the notice names the body as

@@ -20,6 +20,9 @@ class Context(NamedTuple):
     family: frozenset[str]  # its id, its parent's and its sub-brands' ids
     named_fake: bool  # a fake, impossible or near-miss body is named
     named: frozenset[str] = frozenset()  # families of every registry body the notice names
+    # The family and the bodies whose channels it uses (a court: the SPC's platforms and 12368):
+    # a link, number or program of theirs is the body's channel too.
+    channels: frozenset[str] = frozenset()
 
 
 _BAD = {names.FAKE, names.IMPOSSIBLE, names.NEAR_MISS, names.NON_BODY}
@@ -47,7 +50,8 @@ def context(ex: Extraction, reg: Registry) -> Context:
     for b in ex.bodies:
         if b.institution_id and b.status in (names.REGISTERED, names.SUB_BRAND):
             named |= reg.families[b.institution_id]
-    return Context(ctx.primary, ctx.family, ctx.named_fake, frozenset(named))
+    channels = reg.channel_families[ctx.primary.id] if ctx.primary else frozenset()
+    return Context(ctx.primary, ctx.family, ctx.named_fake, frozenset(named), channels)
 
 
 def _primary(ex: Extraction, reg: Registry) -> Context:

@@ -141,6 +141,7 @@ class Registry:
     public_numbers: frozenset[str]  # reporting channels and national hotlines, fine in any notice
     by_institution: Mapping[str, tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]]
     families: Mapping[str, frozenset[str]]  # id -> its parent, itself and sibling sub-brands
+    channel_families: Mapping[str, frozenset[str]]  # id -> its family and those whose channels it uses
     lookalikes: LookalikeIndex  # candidates for links.lookalike_of
     near_names: NearNames  # `names`, indexed for near misses (names.judge_chinese)
     near_english: NearNames  # likewise `english_names`
@@ -315,6 +316,10 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
     for i, inst in enumerate(m.institutions):
         if inst.parent and inst.parent not in institutions:
             bad(("institutions", i, "parent"), f"parent {inst.parent!r} is not an institution id")
+        for j, u in enumerate(inst.uses_channels_of):
+            if u.value not in institutions or u.value == inst.id:
+                bad(("institutions", i, "uses_channels_of", j),
+                    f"uses_channels_of {u.value!r} is not another institution's id")
 
     # The big lists (a million scam domains) without per-line Python work; the small ones
     # keep their line numbers for problems.
@@ -425,6 +430,15 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
         inst.id: frozenset({inst.id, inst.parent or inst.id} | children[inst.parent or inst.id])
         for inst in institutions.values()
     }
+    # The family plus the families of the bodies whose channels it uses (a court's: the SPC's
+    # platforms and 12368): what confirms a channel as the body's, never what it is judged against.
+    channel_families = {
+        inst.id: families[inst.id].union(*(
+            families[u.value] for f in families[inst.id] for u in institutions[f].uses_channels_of
+            if u.value in families
+        ))
+        for inst in institutions.values()
+    }
     public_numbers = {digits_key(ch.number) for ch in m.reporting_channels}
     for inst in institutions.values():
         if inst.kind in ("hotline", "regulator", "court_delivery_platform"):
@@ -475,6 +489,7 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
         public_numbers=frozenset(public_numbers),
         by_institution=MappingProxyType(by_inst),
         families=MappingProxyType(families),
+        channel_families=MappingProxyType(channel_families),
         lookalikes=lookalike_index(label_to_domains),
         near_names=NearNames(tuple(names)),
         near_english=NearNames(tuple(english)),

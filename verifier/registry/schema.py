@@ -72,6 +72,13 @@ class Institution(Strict):
         "(a mainland government body's under gov.cn): a link elsewhere is not the body's, even "
         "while its own domain is unknown.",
     )
+    uses_channels_of: list[Fact] = Field(
+        default_factory=list,
+        description="Ids of registry bodies whose channels this body's notices also use (every "
+        "people's court sends people to the Supreme People's Court's national platforms and its "
+        "12368 line): their sites, numbers and programs confirm a channel as this body's, but a "
+        "channel elsewhere is judged against this body's own facts only.",
+    )
 
 
 class CodeDef(Strict):
