@@ -320,7 +320,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     # --- content
     ("content-personal-account", {"text": "您的仲裁案件请今天内将欠款转至承办人支付宝 zc_luoyang@163.com（户名：李*）"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
     ("content-verification-code", {"text": "本会受理的借款纠纷案需您在线确认身份，请输入收到的短信验证码完成认证。"}, {"CONTENT_VERIFICATION_CODE"}, set(), FLAGGED),
-    ("content-otp-is-ordinary", {"text": "【支付宝】验证码123456，用于登录，5分钟内有效。请勿将验证码告知他人。", "sender": "95188"}, set(), {"CONTENT_VERIFICATION_CODE"}, {"unverified"}),
+    # (from Alipay's own 95188, so all its channels are Alipay's: likely_genuine since edition -80)
+    ("content-otp-is-ordinary", {"text": "【支付宝】验证码123456，用于登录，5分钟内有效。请勿将验证码告知他人。", "sender": "95188"}, set(), {"CONTENT_VERIFICATION_CODE"}, NOT_FLAGGED),
     ("content-code-to-the-staff", {"text": "【仲裁调解中心】稍后您会收到一条验证码短信，请将验证码告知工作人员以完成撤案，切勿告知他人。"}, {"CONTENT_VERIFICATION_CODE"}, set(), FLAGGED),
     ("content-otp-strictly-private", {"text": "【工商银行】验证码为386512，验证码严禁告知他人。", "sender": "95588"}, set(), {"CONTENT_VERIFICATION_CODE"}, {"unverified"}),
     ("content-otp-never-share-en", {"text": "Your one-time password is 482913. Never share this code with anyone, including bank staff.", "sender": "HSBC"}, set(), {"CONTENT_VERIFICATION_CODE"}, {"unverified"}),
@@ -645,6 +646,32 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_IMPOSSIBLE_NAME"}, {"BODY_REGISTERED", "BODY_LAWFUL_PATTERN"}, FLAGGED),
     ("consumer-council-forwards-a-complaint", {"text": "【广州市消费者委员会】您的投诉已转至被投诉企业处理，企业将在7个工作日内与您联系，如未联系请拨打12315反映。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
+    # --- payment platforms and lenders that scams name: not adjudicators; their own channels are theirs,
+    # a look-alike of their site or a callback that is not theirs is evidence in a threat
+    ("platform-lookalike-site", {"text": "您好，您的花呗、借呗因违规操作已被风控，将影响个人征信。请登录 https://alipay-zx.com.cn/unfreeze 解除限制。", "sender": "10691234567"},
+     {"LINK_LOOKALIKE", "BODY_NOT_ADJUDICATOR"}, {"BODY_REGISTERED", "LINK_UNKNOWN_DOMAIN"}, FLAGGED),
+    ("platform-bill-from-its-number", {"text": "【支付宝】您的花呗本月应还1,536.20元，还款日为10日，请确保余额充足，逾期将影响信用。", "sender": "95188"},
+     {"BODY_NOT_ADJUDICATOR", "SENDER_OFFICIAL"}, {"BODY_REGISTERED", "CONSISTENCY_PHONE_NOT_OFFICIAL", "SENDER_NOT_OFFICIAL"}, NOT_FLAGGED),
+    ("lender-reminder-names-its-own-number", {"text": "【微众银行】您的微粒贷借款本期应还2,150.00元，已逾期1天，为避免影响征信请及时还款，客服95384。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL", "BODY_REGISTERED"}, NOT_FLAGGED),
+    ("lender-one-time-code", {"text": "【微众银行】您的验证码为836412，5分钟内有效，请勿泄露给他人。", "sender": "95384"},
+     {"BODY_NOT_ADJUDICATOR"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL", "CONSISTENCY_LINK_NOT_OFFICIAL"}, NOT_FLAGGED),
+    ("lender-freeze-threat-other-callback", {"text": "【微粒贷】您的微粒贷账户因长期未使用被判定为异常，将于今日冻结并上传征信，请致电 0755-8369-0241 解除。"},
+     {"CONSISTENCY_PHONE_NOT_OFFICIAL", "BODY_NOT_ADJUDICATOR"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("payment-platform-cancel-lure-other-callback", {"text": "【微信支付】您开通的“百万保障”即将到期自动续费，每月扣费398元，如未开通请致电 0591-87326615 客服取消。", "sender": "+8617340219963"},
+     {"CONSISTENCY_PHONE_NOT_OFFICIAL", "SENDER_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, SCAM),
+    ("platform-in-ordinary-message-with-a-mobile", {"text": "钱我用支付宝转你了，收到回个话，有事打我电话13912345678。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL"}, {"unverified"}),
+    ("made-up-body-lender-debt-other-callback", {"text": "【网络仲裁委员会】您在借呗的欠款已立案，请致电 0755-83690241 处理。"},
+     {"BODY_KNOWN_FAKE", "CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("lender-number-does-not-confirm-arbitration", {"text": "【支付宝】您的借呗已逾期90天，我司已向仲裁委员会申请仲裁，请尽快处理，详询95188。", "sender": "95188"},
+     {"BODY_NOT_ADJUDICATOR", "SENDER_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"unverified"}),
+    ("commission-notice-links-a-lenders-site", {"text": "【北京仲裁委员会】您与借呗的借款纠纷已受理，请登录 https://www.alipay.com 查看案件材料。"},
+     {"BODY_REGISTERED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("court-freezes-a-platform-account", {"text": "【深圳市福田区人民法院】（2024）粤0304执1234号案件，本院已依法冻结你在支付宝的资金，请及时与执行法官联系 0755-83000000。"},
+     {"BODY_LAWFUL_PATTERN", "BODY_NOT_ADJUDICATOR"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
+    ("lender-has-no-arbitration-centre", {"text": "【支付宝仲裁中心】您的花呗逾期已立案，请今日联系专员处理。"},
+     set(), {"BODY_LAWFUL_PATTERN", "BODY_REGISTERED"}, FLAGGED),
 ]
 
 

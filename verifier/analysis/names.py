@@ -13,6 +13,7 @@ import regex
 
 from verifier.analysis.normalise import Mapped
 from verifier.registry.compiled import Registry, Term
+from verifier.registry.schema import PLATFORM_KINDS
 
 REGISTERED = "registered"
 SUB_BRAND = "sub_brand"
@@ -104,6 +105,15 @@ _PLACE_END = tuple("省市区县州旗盟")
 _NATIONAL = ("中国", "国家", "最高")  # read as a place for commissions (中国国际经济贸易仲裁委员会), not for courts
 
 
+def registered(inst_id: str, registry: Registry) -> str:
+    """The status of a registry institution named: a payment platform or lender (支付宝, 微粒贷) is
+    named, with its id, but not as an arbitration body or court."""
+    inst = registry.institutions[inst_id]
+    if inst.kind in PLATFORM_KINDS:
+        return NOT_ADJUDICATOR
+    return SUB_BRAND if inst.parent else REGISTERED
+
+
 class NamedBody(NamedTuple):
     """Immutable; a tuple because one is built per hit and a frozen dataclass costs 5x more."""
 
@@ -174,8 +184,7 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
     canon = _CITY_SHI.sub("", name)
     for key in (name, canon, canon.removeprefix("中国")):
         if key in registry.names:
-            inst = registry.institutions[registry.names[key]]
-            return (SUB_BRAND if inst.parent else REGISTERED), inst.id
+            return registered(registry.names[key], registry), registry.names[key]
     if name in registry.fake_names or canon in registry.fake_names:
         return FAKE, None
     if name in registry.non_bodies:
@@ -205,8 +214,9 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
         if not middle:
             return LAWFUL, None
     for n in range(len(canon) - 2, 3, -1):  # the longest registered name it starts with
-        if canon[:n] in registry.names and _DIVISION.fullmatch(canon, n):
-            return LAWFUL, None
+        if (canon[:n] in registry.names and _DIVISION.fullmatch(canon, n)
+                and registry.institutions[registry.names[canon[:n]]].kind not in PLATFORM_KINDS):
+            return LAWFUL, None  # a lender has no arbitration division ("支付宝仲裁中心" is invented)
     head = canon[:canon.find("仲")] if "仲" in canon else ""
     if head and not _FAKE_WORDS.sub("", head):
         return IMPOSSIBLE, None  # "网上仲裁委员会" is made of scam words, not a misspelt 上海仲裁委员会
@@ -219,8 +229,7 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
 def judge_english(name: str, registry: Registry) -> tuple[str, str | None]:
     key = name.lower().strip()
     if key in registry.english_names:
-        inst = registry.institutions[registry.english_names[key]]
-        return (SUB_BRAND if inst.parent else REGISTERED), inst.id
+        return registered(registry.english_names[key], registry), registry.english_names[key]
     if key in registry.fake_names:
         return FAKE, None
     if not _CLAIMS_BODY_EN.search(key):
@@ -307,8 +316,7 @@ def find_bodies(text: Mapped, registry: Registry,
         if any(x <= a and b < y for x, y, _st, _i in read):
             continue  # a real name inside a longer invented one ("最高人民法院网络仲裁庭")
         if t.kind == "institution":
-            inst = registry.institutions[t.key]
-            add(a, b, SUB_BRAND if inst.parent else REGISTERED, t.key)
+            add(a, b, registered(t.key, registry), t.key)
         elif (t.kind == "non_body" and (owner := _organiser(s, a, registry)) is not None
               and not any(owner < y and x < a for x, y, _st, _i in read)):
             # "上海银行业纠纷调解中心": a named body's unit, no bare title. After a court's or commission's

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import regex
 
-from verifier.analysis import phones, urls
+from verifier.analysis import names, phones, urls
 from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import fold
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
 from verifier.checks.links import is_official
 from verifier.registry.compiled import Registry
+from verifier.registry.schema import PLATFORM_KINDS
 
 EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
                    "CONSISTENCY_OTHER_BODY_NUMBER", "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
@@ -145,6 +146,37 @@ def _city_of_prefix(prefix: str, reg: Registry) -> str | None:
     return reg.city_abbreviations.get(prefix[:1])
 
 
+# What makes a message naming a payment platform or lender a legal or collection threat: its channels
+# are then evidence (a callback that is not the lender's), where in an ordinary message that mentions
+# 支付宝 beside a friend's number they are not.
+_THREATS = frozenset({
+    "CONTENT_LEGAL_NOTICE", "CONTENT_THREAT_CREDIT", "CONTENT_THREAT_ARREST", "CONTENT_THREAT_HOME_VISIT",
+    "CONTENT_THREAT_CONTACTS", "CONTENT_FREEZE_ACCOUNTS", "CONTENT_CANCEL_LURE", "CONTENT_EMERGENCY_CONTACT",
+    "CONTENT_DEADLINE_HOURS", "CONTENT_PAYMENT_DEMAND", "CONTENT_ADVANCE_FEE", "CONTENT_CRIME_ACCUSATION",
+    "CONTENT_FEE_FOR_FREE_PROCEDURE", "CONTENT_RELAY_REQUEST",
+})
+# Bodies whose naming makes the message a legal claim that a lender's own channels cannot confirm.
+_CLAIMED = frozenset({names.REGISTERED, names.SUB_BRAND, names.LAWFUL, names.FAKE, names.IMPOSSIBLE,
+                      names.NEAR_MISS, names.NON_BODY, names.UNRECOGNISED})
+
+
+def _uncautioned(ex: Extraction, codes: frozenset[str]) -> bool:
+    cautions = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
+    return any(h.code in codes and not any(a <= h.start and h.end <= b for a, b in cautions)
+               for h in ex.phrases)
+
+
+def _legal_claim(ex: Extraction) -> bool:
+    """The message speaks of a case, an arbitration body or a court (not only of a lender)."""
+    return (bool(ex.cases) or any(b.status in _CLAIMED for b in ex.bodies)
+            or _uncautioned(ex, frozenset({"CONTENT_LEGAL_NOTICE"})))
+
+
+def _platform_only(ids: frozenset[str], reg: Registry) -> bool:
+    """The site or number belongs to payment platforms or lenders only."""
+    return all(i in reg.institutions and reg.institutions[i].kind in PLATFORM_KINDS for i in ids)
+
+
 def _arbitration_bodies(ids: frozenset[str], reg: Registry) -> bool:
     """The site belongs to arbitration commissions only: a notice from another body has no
     reason to send its reader there, even when that body's own site is unknown to us."""
@@ -175,7 +207,10 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         if own_suffixes and link.domain and ("." + link.domain).endswith(own_suffixes):
             continue
         other_body = owner is not None and _arbitration_bodies(owner[1], reg)
-        if is_official(link, reg) and not other_body:
+        # A lender's site is no shared platform: in a commission's notice, or another lender's, it is
+        # not the named body's channel (a link to alipay.com does not confirm an arbitration).
+        lenders = owner is not None and _platform_only(owner[1], reg)
+        if is_official(link, reg) and not other_body and not lenders:
             # A shared platform (court delivery, a regulator) for a body without its own site; for
             # one with a site, another government page (an anti-fraud site): no scammer holds it,
             # but it is not the body's own channel either.
@@ -233,7 +268,19 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
     # the payee ("户名：深圳国际仲裁院"); an account with no payee, or another's, is not confirmed.
     if ex.bank_cards and not body_paid:
         all_official = False
+    platform = inst.kind in PLATFORM_KINDS
+    if platform and not _threat(ex):
+        # "我用支付宝转你了，电话139…": naming a lender in an ordinary message makes its other channels
+        # no evidence; only a legal or collection threat in its name does.
+        out = []
     if (all_official and channels and not programs and not payees and not _unread_callback(ex)
-            and not _unconfirmed(ex) and not _personal_channel(ex)):
+            and not _unconfirmed(ex) and not _personal_channel(ex)
+            and not (platform and (ctx.named_fake or _legal_claim(ex)))):
+        # A lender's own number or site says the message is the lender's, never that a case,
+        # a commission or a court it speaks of is real.
         out.append(Finding("CONSISTENCY_ALL_OFFICIAL", (item("institution", inst.name),)))
     return out
+
+
+def _threat(ex: Extraction) -> bool:
+    return _legal_claim(ex) or _uncautioned(ex, _THREATS)

@@ -26,6 +26,8 @@ class Context(NamedTuple):
 
 
 _BAD = {names.FAKE, names.IMPOSSIBLE, names.NEAR_MISS, names.NON_BODY}
+# A registry institution named: a body, or a platform or lender (NOT_ADJUDICATOR with its id).
+_NAMED = (names.REGISTERED, names.SUB_BRAND, names.NOT_ADJUDICATOR)
 
 
 _COURT_KINDS = ("court", "court_delivery_platform")
@@ -44,11 +46,26 @@ def _reported_to(ex: Extraction, b: names.NamedBody, inst: Institution) -> bool:
     return _REPORTED_TO.search(fold(ex.original[max(0, b.start - 6):b.start])) is not None
 
 
+# A platform named as what a threat acts on ("冻结您名下全部银行卡及微信支付宝", "划扣您支付宝余额") or as
+# the way to pay ("将欠款转至承办人支付宝 …", "通过支付宝转账") is not who speaks: the message is not
+# judged by the platform's channels.
+_ACTED_ON = regex.compile(r"(?:冻结|划扣|扣划|扣除|查封|限制|转至|转到|转入|汇至|汇到|汇入|打到|打至|付至|通过|使用)"
+                          r"[^。！!？?\n]{0,12}$")
+_GAPS = regex.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
+
+
+def _acted_on(ex: Extraction, b: names.NamedBody) -> bool:
+    if b.field != "text" or b.start is None:
+        return False
+    before = _GAPS.sub("", fold(ex.original[max(0, b.start - 40):b.start]))  # spaced-out text too
+    return _ACTED_ON.search(before[-14:]) is not None
+
+
 def context(ex: Extraction, reg: Registry) -> Context:
     ctx = _primary(ex, reg)
     named = set(ctx.family)
     for b in ex.bodies:
-        if b.institution_id and b.status in (names.REGISTERED, names.SUB_BRAND):
+        if b.institution_id and b.status in _NAMED:
             named |= reg.families[b.institution_id]
     channels = reg.channel_families[ctx.primary.id] if ctx.primary else frozenset()
     return Context(ctx.primary, ctx.family, ctx.named_fake, frozenset(named), channels)
@@ -69,6 +86,16 @@ def _primary(ex: Extraction, reg: Registry) -> Context:
             inst = reg.institutions[b.institution_id]
             if not _reported_to(ex, b, inst):
                 return Context(inst, reg.families[inst.id], named_fake)
+    # A payment platform or lender named ("【支付宝】", "您在微粒贷的借款") and no body: the message
+    # speaks in its name, and its channels are the platform's or not. Also beside a made-up body
+    # ("网络仲裁委员会受理您的借呗欠款"): a number to call that is not the lender's is evidence too. Not
+    # beside a court or commission that may be real but is not listed ("XX区人民法院…冻结你的支付宝"):
+    # that body speaks, and the platform is what it acts on.
+    unlisted_body = any(b.status in (names.LAWFUL, names.UNRECOGNISED) for b in ex.bodies)
+    for b in () if unlisted_body else ex.bodies:
+        if b.status == names.NOT_ADJUDICATOR and b.institution_id and not _acted_on(ex, b):
+            inst = reg.institutions[b.institution_id]
+            return Context(inst, reg.families[inst.id], named_fake)
     if not named_fake:
         # No registry body named: an official link (a court platform, say) tells whose notice it is.
         for link in ex.links:

@@ -35,6 +35,7 @@ from verifier.registry.load import (
     read_registry,
 )
 from verifier.registry.schema import (
+    PLATFORM_KINDS,
     CodeDef,
     GroupDef,
     Institution,
@@ -363,7 +364,9 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
             entries[term].append(t)
 
     for key, inst_id in names.items():
-        if len(key) >= 3:  # two-character short names are too ambiguous in free text
+        # Two-character short names are too ambiguous in free text, except a platform's coined
+        # brand names (借呗, 花呗), which mean nothing else.
+        if len(key) >= 3 or (len(key) == 2 and institutions[inst_id].kind in PLATFORM_KINDS):
             add(key, Term("institution", inst_id, len(key)))
     for key, inst_id in english.items():
         if len(key) >= 4:  # ICC, AAA: too common as words; HKIAC, CIETAC are not

@@ -22,7 +22,12 @@ Kind = Literal[
     "court_delivery_platform",
     "regulator",
     "hotline",
+    "payment_platform",
+    "lender",
 ]
+# Payment platforms and lenders that scams name ("您在借呗的借款已逾期…"): never an adjudicator. Naming one
+# does not make a notice an arbitration body's; their channels tell whether a message is theirs.
+PLATFORM_KINDS = frozenset({"payment_platform", "lender"})
 
 
 class Strict(BaseModel):
