@@ -238,3 +238,34 @@ async def test_the_soft_open_files_limit_is_raised_to_the_hard_one(tmp_path):
         assert listening and listening[0]["open_files"] == 4096
     finally:
         assert stop(proc) == 0
+
+
+async def test_malformed_requests_are_not_error_log_lines(tmp_path):
+    # aiohttp logged every request it could not parse at ERROR with a traceback: anyone who can
+    # open a socket could write error lines (and page whoever watches them). A malformed request
+    # is the client's mistake: one INFO event naming the part, no bytes of it, and a metric.
+    from test_web_hostile_conn import MALFORMED
+
+    proc, port, log = start(tmp_path)
+    try:
+        for raw, _loc in MALFORMED + [(b"\x00\xff garbage \r\n\r\n", None)]:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(raw)
+                answer = b""
+                while chunk := s.recv(65536):
+                    answer += chunk
+            assert answer.split(b" ", 2)[1] == b"400", answer[:80]
+        async with aiohttp.ClientSession() as s:
+            async with s.get(f"http://127.0.0.1:{port}/metrics") as r:
+                metrics = await r.text()
+    finally:
+        assert stop(proc) == 0
+    text = log.read_text()
+    events = [json.loads(line) for line in text.splitlines()]  # every line is a JSON event
+    assert not [e for e in events if e["level"] not in ("info", "debug")], text[-3000:]
+    malformed = [e for e in events if e["event"] == "malformed_request"]
+    assert len(malformed) == len(MALFORMED) + 1
+    assert all(e["status"] == 400 and e["part"] and e["error"] for e in malformed)
+    assert "13812345678" not in text and "garbage" not in text and "Traceback" not in text
+    want = f'verifier_http_requests_total{{method="OTHER",route="(malformed)",status="400"}} {len(MALFORMED) + 1}.0'
+    assert want in metrics.splitlines(), metrics
