@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -269,3 +270,33 @@ async def test_malformed_requests_are_not_error_log_lines(tmp_path):
     assert "13812345678" not in text and "garbage" not in text and "Traceback" not in text
     want = f'verifier_http_requests_total{{method="OTHER",route="(malformed)",status="400"}} {len(MALFORMED) + 1}.0'
     assert want in metrics.splitlines(), metrics
+
+
+def _reload_events(log: Path) -> list[dict]:
+    return [e for e in map(json.loads, log.read_text().splitlines()) if e["event"] == "registry_reload"]
+
+
+async def test_a_burst_of_sighups_builds_the_registry_at_most_twice(tmp_path):
+    # Each SIGHUP queued its own registry build (a builder process of a second or more, one after
+    # another): a burst of 30 kept the machine building for half a minute.
+    registry = tmp_path / "registry"
+    shutil.copytree(ROOT / "registry", registry)
+    proc, _port, log = start(tmp_path, VERIFIER_REGISTRY=str(registry / "registry.yaml"),
+                             VERIFIER_RELOAD_INTERVAL_S="3600")  # only the signals reload
+    try:
+        started = time.monotonic()
+        for _ in range(30):
+            proc.send_signal(signal.SIGHUP)
+            await asyncio.sleep(0.005)
+        burst = time.monotonic() - started
+        async with asyncio.timeout(60):
+            while not _reload_events(log):
+                await asyncio.sleep(0.05)
+        one_build = time.monotonic() - started
+        assert burst < one_build, "the burst outlasted a build; nothing to coalesce"
+        await asyncio.sleep(max(4 * one_build, 3))  # time for several more builds, were any queued
+        reloads = _reload_events(log)
+        assert 1 <= len(reloads) <= 2, reloads
+        assert all(e["ok"] for e in reloads)
+    finally:
+        assert stop(proc) == 0
