@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from aiohttp import http_exceptions, web
-from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 from aiohttp.web_request import BaseRequest
 
 from verifier.web import keys
@@ -87,6 +87,16 @@ def protocol_problem(status: int, exc: BaseException | None) -> ProblemError:
 
 class _ProblemRequestHandler(RequestHandler):
     metrics: Metrics | None = None
+
+    def log_exception(self, *args: Any, **kw: Any) -> None:
+        # After the answer to a body that would not decode (Content-Encoding: gzip over
+        # garbage), aiohttp reads on to discard the rest and meets the same error again, which
+        # it logged as an unhandled exception: an ERROR line with a traceback for any client.
+        # The request was answered (400) and counted; the repeat is not news.
+        if isinstance(kw.get("exc_info"), (RequestPayloadError, http_exceptions.HttpProcessingError)):
+            self.log_debug("the rest of a request body could not be read", exc_info=kw["exc_info"])
+            return
+        super().log_exception(*args, **kw)
 
     def handle_error(self, request: BaseRequest, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:
