@@ -300,3 +300,43 @@ async def test_a_burst_of_sighups_builds_the_registry_at_most_twice(tmp_path):
         assert all(e["ok"] for e in reloads)
     finally:
         assert stop(proc) == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_a_sighup_while_starting_does_not_stop_the_service(tmp_path, workers):
+    # SIGHUP's default action ends a process, and the registry watcher takes it over only once
+    # the registry is loaded: a reload signal in that second or two (a deploy tool that writes
+    # the registry, then signals) killed a single worker, and a worker killed so soon after its
+    # start made the supervisor stop the whole service.
+    port = free_port()
+    log = tmp_path / "server.log"
+    env = os.environ | {"VERIFIER_HOST": "127.0.0.1", "VERIFIER_PORT": str(port),
+                        "VERIFIER_WORKERS": str(workers), "VERIFIER_NETWORK_CHECKS": "off",
+                        "VERIFIER_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT)}
+    with log.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, *_LAUNCH], env=env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        async with asyncio.timeout(60):  # the moment `serve` has begun starting its app(s)
+            while True:
+                assert proc.poll() is None, log.read_text()
+                if workers > 1:
+                    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text()
+                    if children.split():
+                        break
+                else:
+                    with socket.socket() as s:  # bound and listening: the app is being built
+                        if s.connect_ex(("127.0.0.1", port)) == 0:
+                            break
+                await asyncio.sleep(0.002)
+        proc.send_signal(signal.SIGHUP)
+        assert '"listening"' not in log.read_text(), "signalled too late to test the start-up"
+        async with asyncio.timeout(60):
+            while '"listening"' not in log.read_text():
+                assert proc.poll() is None, log.read_text()
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        assert proc.poll() is None, log.read_text()
+        assert await verify_on_new_connections(port, 4) == [200] * 4
+    finally:
+        assert stop(proc) == 0, log.read_text()

@@ -192,8 +192,9 @@ _LINE_BREAKS_ESCAPED = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from verifier.web.server import serve
+    from verifier.web.server import ignore_sighup, serve
 
+    ignore_sighup()  # a reload signal while starting must not end the process
     settings = _settings(registry=args.registry, host=args.host, port=args.port, workers=args.workers)
     _load(settings.registry)  # fail fast, with file:line, before binding a port
     serve(settings)

@@ -216,12 +216,15 @@ def install_sighup(reload: Reloader) -> Callable[[], None] | None:
     loop = asyncio.get_running_loop()
     coalescer = Coalescer(reload)
     try:
+        previous = signal.getsignal(signal.SIGHUP)
         loop.add_signal_handler(signal.SIGHUP, coalescer.request)
     except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
         return None
 
     def uninstall() -> None:
-        loop.remove_signal_handler(signal.SIGHUP)
+        loop.remove_signal_handler(signal.SIGHUP)  # which leaves the default: end the process
+        if previous is not None:  # `serve` ignores SIGHUP outside the watcher's lifetime
+            signal.signal(signal.SIGHUP, previous)
         coalescer.cancel()
 
     return uninstall
