@@ -342,3 +342,20 @@ def test_jsonl_with_a_notice_on_the_command_line_too_is_refused():
     for extra in (["hello"], ["--sender", "95588"], ["--link", "http://a.cc"]):
         r = run("check", "--jsonl", "-", *extra, stdin=json.dumps({"text": SCAM}) + "\n")
         assert r.returncode == 2 and "--jsonl reads every notice" in r.stderr and r.stdout == ""
+
+
+def test_a_closed_standard_output_is_a_one_line_error_not_a_silent_success(tmp_path):
+    # With file descriptor 1 closed Python sets sys.stdout to None: `check` and `registry eval`
+    # printed into nothing and exited 0 (a script saw success and no answer), `check --jsonl`
+    # died in an AttributeError traceback.
+    import os
+
+    lines = tmp_path / "in.jsonl"
+    lines.write_text(json.dumps({"text": SCAM}, ensure_ascii=False) + "\n", encoding="utf-8")
+    for args in (["check", SCAM], ["check", SCAM, "--json"], ["check", "--jsonl", str(lines)],
+                 ["registry", "eval", str(CORPUS)], ["registry", "check"], ["registry", "schema"]):
+        r = subprocess.run([sys.executable, "-m", "verifier", *args], stderr=subprocess.PIPE,
+                           text=True, timeout=300, preexec_fn=lambda: os.close(1))
+        assert r.returncode == 1, (args, r.returncode, r.stderr)
+        assert "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1, (args, r.stderr)
+        assert "standard output is closed" in r.stderr, (args, r.stderr)

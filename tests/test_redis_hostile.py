@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import subprocess
+import sys
 
 import pytest
-from deploy_support import RedisServer, needs_redis, redis_server  # noqa: F401 (a fixture)
+from deploy_support import ROOT, RedisServer, needs_redis, redis_server  # noqa: F401 (a fixture)
 from web_support import make_settings
 
 from verifier.web import keys
@@ -129,3 +132,59 @@ async def test_redis_that_answers_ping_but_cannot_count_stays_down(
     assert not link.up
     statuses, redis = await ask(client)
     assert statuses == [200, 200, 200] and redis["up"] is False
+
+
+# ------------------------------------------------- a Redis URL that would undo the short timeouts
+
+
+def refused_redis_url(url: str) -> tuple[subprocess.Popen[str], str]:
+    """`verifier serve` with VERIFIER_REDIS_URL, which must refuse to start within 30 s: the
+    process and what it printed."""
+    env = os.environ | {"VERIFIER_REDIS_URL": url, "VERIFIER_NETWORK_CHECKS": "off",
+                        "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "verifier", "serve", "--port", "0"], env=env,
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        raise AssertionError(f"started with VERIFIER_REDIS_URL={url!r}:\n{err[-2000:]}") from None
+    return proc, err
+
+
+@needs_redis
+@pytest.mark.redis
+@pytest.mark.parametrize("query", ["socket_timeout=60", "socket_connect_timeout=60",
+                                   "retry_on_timeout=yes", "health_check_interval=1",
+                                   "timeout=60"])
+def test_a_redis_url_cannot_override_the_services_timeouts(redis_server: RedisServer,
+                                                           query: str) -> None:
+    # redis-py lets the URL's query win over the arguments it is given: with ?socket_timeout=60
+    # a Redis that stalls (paused, swapping, a long command) held every verify request for a
+    # minute, where VERIFIER_REDIS_TIMEOUT_MS (250 ms) had the per-process limiter answer.
+    password_url = redis_server.url.replace("redis://", "redis://:hunter2@")
+    proc, err = refused_redis_url(f"{password_url}?db=0&{query}")
+    name = query.split("=")[0]
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert f"bad setting VERIFIER_REDIS_URL: Value error, remove {name} from its query" in err
+    assert "VERIFIER_REDIS_TIMEOUT_MS" in err and "hunter2" not in err
+
+
+@needs_redis
+@pytest.mark.redis
+@pytest.mark.parametrize(("query", "words"), [
+    ("client=verifier", "its query parameter client is not one a Redis connection takes"),
+    ("ssl_cert_reqs=maybe", "its query has a value Redis cannot use"),  # with rediss://
+    ("protocol=9", "its query has a value Redis cannot use"),
+])
+def test_a_redis_url_query_redis_cannot_use_stops_start_up(redis_server: RedisServer,
+                                                           query: str, words: str) -> None:
+    # Each was accepted at start-up and then failed every command (a TypeError or RedisError
+    # inside redis-py): Redis "down" for good, with no word at start-up about the URL.
+    url = redis_server.url
+    if query.startswith("ssl_"):
+        url = url.replace("redis://", "rediss://")
+    proc, err = refused_redis_url(f"{url}?{query}")
+    assert proc.returncode == 3 and "Traceback" not in err, err
+    assert "verifier: cannot start: VERIFIER_REDIS_URL cannot be used: " + words in err, err

@@ -329,6 +329,39 @@ async def test_sighup_reloads(loaded: RegistryHolder, reg: Path) -> None:
     assert loaded.reloads_ok == 2
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")
+async def test_sighups_during_a_reload_are_one_more_reload_of_the_newest_file(
+        loaded: RegistryHolder, reg: Path) -> None:
+    # Every SIGHUP queued a build of its own; now those arriving while one runs are one more
+    # build after it, which must read the file as it is by then (a change is never dropped).
+    started, calls = asyncio.Event(), 0
+
+    async def reload() -> bool:  # what the app passes: the holder's reload, plus a count
+        nonlocal calls
+        calls += 1
+        started.set()
+        return await loaded.reload()
+
+    uninstall = install_sighup(reload)
+    if uninstall is None:
+        pytest.skip("signal handlers need the main thread")
+    try:
+        os.kill(os.getpid(), signal.SIGHUP)
+        await asyncio.wait_for(started.wait(), 10)
+        replace_atomically(reg, relabel(reg.read_text("utf-8"), 9))
+        for _ in range(20):
+            os.kill(os.getpid(), signal.SIGHUP)
+            await asyncio.sleep(0.002)
+        async with asyncio.timeout(60):
+            while loaded.reloads_ok + loaded.reloads_failed < 3:
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(1.5)  # a build's time: none more may start
+    finally:
+        uninstall()
+    assert calls == 2 and loaded.reloads_ok + loaded.reloads_failed == 3
+    assert loaded.current is not None and loaded.current.label == "test-9"
+
+
 async def test_concurrent_reloads_are_serialised(loaded: RegistryHolder, reg: Path) -> None:
     replace_atomically(reg, relabel(reg.read_text("utf-8"), 5))
     results = await asyncio.gather(*(loaded.reload() for _ in range(3)))

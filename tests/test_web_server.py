@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -238,3 +239,104 @@ async def test_the_soft_open_files_limit_is_raised_to_the_hard_one(tmp_path):
         assert listening and listening[0]["open_files"] == 4096
     finally:
         assert stop(proc) == 0
+
+
+async def test_malformed_requests_are_not_error_log_lines(tmp_path):
+    # aiohttp logged every request it could not parse at ERROR with a traceback: anyone who can
+    # open a socket could write error lines (and page whoever watches them). A malformed request
+    # is the client's mistake: one INFO event naming the part, no bytes of it, and a metric.
+    from test_web_hostile_conn import MALFORMED
+
+    proc, port, log = start(tmp_path)
+    try:
+        for raw, _loc in MALFORMED + [(b"\x00\xff garbage \r\n\r\n", None)]:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(raw)
+                answer = b""
+                while chunk := s.recv(65536):
+                    answer += chunk
+            assert answer.split(b" ", 2)[1] == b"400", answer[:80]
+        async with aiohttp.ClientSession() as s:
+            async with s.get(f"http://127.0.0.1:{port}/metrics") as r:
+                metrics = await r.text()
+    finally:
+        assert stop(proc) == 0
+    text = log.read_text()
+    events = [json.loads(line) for line in text.splitlines()]  # every line is a JSON event
+    assert not [e for e in events if e["level"] not in ("info", "debug")], text[-3000:]
+    malformed = [e for e in events if e["event"] == "malformed_request"]
+    assert len(malformed) == len(MALFORMED) + 1
+    assert all(e["status"] == 400 and e["part"] and e["error"] for e in malformed)
+    assert "13812345678" not in text and "garbage" not in text and "Traceback" not in text
+    want = f'verifier_http_requests_total{{method="OTHER",route="(malformed)",status="400"}} {len(MALFORMED) + 1}.0'
+    assert want in metrics.splitlines(), metrics
+
+
+def _reload_events(log: Path) -> list[dict]:
+    return [e for e in map(json.loads, log.read_text().splitlines()) if e["event"] == "registry_reload"]
+
+
+async def test_a_burst_of_sighups_builds_the_registry_at_most_twice(tmp_path):
+    # Each SIGHUP queued its own registry build (a builder process of a second or more, one after
+    # another): a burst of 30 kept the machine building for half a minute.
+    registry = tmp_path / "registry"
+    shutil.copytree(ROOT / "registry", registry)
+    proc, _port, log = start(tmp_path, VERIFIER_REGISTRY=str(registry / "registry.yaml"),
+                             VERIFIER_RELOAD_INTERVAL_S="3600")  # only the signals reload
+    try:
+        started = time.monotonic()
+        for _ in range(30):
+            proc.send_signal(signal.SIGHUP)
+            await asyncio.sleep(0.005)
+        burst = time.monotonic() - started
+        async with asyncio.timeout(60):
+            while not _reload_events(log):
+                await asyncio.sleep(0.05)
+        one_build = time.monotonic() - started
+        assert burst < one_build, "the burst outlasted a build; nothing to coalesce"
+        await asyncio.sleep(max(4 * one_build, 3))  # time for several more builds, were any queued
+        reloads = _reload_events(log)
+        assert 1 <= len(reloads) <= 2, reloads
+        assert all(e["ok"] for e in reloads)
+    finally:
+        assert stop(proc) == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_a_sighup_while_starting_does_not_stop_the_service(tmp_path, workers):
+    # SIGHUP's default action ends a process, and the registry watcher takes it over only once
+    # the registry is loaded: a reload signal in that second or two (a deploy tool that writes
+    # the registry, then signals) killed a single worker, and a worker killed so soon after its
+    # start made the supervisor stop the whole service.
+    port = free_port()
+    log = tmp_path / "server.log"
+    env = os.environ | {"VERIFIER_HOST": "127.0.0.1", "VERIFIER_PORT": str(port),
+                        "VERIFIER_WORKERS": str(workers), "VERIFIER_NETWORK_CHECKS": "off",
+                        "VERIFIER_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT)}
+    with log.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, *_LAUNCH], env=env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        async with asyncio.timeout(60):  # the moment `serve` has begun starting its app(s)
+            while True:
+                assert proc.poll() is None, log.read_text()
+                if workers > 1:
+                    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text()
+                    if children.split():
+                        break
+                else:
+                    with socket.socket() as s:  # bound and listening: the app is being built
+                        if s.connect_ex(("127.0.0.1", port)) == 0:
+                            break
+                await asyncio.sleep(0.002)
+        proc.send_signal(signal.SIGHUP)
+        assert '"listening"' not in log.read_text(), "signalled too late to test the start-up"
+        async with asyncio.timeout(60):
+            while '"listening"' not in log.read_text():
+                assert proc.poll() is None, log.read_text()
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        assert proc.poll() is None, log.read_text()
+        assert await verify_on_new_connections(port, 4) == [200] * 4
+    finally:
+        assert stop(proc) == 0, log.read_text()

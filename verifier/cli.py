@@ -192,8 +192,9 @@ _LINE_BREAKS_ESCAPED = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from verifier.web.server import serve
+    from verifier.web.server import ignore_sighup, serve
 
+    ignore_sighup()  # a reload signal while starting must not end the process
     settings = _settings(registry=args.registry, host=args.host, port=args.port, workers=args.workers)
     _load(settings.registry)  # fail fast, with file:line, before binding a port
     serve(settings)
@@ -289,6 +290,12 @@ def main(argv: list[str] | None = None) -> None:
                                                    or args.institution):
         build_parser().error("--jsonl reads every notice from its lines; give TEXT, --sender, "
                              "--link and --institution only without it")
+    if sys.stdout is None and args.command != "serve":
+        # File descriptor 1 closed (`verifier check … >&-`): Python sets sys.stdout to None, so
+        # every answer vanished and the command said it succeeded (`--jsonl` died in a traceback).
+        print("verifier: standard output is closed, so the answer cannot be written; redirect it "
+              "to a file (or to /dev/null to keep only the exit status)", file=sys.stderr)
+        raise SystemExit(1)
     try:
         status = args.func(args)
         if sys.stdout is not None:

@@ -10,6 +10,7 @@ import ipaddress
 import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,17 @@ def bundled_registry_path() -> Path:
 _RATE_RE = re.compile(r"^\s*(\d{1,9})\s*/\s*(second|minute|hour)\s*$")
 _PER_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
 _ZONE_LABEL_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
+# Query parameters of a Redis URL that redis-py lets override the arguments it is given: the
+# service's short timeouts, no retries and no health checks are what keep a slow Redis from
+# holding requests (VERIFIER_REDIS_TIMEOUT_MS), so a URL may not set them.
+REDIS_OWNED_PARAMS = frozenset({"socket_timeout", "socket_connect_timeout", "timeout",
+                                "retry_on_timeout", "retry_on_error", "health_check_interval"})
+
+
+def redis_owned_params(url: str) -> list[str]:
+    """The query parameters of `url` that would override the service's Redis timeouts."""
+    names = {name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    return sorted(names & REDIS_OWNED_PARAMS)
 
 
 def parse_rate(value: str) -> tuple[int, int]:
@@ -113,6 +125,10 @@ class Settings(BaseSettings):
             return None  # VERIFIER_REDIS_URL="" means unset, as in compose files
         if not url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("write it like redis://host:6379/0 (also rediss://, unix://)")
+        owned = redis_owned_params(url)
+        if owned:
+            raise ValueError(f"remove {', '.join(owned)} from its query: the service sets its "
+                             "own Redis timeouts (VERIFIER_REDIS_TIMEOUT_MS) and never retries")
         return url
 
     @field_validator("trusted_proxies")

@@ -35,7 +35,8 @@ from verifier.registry.compiled import Registry, load_registry
 from verifier.registry.load import Problem, RegistryError
 from verifier.registry.retire import release
 
-__all__ = ["RegistryHolder", "RegistryWatcher", "install_sighup", "load_registry", "watch"]
+__all__ = ["Coalescer", "RegistryHolder", "RegistryWatcher", "install_sighup", "load_registry",
+           "watch"]
 
 log = logging.getLogger("verifier.registry")
 
@@ -173,25 +174,58 @@ class RegistryWatcher:
                 log.exception("registry watcher poll failed; retrying")
 
 
+class Coalescer:
+    """Runs `reload` for a burst of requests (SIGHUPs) at most twice: the one in flight and one
+    more after it, which reads whatever the files are by then. A reload takes a second or more
+    (a builder process); without this every signal of a burst queued its own build."""
+
+    def __init__(self, reload: Reloader) -> None:
+        self._reload = reload
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def request(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._again = True  # however many arrive meanwhile: one more reload after this one
+            return
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self._reload()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the holder keeps the old registry; the next signal tries again
+                log.exception("registry reload on SIGHUP failed")
+            if not self._again:
+                return
+
+    def cancel(self) -> None:
+        """Stop a reload in flight (shutdown): the old registry keeps serving until the end."""
+        if self._task is not None:
+            self._task.cancel()
+
+
 def install_sighup(reload: Reloader) -> Callable[[], None] | None:
-    """Reload on SIGHUP; returns an uninstaller, or None where signals are unavailable."""
+    """Reload on SIGHUP (a burst coalesced: see Coalescer); returns an uninstaller, or None
+    where signals are unavailable."""
     if not hasattr(signal, "SIGHUP"):
         return None
     loop = asyncio.get_running_loop()
-    tasks: set[asyncio.Task[Any]] = set()
-
-    def on_hup() -> None:
-        task = loop.create_task(reload())
-        tasks.add(task)  # keep a reference until done, or the task may be collected mid-reload
-        task.add_done_callback(tasks.discard)
-
+    coalescer = Coalescer(reload)
     try:
-        loop.add_signal_handler(signal.SIGHUP, on_hup)
+        previous = signal.getsignal(signal.SIGHUP)
+        loop.add_signal_handler(signal.SIGHUP, coalescer.request)
     except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
         return None
 
     def uninstall() -> None:
-        loop.remove_signal_handler(signal.SIGHUP)
+        loop.remove_signal_handler(signal.SIGHUP)  # which leaves the default: end the process
+        if previous is not None:  # `serve` ignores SIGHUP outside the watcher's lifetime
+            signal.signal(signal.SIGHUP, previous)
+        coalescer.cancel()
 
     return uninstall
 

@@ -59,6 +59,16 @@ def bind(host: str, port: int, backlog: int = 1024, *, listen: bool = True,
     return sock
 
 
+def ignore_sighup() -> None:
+    """SIGHUP means "reload the registry", but its default action ends the process: one that
+    arrived before the registry watcher took it over (while the registry loads at start-up, a
+    second or more) stopped the service, and with several workers the supervisor read the early
+    exit as a failed start and stopped them all. Ignored until the watcher installs its handler
+    (and again once it is removed, while stopping); the start-up load reads the newest files."""
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
 def _install_signals(app: web.Application, stop: asyncio.Event) -> None:
     """SIGTERM/SIGINT start one graceful shutdown; repeats change nothing (Ctrl-C reaches the
     workers from the terminal and from the parent). SIGHUP is the registry watcher's."""
@@ -129,8 +139,9 @@ def _fork_worker(settings: Settings, sock: socket.socket) -> int:
     pid = os.fork()
     if pid:
         return pid
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # the app installs its own
+    for sig in (signal.SIGTERM, signal.SIGINT):  # the app installs its own
         signal.signal(sig, signal.SIG_DFL)
+    ignore_sighup()  # not the parent's forwarder; the worker's watcher installs its own
     code = 0
     try:
         if REUSE_PORT:  # the parent's socket only reserves the port; listen on our own
@@ -212,6 +223,7 @@ def raise_open_files_limit() -> None:
 
 def serve(settings: Settings) -> None:
     """Run the service until SIGTERM/SIGINT. Exits non-zero if it cannot start."""
+    ignore_sighup()
     configure_logging(settings.log_format, settings.log_level)
     raise_open_files_limit()
     shared = settings.workers > 1 and REUSE_PORT

@@ -13,15 +13,18 @@ import asyncio
 import hashlib
 import logging
 import math
+import re
 import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 
+from verifier.settings import redis_owned_params
 from verifier.web.limits import MemoryRateLimiter, RateLimiter
 from verifier.web.logs import event
 
@@ -91,9 +94,30 @@ def describe(exc: BaseException) -> str:
 
 def connect(url: str, timeout_s: float) -> Redis:
     """A client that fails fast: short socket timeouts and no retries inside redis-py (the
-    caller falls back at once; the link's watch does the retrying, with backoff)."""
-    return Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
-                          retry=Retry(NoBackoff(), 0), health_check_interval=0)
+    caller falls back at once; the link's watch does the retrying, with backoff).
+
+    `Redis.from_url` lets the URL's query (`?socket_timeout=60`) override the arguments it is
+    given, so the URL is parsed first and ours are applied over it. A ValueError says what is
+    wrong with the URL: a parameter that would override ours (the settings refuse those too), a
+    value redis-py cannot read, or a name no Redis connection takes (else every command failed
+    with a TypeError and Redis looked down for good)."""
+    owned = redis_owned_params(url)
+    if owned:
+        raise ValueError(f"remove {', '.join(owned)} from its query: the service sets its own "
+                         "Redis timeouts")
+    kwargs: dict[str, Any] = dict(parse_url(url))
+    kwargs.update(socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
+                  retry=Retry(NoBackoff(), 0), health_check_interval=0)
+    pool = ConnectionPool(**kwargs)
+    try:
+        pool.make_connection()  # builds the connection object only; nothing is dialled
+    except TypeError as exc:
+        name = re.search(r"argument '(\w+)'", str(exc))
+        what = f"its query parameter {name[1]}" if name else "a query parameter"
+        raise ValueError(f"{what} is not one a Redis connection takes; remove it") from None
+    except RedisError as exc:  # e.g. an ssl_cert_reqs that is not none/optional/required
+        raise ValueError(f"its query has a value Redis cannot use ({exc})") from None
+    return Redis.from_pool(pool)
 
 
 class RedisLink:
