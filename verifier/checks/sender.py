@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from verifier.analysis import phones
+from verifier.analysis import phones, urls
 from verifier.analysis.extract import Extraction
 from verifier.checks.finding import Finding, item
+from verifier.checks.links import embedded_official, lookalike_of
 from verifier.registry.compiled import Registry
 
 _BY_KIND = {
@@ -20,7 +21,24 @@ _BY_KIND = {
 }
 EMITS = frozenset(_BY_KIND.values()) | {
     "SENDER_NOT_GIVEN", "SENDER_UNPARSEABLE", "SENDER_KNOWN_SCAM", "SENDER_OFFICIAL",
+    "SENDER_EMAIL", "SENDER_EMAIL_REGISTERED", "SENDER_EMAIL_LOOKALIKE",
 }
+
+
+def _email(s: phones.Phone, reg: Registry) -> Finding:
+    """An e-mail's sender is judged by its domain, as a link is: under a registered body's own
+    domain (whether the named body's, the consistency check says), imitating one
+    ('notice@cietac-arbitration.net', 'judiciary.hk-x@mail.cc'), or anywhere else (a free mailbox)."""
+    ev = (item("sender", s.raw),)
+    host = phones.email_host(s)
+    if reg.official_owner(host) is not None:
+        return Finding("SENDER_EMAIL_REGISTERED", ev)
+    link = urls.parse_link(f"http://{s.key}", known_link=True)  # the user part too: 'bjac.org.cn@mail.cc'
+    if link is not None:
+        worn = embedded_official(link, reg) or lookalike_of(link, reg)
+        if worn:
+            return Finding("SENDER_EMAIL_LOOKALIKE", ev + (item("links", worn),))
+    return Finding("SENDER_EMAIL", ev)
 
 
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
@@ -28,6 +46,8 @@ def check(ex: Extraction, reg: Registry) -> list[Finding]:
     if s is None:
         return [Finding("SENDER_NOT_GIVEN")]
     ev = (item("sender", s.raw),)
+    if s.kind == phones.EMAIL:
+        return [_email(s, reg)]
     out = [Finding(_BY_KIND.get(s.kind, "SENDER_UNPARSEABLE"), ev)]
     if s.key and s.key in reg.scam_numbers:
         out.append(Finding("SENDER_KNOWN_SCAM", ev))
