@@ -649,6 +649,14 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"LINK_LOOKALIKE"}, {"LINK_UNKNOWN_DOMAIN"}, FLAGGED),
     ("three-letter-name-glued-is-anyones", {"text": "American Arbitration Association: the consumer rules are at adr.org/consumer; our firm's notes are at https://adrcn.com."},
      set(), {"LINK_LOOKALIKE"}, NOT_FLAGGED | FLAGGED),
+    ("wechat-contact-in-an-ordinary-notice", {"text": "各位业主好，小区新规定：快递请放丰巢柜，有问题联系物业 0755-8888 6666 或微信 wuye_0755。", "sender": "+86 135 5555 6666"},
+     {"CONTENT_CALLBACK_MOBILE"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
+    ("wechat-handle-to-pay-through", {"text": "喂，你老公喺我哋平台借咗两万蚊，拖咗三个月。畀钱嘅话加微信gz-shou888。", "sender": "16566668888"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("meeting-link-in-a-school-message", {"text": "各位家长好，明天上午9点家长会改为线上，腾讯会议链接：https://meeting.tencent.com/dm/AbCdEf123 ，会议号 123 456 789，班主任电话 139-1234-5678。", "sender": "+86 139 1234 5678"},
+     {"CONTENT_MEETING_APP"}, {"CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
+    ("meeting-app-in-a-legal-notice", {"text": "【北京仲裁委员会】您的借款纠纷已立案，请下载腾讯会议，输入会议号 123 456 789 与案件专员视频核实身份。"},
+     {"CONTENT_MEETING_APP"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
 ]
 
 
