@@ -6,6 +6,7 @@ ports, 95/96 and 12xxx short numbers, 400/800 hotlines, landlines with area code
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -15,8 +16,9 @@ from phonenumbers import geocoder
 
 from verifier.analysis.normalise import Mapped
 
-# Digits with the separators people (and scammers) put between them; no nested quantifiers.
-_NUMBER = regex.compile(r"(?<![0-9a-z])(?:\+|00)?\d(?:[ \-.()（）]{0,3}\d){4,21}(?![0-9a-z])")
+# Digits with the separators people (and scammers) put between them; no nested quantifiers. The
+# dashes of word processors and phone keyboards ('010—82217788', '138‐0013‐8000') are hyphens too.
+_NUMBER = regex.compile(r"(?<![0-9a-z])(?:\+|00)?\d(?:[ \-.()（）\u2010-\u2015\u2212]{0,3}\d){4,21}(?![0-9a-z])")
 _BRACKETED_CODES = frozenset({"852", "853", "886"})
 # A number right after such a label is a code to type in, not a line to call: court e-delivery
 # SMS carry "验证码123456" beside the official link.
@@ -33,6 +35,22 @@ _ACCOUNT_LABEL = regex.compile(
 # A landline and its extension joined by a hyphen or space ('010-82217788-8025', '0755 83501700 8012'):
 # read as one run of digits it is no number at all, so the landline went unread.
 _EXTENSION = regex.compile(r"(0\d{2,3}[ \-]?\d{7,8})[ \-](\d{1,5})")
+# A 95/96 number and its extension ('95013-8866'): 95 numbers run to eight digits at most, so a
+# longer run after one is an extension, as after a landline.
+_SHORT_EXTENSION = regex.compile(r"(9[56]\d{3,6})[ \-\u2010-\u2015](\d{1,5})")
+# A sender or number written with a scheme ('tel:+861082217788', 'sms:10690…').
+_SCHEME = regex.compile(r"\A(?:tel|sms|callto)\s?:\s?", regex.IGNORECASE)
+# An address as the sender of an e-mail ('arb@scia.com.cn'): a channel judged by its domain.
+# The host is one run of label characters and dots (no nested repeat), checked after the match.
+_ADDRESS = regex.compile(r"[a-z0-9][a-z0-9._%+-]{0,63}@([a-z0-9][a-z0-9.-]{0,252})")
+
+
+def _address(compact: str) -> bool:
+    m = _ADDRESS.fullmatch(compact)
+    if m is None:
+        return False
+    labels = m[1].split(".")
+    return len(labels) > 1 and all(lab and not lab.startswith("-") and not lab.endswith("-") for lab in labels)
 _HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
 
 MOBILE = "mobile"
@@ -44,6 +62,7 @@ LANDLINE = "landline"
 FOREIGN = "foreign"
 BANK_CARD = "bank_card"
 ALPHANUMERIC = "alphanumeric"
+EMAIL = "email"
 HIDDEN = "hidden"
 OTHER = "other"
 
@@ -61,17 +80,40 @@ class Phone(NamedTuple):
 
 def digits_key(value: str) -> str:
     """The comparable form of a number: national digits, or +<country><digits> if foreign."""
-    v = value.strip()
+    v = unicodedata.normalize("NFKC", value).strip()  # full-width digits and plus: '＋８６ １３８…'
     plus = v.startswith(("+", "00"))
-    digits = "".join(c for c in v if c.isdigit())
+    digits = "".join(c for c in v if c.isdecimal() and c.isascii())
     if v.startswith("00"):
         digits = digits[2:]
     if not digits:
         return ""
     if plus or (digits.startswith("86") and len(digits) == 13 and digits[2] == "1"):
         if digits.startswith("86"):
-            return _national(digits[2:])
+            return _national(_trunk(v, digits[2:]))
         return "+" + digits
+    if digits.startswith("86") and 11 <= len(digits) <= 13 and _area(_national(_trunk(v, digits[2:]))):
+        # China's calling code without its '+' ('86-755-25831663', SCIA's own page; '8610-82217788'):
+        # no national number begins 86 (landlines begin 0), and what follows is a landline.
+        return _national(_trunk(v, digits[2:]))
+    return _local_short(digits)
+
+
+def _trunk(written: str, rest: str) -> str:
+    """The national digits after 86 without a trunk 0 written in brackets ('+86 (0)10 8221 7788')."""
+    if rest.startswith("0") and regex.search(r"86\D{0,2}[(（]\s?0\s?[)）]", written):
+        return rest[1:]
+    return rest
+
+
+def _local_short(digits: str) -> str:
+    """A short number dialled or shown after an area code ('010-12368', '02096110': outside its
+    area the courts' 12368 and the police's 96110 are reached so) is that short number. Area codes
+    beginning 1 or 2 have two digits after the 0, the others three; local numbers have seven or eight
+    digits, so no landline is this short."""
+    if digits.startswith("0") and len(digits) in (8, 9):
+        rest = digits[3:] if digits[1] in "12" else digits[4:]
+        if len(rest) == 5 and rest.startswith(("12", "95", "96")):
+            return rest
     return digits
 
 
@@ -133,14 +175,26 @@ def classify(key: str, virtual_prefixes: tuple[str, ...]) -> str:
 
 def parse_sender(sender: str, virtual_prefixes: tuple[str, ...]) -> Phone:
     raw = sender.strip()
-    compact = "".join(raw.split()).lower()
+    # Full-width digits ('１３８００１３８０００'), invisible characters, a tel: scheme.
+    plain = _SCHEME.sub("", "".join(c for c in unicodedata.normalize("NFKC", raw)
+                                    if unicodedata.category(c) != "Cf"))
+    compact = "".join(plain.split()).lower()
     if not compact or compact in _HIDDEN:
         return Phone(raw, "", HIDDEN)
+    if _address(compact):
+        return Phone(raw, compact, EMAIL)
     if any(c.isalpha() for c in compact) and not compact.startswith("+"):
         return Phone(raw, compact, ALPHANUMERIC)
-    key = digits_key(raw)
+    key = digits_key(plain)
     kind = classify(key, virtual_prefixes)
+    if kind == OTHER and (ext := _SHORT_EXTENSION.fullmatch(plain.strip())):
+        key, kind = ext[1], classify(ext[1], virtual_prefixes)
     return Phone(raw, key, kind, area=_area(key) if kind == LANDLINE else None)
+
+
+def email_host(sender: Phone) -> str:
+    """The domain of an e-mail sender ('arb@scia.com.cn' -> 'scia.com.cn')."""
+    return sender.key.rsplit("@", 1)[-1] if sender.kind == EMAIL else ""
 
 
 def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tuple[int, int]]) -> list[Phone]:
@@ -165,6 +219,8 @@ def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tupl
             kind = BANK_CARD
         if kind == OTHER and (ext := _EXTENSION.fullmatch(raw)) and classify(digits_key(ext[1]), virtual_prefixes) == LANDLINE:
             raw, key, kind, b = ext[1], digits_key(ext[1]), LANDLINE, a + ext.end(1)
+        if kind == OTHER and (ext := _SHORT_EXTENSION.fullmatch(raw)) and classify(ext[1], virtual_prefixes) == SHORT:
+            raw, key, kind, b = ext[1], ext[1], SHORT, a + ext.end(1)
         if kind == OTHER:
             continue
         start, end = text.span(a, b)

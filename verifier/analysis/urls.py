@@ -28,7 +28,7 @@ _DOT_WORDS = regex.compile(
     # "Inc. com…"): those are how firms are written, not a link split to dodge filters.
     rf"|(?<=[a-z0-9])(?<!\b(?:{_ABBREVIATIONS}))(?:\s(?:dot|\.)\s?|\.\s)(?={_TLDS})"
 )
-_HXXP = regex.compile(r"\bh(?:xx|\*\*|tt)p(s?)\s?(?::|：)\s?/\s?/\s?")
+_HXXP = regex.compile(r"\bh(?:xx|\*\*|tt)p(s?)\s?(?::|：|\[[:：]\]|\([:：]\))\s?/\s?/\s?")
 # "w w w . x y z . c o m": one character at a time, spaced out to dodge filters.
 _SPACED_OUT = regex.compile(r"(?<![a-z0-9])(?:[a-z0-9.\-/:] ){5,80}[a-z0-9./]\b")
 _SLASH_SPACES = regex.compile(r"(?<=[a-z0-9])\s?/\s?(?=[a-z0-9])")
@@ -198,6 +198,9 @@ def parse_link(raw: str, start: int | None = None, end: int | None = None,
     if not text:
         return None
     url = text if "://" in text[:12] else "http://" + text
+    # A browser reads a backslash in an http(s) URL as a slash (WHATWG URL standard), so
+    # 'evil.cn\@cietac.org' goes to evil.cn; urlsplit would take cietac.org for the host.
+    url = url.replace("\\", "/")
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").strip(".")

@@ -243,7 +243,16 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         elif p.area and inst.city and inst.city not in p.area:
             out.append(Finding("CONSISTENCY_CITY_MISMATCH", ev))
     s = ex.sender
-    if s is not None and s.kind != phones.HIDDEN:
+    if s is not None and s.kind == phones.EMAIL:
+        # An e-mail's sender is an address: the body's own domain, or not the body's, as an
+        # address in the text ('arb@scia.com.cn' from SCIA; 'cietac_notice@163.com' is not CIETAC).
+        channels += 1
+        owner = reg.official_owner(phones.email_host(s))
+        if not (owner and owner[1] & used):
+            all_official = False
+            if own_domains or (owner is not None and _arbitration_bodies(owner[1], reg)):
+                out.append(Finding("CONSISTENCY_EMAIL_NOT_OFFICIAL", (item("sender", s.raw),)))
+    elif s is not None and s.kind != phones.HIDDEN:
         official = s.key in used_phones or s.key in reg.senders_of(used)
         if official:
             channels += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from verifier.analysis.extract import Extraction
 from verifier.analysis.urls import Link, skeleton
@@ -32,15 +32,24 @@ def _suffix_hosted(host: str, suffixes: frozenset[str]) -> bool:
 
 
 def _imitates(label: str, official: str) -> bool:
-    """`label` is one edit from `official`, holds it as a hyphenated piece, or is it plus a
-    suffix word ('bjacorgcn')."""
+    """`label` is one edit from `official` (two neighbours swapped count as one: 'ceitac'), holds
+    it as a hyphenated piece, is it plus a suffix word ('bjacorgcn'), or it after 'www' with the
+    dot left out ('wwwcietac')."""
+    if label.startswith("www") and len(label) > 3 and (label[3:] == official or _imitates(label[3:], official)):
+        return True
+    if len(official) == 3:
+        # Three letters (adr, pbc, moj) are too short for edits or glued suffixes ('adrcn' may be
+        # anyone's); only the name then suffix words apart: 'adr-org', 'pbc-gov-cn'.
+        pieces = label.replace("_", "-").split("-")
+        return len(pieces) > 1 and pieces[0] == official and all(p in _SUFFIX_WORDS for p in pieces[1:])
     if len(official) < 4:
         return False
     # One letter swapped in a short acronym is another acronym (shac, siac; whac, wiac), and most
     # of ~285 commissions' sites are not in the registry: for labels of five letters or fewer only
     # a letter added or dropped counts (gzacc, gzc); look-alike swaps (0 for o) match the skeleton.
+    # Two neighbours swapped in a short one (sica, scia; dqac, qdac) may be another city's too.
     if (label != official and len(label) >= 4 and (len(official) > 5 or len(label) != len(official))
-            and Levenshtein.distance(label, official, score_cutoff=1) <= 1):
+            and OSA.distance(label, official, score_cutoff=1) <= 1):
         return True
     for piece in label.replace("_", "-").split("-"):
         if piece == official and label != official:
@@ -62,6 +71,8 @@ def _candidates(label: str, sk: str, reg: Registry) -> set[str]:
     out.update(p for p in label.replace("_", "-").split("-") if p in index.labels)
     for i in range(len(sk) + 1):
         out.update(index.by_skeleton.get(sk[:i], ()))
+    if label.startswith("www") and len(label) > 3:
+        out.update(_candidates(label[3:], skeleton(label[3:]), reg))
     return out
 
 

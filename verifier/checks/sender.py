@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from verifier.analysis import phones
+from verifier.analysis import phones, urls
 from verifier.analysis.extract import Extraction
 from verifier.checks.finding import Finding, item
+from verifier.checks.links import embedded_official, lookalike_of
 from verifier.registry.compiled import Registry
 
 _BY_KIND = {
@@ -22,7 +23,7 @@ _BY_KIND = {
 }
 EMITS = frozenset(_BY_KIND.values()) | {
     "SENDER_NOT_GIVEN", "SENDER_UNPARSEABLE", "SENDER_KNOWN_SCAM", "SENDER_OFFICIAL",
-    "SENDER_SIGNATURE_TYPED",
+    "SENDER_SIGNATURE_TYPED", "SENDER_EMAIL", "SENDER_EMAIL_REGISTERED", "SENDER_EMAIL_LOOKALIKE",
 }
 # Carriers put a registered business sender's signature, 【name】, in front of its messages; such
 # messages come from business SMS ports, not from a subscriber's phone (registry README, Sender).
@@ -30,11 +31,29 @@ _SIGNATURE = re.compile(r"\s*[【〖\[]([^【】〖〗\[\]\n]{2,30})[】〗\]]")
 _PHONE_KINDS = frozenset({phones.MOBILE, phones.VIRTUAL, phones.FOREIGN})
 
 
+def _email(s: phones.Phone, reg: Registry) -> Finding:
+    """An e-mail's sender is judged by its domain, as a link is: under a registered body's own
+    domain (whether the named body's, the consistency check says), imitating one
+    ('notice@cietac-arbitration.net', 'judiciary.hk-x@mail.cc'), or anywhere else (a free mailbox)."""
+    ev = (item("sender", s.raw),)
+    host = phones.email_host(s)
+    if reg.official_owner(host) is not None:
+        return Finding("SENDER_EMAIL_REGISTERED", ev)
+    link = urls.parse_link(f"http://{s.key}", known_link=True)  # the user part too: 'bjac.org.cn@mail.cc'
+    if link is not None:
+        worn = embedded_official(link, reg) or lookalike_of(link, reg)
+        if worn:
+            return Finding("SENDER_EMAIL_LOOKALIKE", ev + (item("links", worn),))
+    return Finding("SENDER_EMAIL", ev)
+
+
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
     s = ex.sender
     if s is None:
         return [Finding("SENDER_NOT_GIVEN")]
     ev = (item("sender", s.raw),)
+    if s.kind == phones.EMAIL:
+        return [_email(s, reg)]
     out = [Finding(_BY_KIND.get(s.kind, "SENDER_UNPARSEABLE"), ev)]
     if s.key and s.key in reg.scam_numbers:
         out.append(Finding("SENDER_KNOWN_SCAM", ev))

@@ -63,7 +63,7 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class LookalikeIndex:
-    """Official labels (4+ characters) by the keys a lookalike shares with them, so checking a
+    """Official labels (3+ characters) by the keys a lookalike shares with them, so checking a
     link is a few look-ups rather than a pass over every official label (10,000 institutions)."""
 
     by_deletion: Mapping[str, tuple[str, ...]]  # the label and each one-deletion variant
@@ -74,7 +74,7 @@ class LookalikeIndex:
 def lookalike_index(labels: Iterable[str]) -> LookalikeIndex:
     deletion: dict[str, list[str]] = {}
     skel: dict[str, list[str]] = {}
-    kept = frozenset(label for label in labels if len(label) >= 4)
+    kept = frozenset(label for label in labels if len(label) >= 3)  # 3: 'adr-org' (see links._imitates)
     # Labels in order, each once per key: every key's labels come out sorted and distinct.
     for label in sorted(kept):
         keys = {label[:i] + label[i + 1:] for i in range(len(label))}
