@@ -95,9 +95,7 @@ _PERSONAL_CHANNELS = frozenset({"CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_CALLBAC
 def _personal_channel(ex: Extraction) -> bool:
     """The content check found such a channel outside any caution against it ("请勿向个人账户转账"):
     a channel that is not the body's."""
-    cautions = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
-    return any(h.code in _PERSONAL_CHANNELS and not any(a <= h.start and h.end <= b for a, b in cautions)
-               for h in ex.phrases)
+    return _uncautioned(ex, _PERSONAL_CHANNELS)
 
 
 def _payees(ex: Extraction, reg: Registry, family: frozenset[str]) -> tuple[list[Finding], bool]:
@@ -161,6 +159,7 @@ _CLAIMED = frozenset({names.REGISTERED, names.SUB_BRAND, names.LAWFUL, names.FAK
 
 
 def _uncautioned(ex: Extraction, codes: frozenset[str]) -> bool:
+    """One of `codes` was found outside every caution against it ("请勿向个人账户转账")."""
     cautions = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
     return any(h.code in codes and not any(a <= h.start and h.end <= b for a, b in cautions)
                for h in ex.phrases)

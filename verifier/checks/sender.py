@@ -26,7 +26,7 @@ EMITS = frozenset(_BY_KIND.values()) | {
     "SENDER_SIGNATURE_TYPED", "SENDER_EMAIL", "SENDER_EMAIL_REGISTERED", "SENDER_EMAIL_LOOKALIKE",
 }
 # Carriers put a registered business sender's signature, 【name】, in front of its messages; such
-# messages come from business SMS ports, not from a subscriber's phone (registry README, Sender).
+# messages come from business SMS ports, not from a subscriber's phone (sources: registry/README.md, "Codes").
 _SIGNATURE = re.compile(r"\s*[【〖\[]([^【】〖〗\[\]\n]{2,30})[】〗\]]")
 _PHONE_KINDS = frozenset({phones.MOBILE, phones.VIRTUAL, phones.FOREIGN})
 
