@@ -723,6 +723,40 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_MEETING_APP"}, {"CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
     ("meeting-app-in-a-legal-notice", {"text": "【北京仲裁委员会】您的借款纠纷已立案，请下载腾讯会议，输入会议号 123 456 789 与案件专员视频核实身份。"},
      {"CONTENT_MEETING_APP"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    # --- names read whole when a word in front holds a stop character; invented courts judged
+    ("online-prefix-read-whole", {"text": "【在线调解仲裁中心】您的网贷纠纷已立案，请联系调解员处理。"},
+     {"BODY_IMPOSSIBLE_NAME"}, {"BODY_NONE"}, FLAGGED),
+    ("big-data-prefix-read-whole", {"text": "【大数据仲裁中心】您的网贷纠纷已立案，请今日内处理。"},
+     {"BODY_IMPOSSIBLE_NAME"}, {"BODY_NONE"}, FLAGGED),
+    ("preposition-before-a-named-commission", {"text": "【北京仲裁委员会】您在线上提交的仲裁申请已受理，请登录 https://www.bjac.org.cn 查看。"},
+     {"BODY_REGISTERED", "CONSISTENCY_ALL_OFFICIAL"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, {"likely_genuine"}),
+    ("invented-mediation-court", {"text": "【全国调解法院】您的网贷纠纷已立案，请今日联系调解员 13800138000 处理。"},
+     {"BODY_IMPOSSIBLE_NAME", "CONTENT_CALLBACK_MOBILE"}, {"BODY_NONE", "BODY_LAWFUL_PATTERN"}, FLAGGED),
+    ("invented-court-with-a-place", {"text": "【北京网络借贷法院】您的借款纠纷已立案。"},
+     {"BODY_IMPOSSIBLE_NAME"}, {"BODY_LAWFUL_PATTERN"}, FLAGGED),
+    ("courts-at-large-platform", {"text": "【北京市朝阳区人民法院】您有一份诉讼文书，请登录全国法院统一送达平台 https://zxfw.court.gov.cn 查看。", "sender": "12368"},
+     {"BODY_LAWFUL_PATTERN", "LINK_OFFICIAL"}, {"BODY_IMPOSSIBLE_NAME", "BODY_UNRECOGNISED"}, NOT_FLAGGED),
+    # --- scheme-relative links are links
+    ("scheme-relative-link-judged", {"text": "【北京仲裁委员会】您的案件已立案，请登录 //bjac-case.cn/q 查看并缴费。"},
+     {"CONSISTENCY_LINK_NOT_OFFICIAL"}, {"LINK_NONE", "CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("scheme-relative-official-link", {"text": "【北京仲裁委员会】您的案件已受理，请登录 //www.bjac.org.cn 查看。"},
+     {"LINK_OFFICIAL"}, {"LINK_NONE", "CONSISTENCY_LINK_NOT_OFFICIAL"}, NOT_FLAGGED),
+    # --- a landline without its trunk 0, as a sender and as a number to call
+    ("sender-landline-without-trunk-zero", {"text": "【武汉仲裁委员会】您好，您的案件已受理，详询027-59510888。", "sender": "1082217788"},
+     {"CONSISTENCY_OTHER_BODY_NUMBER", "SENDER_LANDLINE"}, {"SENDER_UNPARSEABLE", "CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("callback-landline-without-trunk-zero", {"text": "【武汉仲裁委员会】您好，您的案件已受理，请致电1082217788咨询。"},
+     {"CONSISTENCY_OTHER_BODY_NUMBER"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("digit-run-without-call-label-is-no-number", {"text": "【北京仲裁委员会】您的案件已受理，受理编号1082217788，请登录 https://www.bjac.org.cn 查看。"},
+     {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_OTHER_BODY_NUMBER", "CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
+    # --- the reader's own account frozen by a court is no payee; money sent to an account still is
+    ("court-freezes-own-alipay", {"text": "【深圳市福田区人民法院】（2024）粤0304执1234号案件，你未按执行通知书履行义务，本院将依法冻结你名下支付宝账户及微信账户，请及时与执行法官联系。"},
+     {"CASE_NUMBER_OK", "BODY_LAWFUL_PATTERN"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
+    ("court-freezes-your-alipay-account-en", {"text": "Shenzhen Futian People's Court: you have not complied with the enforcement notice; the court will freeze your Alipay account."},
+     set(), {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED | FLAGGED),
+    ("transfer-into-own-named-account", {"text": "【仲裁中心】请将资金转入您名下的个人账户进行核验，否则冻结你名下支付宝账户。"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("pay-from-own-alipay-to-an-officer", {"text": "【仲裁中心】请用您的支付宝账户转账给专员完成调解。"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
 ]
 
 

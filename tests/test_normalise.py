@@ -58,12 +58,30 @@ def test_offsets_map_back():
     # bidi controls reorder what is shown (like zero-width characters, they hide the real link)
     ("https://www.bjac.org.cn\u202e/esac", "www.bjac.org.cn", True),
     ("http://bjac\u2066.org\u2069.cn.evil.top", "bjac.org.cn.evil.top", True),
+    # scheme-relative: a browser opens '//host/path' as a link on the page's scheme
+    ("请登录 //zc-case.cn/a 查看", "zc-case.cn", False),
+    ("请登录//www.bjac.org.cn查看", "www.bjac.org.cn", False),
 ])
 def test_links_found(text, host, obfuscated):
     links, _ = find_links(text, normalise(text))
     assert [lk.host for lk in links] == [host]
     assert links[0].obfuscated is obfuscated
     assert text[links[0].start:links[0].end]
+
+
+def test_scheme_relative_link_keeps_what_was_written():
+    links, _ = find_links("请登录 //zc-case.cn/a 查看", normalise("请登录 //zc-case.cn/a 查看"))
+    assert (links[0].raw, links[0].url, links[0].path) == ("//zc-case.cn/a", "http://zc-case.cn/a", "/a")
+
+
+@pytest.mark.parametrize("text,hosts", [
+    ("https://www.bjac.org.cn//evil.cn/x", ["www.bjac.org.cn"]),  # a double slash in a path is no new link
+    ("见 a/b//c.cn", []),
+    ("ftp://x.cn//y.cn", ["x.cn"]),
+])
+def test_double_slash_inside_a_path_is_not_a_link(text, hosts):
+    links, _ = find_links(text, normalise(text))
+    assert [lk.host for lk in links] == hosts
 
 
 @pytest.mark.parametrize("text", ["Ok. Me watching tv too.", "3.5 hours", "file.txt", "a@b.com"])

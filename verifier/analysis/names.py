@@ -28,7 +28,7 @@ NOT_ADJUDICATOR = "not_adjudicator"  # a bank, a police force: named, but not as
 # Also the misspellings scams use to slip past filters (仲栽, 委会): they become near misses.
 _SUFFIX_ZH = regex.compile(
     r"仲[裁栽载哉材财](?:服务|调解|管理|事务|监管|监督|执行)?(?:委员会|委元会|委会|委|院|中心|机构|协会|法庭|法院|庭|局)"
-    r"|人民法院|(?:互联网|金融|知识产权|海事|铁路运输)法院"
+    r"|人民法院|(?:互联网|金融|知识产权|海事|铁路运输)法院|法院"
     r"|消费者(?:协会|委员会|权益保护委员会)|调解委员会"
 )
 _FAKE_WORDS = regex.compile(r"网络|互联网|金融|电子|数字|在线|国家|全国|中国|线上|网上|云")
@@ -56,9 +56,13 @@ _CLAUSE_WORDS = frozenset("规定 约定 载明 写明 指出 表示 显示 认�
 # Verbs of impersonation end a clause too, wherever they stand ("近期有不法分子冒充仲裁委发送…"): the
 # name, if any, is what follows them; no lawful body's name holds one.
 _POSE_WORDS = frozenset("冒充 冒用 假冒 仿冒 假借 谎称 自称".split())
-# "上" ends a name read back ("送上仲裁委员会的通知"), except in "网上"/"线上" (online), which scams put
-# in front of an arbitration suffix ("網上仲裁委員會") as they do 网络 and 在线.
-_ONLINE = ("网上", "线上")
+# Words that hold a stop character but are read inside a name: "送上仲裁委员会的通知" ends at 上, but
+# scams put 网上/线上/在线 in front of a suffix ("網上仲裁委員會", "在线调解仲裁中心") as they do 网络, and
+# titles are made of 经济, 智能, 数据, 商会 ("中国经济仲裁委员会", "大数据仲裁中心"). Read back, 在 of 在线
+# or 会 of 商会 must not cut the name in two ("线调解仲裁中心").
+_NAME_WORDS = frozenset(
+    "在线 网上 线上 掌上 云上 经济 经贸 智能 数据 交易 社会 商会 工会 协会 总会 学会 天下 能源".split()
+)
 _MAX_NAME = 20
 # Names kept per notice: a real one names a few; a text of one name repeated 1,400 times must not
 # cost 1,400² overlap tests or a 150 KB answer.
@@ -66,6 +70,12 @@ MAX_BODIES = 50
 _BARE_DIVISION = frozenset("市区县省州")
 _HAN_TAIL = regex.compile(rf"\p{{Han}}{{1,{_MAX_NAME}}}\Z")
 _CITY_SHI = regex.compile(r"(?<=\p{Han})市(?=仲裁)")
+# Words no court's name holds before its kind: a court is named after its place and level (人民法院)
+# or its field (互联网, 金融, 海事…), never after a procedure or a kind of debt: "全国调解法院", "网络借贷法院"
+# are invented. In running text 纠纷 or 网贷 before 法院 is mostly the end of a clause ("产生纠纷法院会判"):
+# only 调解 and the online words are read there; the rest only in a signature, 【…纠纷法院】.
+_INVENTED_COURT = regex.compile(r"(?:调解|纠纷|借贷|网贷|信贷|网络|在线|线上|网上)(?:人民)?法院$")
+_INVENTED_IN_TEXT = regex.compile(r"(?:调解|网络|在线|线上|网上)$")
 _COURT_TAIL = regex.compile(r"(?:人民|互联网|金融|知识产权|海事|铁路运输)法院$")
 # A division of a registered body: 西安仲裁委员会商洛分会, 广州仲裁委员会网络仲裁院. Commissions run
 # branches and online-arbitration centres under their own name; the name is lawful, not proof.
@@ -141,7 +151,7 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
             if piece in registry.cities or piece in registry.provinces:
                 return i
     start = end
-    while start > window and (text[start - 1] not in _STOP or text[start - 2:start] in _ONLINE):
+    while start > window and (text[start - 1] not in _STOP or _in_word(text, start - 1, end)):
         start -= 1
     for i in range(end - 2, start - 1, -1):
         if text[i:i + 2] in _CLAUSE_WORDS or text[i:i + 2] in _POSE_WORDS:
@@ -152,6 +162,11 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
     while text[start:start + 2] in _LEAD_WORDS and start + 2 <= end:  # "留意仲裁委员会", "冒充仲裁机构"
         start += 2
     return start
+
+
+def _in_word(text: str, i: int, end: int) -> bool:
+    """The stop character at i is part of a word of _NAME_WORDS within the name read back."""
+    return text[i - 1:i + 1] in _NAME_WORDS or (i + 2 <= end and text[i:i + 2] in _NAME_WORDS)
 
 
 def _organiser(text: str, end: int, registry: Registry) -> int | None:
@@ -199,6 +214,8 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
     place = _place_prefix(canon, registry)
     rest = canon[place:]
     if rest.endswith("法院") and "仲" not in rest:  # "互联网仲裁法院": no court arbitrates, no commission judges
+        if _INVENTED_COURT.search(rest):
+            return IMPOSSIBLE, None
         if place and rest in ("人民法院", "市人民法院") and canon[:place].rstrip("市") in registry.cities:
             return IMPOSSIBLE, None  # a prefecture's courts are 中级/高级人民法院, never "X市人民法院"
         national = canon[:2] in _NATIONAL  # a court is named after its place; "中国互联网法院" names none
@@ -286,6 +303,9 @@ def find_bodies(text: Mapped, registry: Registry,
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
             continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
         before = s[a:m.start()]
+        if m.group(0) == "法院" and not (_INVENTED_COURT.search(s, a, b) and (
+                _INVENTED_IN_TEXT.search(before) or (a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]"))):
+            continue  # "全国法院", "吉林电子法院", "上海法院": courts at large or a platform; an invented one is judged
         if (m.group(0).startswith("仲") and m.group(0).endswith("法院") and before
                 and not _FAKE_WORDS.search(before) and not _place_prefix(before, registry)):
             continue  # "常设仲裁法院" (the PCA in The Hague) in the news; "互联网仲裁法院", "北京仲裁法院" are judged
@@ -322,8 +342,12 @@ def find_bodies(text: Mapped, registry: Registry,
             # "上海银行业纠纷调解中心": a named body's unit, no bare title. After a court's or commission's
             # name ("朝阳区人民法院诉前调解中心") that name is judged itself and the title stays a warning.
             add(owner, b, NOT_ADJUDICATOR, None)
+        elif t.kind == "fake":
+            # "互联网金融仲裁委员会": a listed fake with more scam words in front is that fake, named whole.
+            a = min((x for x, y, _st, _i in read if y == b and x < a and not _FAKE_WORDS.sub("", s[x:a])), default=a)
+            add(a, b, FAKE, None)
         else:
-            add(a, b, FAKE if t.kind == "fake" else NON_BODY, None)
+            add(a, b, NON_BODY, None)
 
     for a, b, status, inst in sorted(read, key=lambda r: (r[0] - r[1], r[0])):
         add(a, b, status, inst)

@@ -51,6 +51,11 @@ def _address(compact: str) -> bool:
         return False
     labels = m[1].split(".")
     return len(labels) > 1 and all(lab and not lab.startswith("-") and not lab.endswith("-") for lab in labels)
+# A label that asks the reader to call: a run of digits right after one is a number to call.
+_CALL_LABEL = regex.compile(
+    r"(?:电话|致电|拨打|来电|热线|座机|联系|咨询|\bcall|\bphone|\btel)\s?(?:号码|电话)?\s?(?:为|是|:|：)?\s?\Z",
+    regex.IGNORECASE,
+)
 _HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
 
 MOBILE = "mobile"
@@ -189,7 +194,18 @@ def parse_sender(sender: str, virtual_prefixes: tuple[str, ...]) -> Phone:
     kind = classify(key, virtual_prefixes)
     if kind == OTHER and (ext := _SHORT_EXTENSION.fullmatch(plain.strip())):
         key, kind = ext[1], classify(ext[1], virtual_prefixes)
+    if kind == OTHER and not plain.lstrip().startswith(("+", "00")) and (landline := without_trunk(key)):
+        key, kind = landline, LANDLINE  # a caller id shown without its trunk 0
     return Phone(raw, key, kind, area=_area(key) if kind == LANDLINE else None)
+
+
+def without_trunk(key: str) -> str | None:
+    """A landline written without its trunk 0 ('1082217788' for Beijing's 010-82217788, as some
+    gateways show a caller and some people write it): the national form, or None. Mobiles (11
+    digits, 1[3-9]), 106 ports, 95/96, 400/800 and short numbers are read before this and never get here."""
+    if not 10 <= len(key) <= 11 or key[0] == "0" or not key.isdigit():
+        return None
+    return "0" + key if _area("0" + key) else None
 
 
 def email_host(sender: Phone) -> str:
@@ -221,6 +237,9 @@ def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tupl
             raw, key, kind, b = ext[1], digits_key(ext[1]), LANDLINE, a + ext.end(1)
         if kind == OTHER and (ext := _SHORT_EXTENSION.fullmatch(raw)) and classify(ext[1], virtual_prefixes) == SHORT:
             raw, key, kind, b = ext[1], ext[1], SHORT, a + ext.end(1)
+        if (kind == OTHER and not raw.startswith(("+", "00")) and (landline := without_trunk(key))
+                and _CALL_LABEL.search(text.text, max(0, a - 10), a)):
+            key, kind = landline, LANDLINE  # '请致电1082217788': a number to call, its trunk 0 left out
         if kind == OTHER:
             continue
         start, end = text.span(a, b)

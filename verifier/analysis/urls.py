@@ -41,8 +41,9 @@ _PATH = r"(?:[/?#][^\s\p{Han}<>\"'，。、；！？）】」』…（【]{0,400
 _URL = regex.compile(
     rf"(?:(?:https?|ftp)://[^\s\p{{Han}}<>\"'，。、；！？）】」』…（【/?#]{{1,253}}{_PATH})"
     # a bare domain, possibly after a dotted "user@" part: 'gzac.org@evil.top/x' goes to evil.top
-    # (a bare 'user@host' is a mailbox, left to find_emails, unless its user part is official)
-    rf"|(?<![a-z0-9.@/_-])(?:(?:{_LABEL}\.){{1,10}}{_LABEL}(?::\d{{1,5}})?@)?"
+    # (a bare 'user@host' is a mailbox, left to find_emails, unless its user part is official);
+    # or after "//" alone: a scheme-relative link ('//evil.cn/case'), which a browser opens as one
+    rf"|(?:(?<![a-z0-9.@/:_-])//|(?<![a-z0-9.@/_-]))(?:(?:{_LABEL}\.){{1,10}}{_LABEL}(?::\d{{1,5}})?@)?"
     rf"(?:{_LABEL}\.){{1,10}}(?:[a-z]{{2,24}}|xn--[a-z0-9-]{{1,59}})(?::\d{{1,5}})?{_PATH}"
     rf"|(?<![a-z0-9.])\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?::\d{{1,5}})?(?:/[^\s\p{{Han}}]{{0,400}})?"
     # A host in Chinese characters (北京仲裁委员会.com, 国家反诈中心.政务) after a scheme, with a Latin TLD
@@ -197,7 +198,7 @@ def parse_link(raw: str, start: int | None = None, end: int | None = None,
     text = raw.strip().rstrip(_TRAILING)
     if not text:
         return None
-    url = text if "://" in text[:12] else "http://" + text
+    url = text if "://" in text[:12] else "http:" + text if text.startswith("//") else "http://" + text
     # A browser reads a backslash in an http(s) URL as a slash (WHATWG URL standard), so
     # 'evil.cn\@cietac.org' goes to evil.cn; urlsplit would take cietac.org for the host.
     url = url.replace("\\", "/")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+
+import regex
 from collections import defaultdict
 
 from verifier.analysis import names, phones
 from verifier.analysis.extract import Extraction
+from verifier.analysis.normalise import fold
 from verifier.checks.finding import Evidence, Finding, item
 from verifier.registry.compiled import Registry
 
@@ -52,6 +55,28 @@ def _service_offer(ex: Extraction) -> bool:
             and all(b.status in _AD_BODIES for b in ex.bodies))
 
 
+# The reader's own account named as what a court freezes or enforces on ("冻结你名下支付宝账户及微信账户",
+# "freeze your Alipay account"): an account type qualified as the reader's is theirs, not a person's
+# to pay. Not when its clause moves money ("转入您名下的个人账户", "用您的支付宝账户转账给专员"): scams
+# call their own account "yours" ("您的专属安全账户"), and such terms (安全账户, 监管账户) are no account type.
+_ACCOUNT_TYPE = regex.compile(r"支付宝|微信|个人|私人|银行卡|alipay|wechat", regex.IGNORECASE)
+_OWN = regex.compile(r"(?:你|您|阁下)(?:本人)?(?:的|名下的?|个人的?)?(?:所有|全部|相关)?的?"
+                     r"(?:[\p{Han}a-z]{1,12}(?:以及|及|和|、|与|或))?$"
+                     r"|\byour(?:\sown)?\s?$", regex.IGNORECASE)
+_MONEY = regex.compile(r"转入|转至|转到|转进|汇入|汇至|汇到|存入|存到|打入|打到|充值|缴至|缴到|缴入|付至|付到"
+                       r"|转账|转帐|汇款|付款|打款|缴纳|缴费|还款|支付(?!宝)|\b(?:transfer|pay|send|deposit)", regex.IGNORECASE)
+_CLAUSE_END = regex.compile(r"[。！!？?；;，,\n]")
+
+
+def _own_account(ex: Extraction, value: str, start: int) -> bool:
+    if not _ACCOUNT_TYPE.search(fold(value)):
+        return False
+    end = start + len(value)
+    before = _CLAUSE_END.split(fold(ex.original[max(0, start - 30):start]))[-1]
+    after = _CLAUSE_END.split(fold(ex.original[end:end + 30]))[0]
+    return _OWN.search(before) is not None and not _MONEY.search(before) and not _MONEY.search(after)
+
+
 def _names(ex: Extraction) -> list[tuple[int, int]]:
     """Spans of registry bodies named in the text: a term inside one ("征信" in 中国人民银行征信中心)
     is the body's name, not something the message says."""
@@ -64,6 +89,8 @@ def check(ex: Extraction, reg: Registry) -> list[Finding]:
     spans = _names(ex)
     for code, value, start, end in ex.phrases:
         if spans and code not in _INFO_PHRASES and any(a <= start and end <= b for a, b in spans):
+            continue
+        if code == "CONTENT_PAY_PERSONAL_ACCOUNT" and _own_account(ex, value, start):
             continue
         by_code[code].append(Evidence("text", value[:200], start, end))  # finding.item, inlined
     for p in () if _service_offer(ex) else ex.phones:
