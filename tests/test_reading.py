@@ -97,3 +97,25 @@ def _numbers(text: str) -> list[tuple[str, str]]:
 ])
 def test_landline_without_trunk_zero_in_text(text, found):
     assert _numbers(text) == found
+
+
+@pytest.mark.parametrize("sender,status", [
+    ("北京仲裁委员会", names.REGISTERED),
+    ("广州仲裁委", names.REGISTERED),  # the short form people use
+    ("CIETAC", names.REGISTERED),
+    ("网络仲裁委员会", names.FAKE),
+    ("全国调解法院", names.IMPOSSIBLE),
+])
+def test_display_name_names_a_body(sender, status, registry):
+    shown = names.display_name(sender, registry)
+    assert shown is not None and (shown.status, shown.field) == (status, "sender")
+
+
+@pytest.mark.parametrize("sender", ["Info", "x", "顺丰速运", "DHL", "ARB-COURT"])
+def test_display_name_that_names_no_body(sender, registry):
+    assert names.display_name(sender, registry) is None
+
+
+def test_short_form_is_the_commission_misspelling_is_not(registry):
+    assert names.judge("广州仲裁委", registry)[0] == names.REGISTERED
+    assert names.judge("广州仲裁委会", registry)[0] == names.NEAR_MISS  # 委会: the misspelling scams use

@@ -92,6 +92,8 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
         status, inst = names.judge(name, registry)
         bodies.insert(0, names.NamedBody(name, status, inst, None, None, field="institution"))
     sender = phones.parse_sender(req.sender, registry.virtual_prefixes) if req.sender is not None else None
+    if sender is not None and sender.kind == phones.ALPHANUMERIC and (shown := names.display_name(sender.raw, registry)):
+        bodies.append(shown)  # after the text's: the notice's own words say first whom it speaks for
     return Extraction(
         original=original,
         text=text,

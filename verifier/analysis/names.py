@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import regex
 
-from verifier.analysis.normalise import Mapped
+from verifier.analysis.normalise import Mapped, normalise
 from verifier.registry.compiled import Registry, Term
 from verifier.registry.schema import PLATFORM_KINDS
 
@@ -197,7 +197,9 @@ def _place_prefix(name: str, registry: Registry) -> int:
 
 def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
     canon = _CITY_SHI.sub("", name)
-    for key in (name, canon, canon.removeprefix("中国")):
+    # "广州仲裁委" is how people (and senders' display names) shorten 广州仲裁委员会.
+    full = canon[:-3] + "仲裁委员会" if canon.endswith("仲裁委") else canon  # not 仲裁委会: a misspelling scams use
+    for key in (name, canon, canon.removeprefix("中国"), full):
         if key in registry.names:
             return registered(registry.names[key], registry), registry.names[key]
     if name in registry.fake_names or canon in registry.fake_names:
@@ -261,6 +263,20 @@ def judge_english(name: str, registry: Registry) -> tuple[str, str | None]:
 
 def judge(name: str, registry: Registry) -> tuple[str, str | None]:
     return judge_english(name, registry) if name.isascii() else judge_chinese(name, registry)
+
+
+def display_name(sender: str, registry: Registry) -> NamedBody | None:
+    """The body a sender shown as a name names ('北京仲裁委员会', '广州仲裁委', 'CIETAC': some apps and
+    gateways show a name for the number). Set by whoever sends, it proves nothing; it says whose
+    channels the notice's must be. None when it names no body nor registry institution ('x', 'Info'),
+    or only sounds like one ('ARB-COURT'): an ID, not a name to judge."""
+    name = normalise(sender).text.strip()[:100]
+    if len(name) < 2:
+        return None
+    status, inst = judge(name, registry)
+    if (status == NOT_ADJUDICATOR and inst is None) or status == UNRECOGNISED:
+        return None
+    return NamedBody(name, status, inst, None, None, field="sender")
 
 
 def word_bounded(s: str, a: int, b: int) -> bool:

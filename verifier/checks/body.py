@@ -19,6 +19,9 @@ _BY_STATUS = {
     names.NOT_ADJUDICATOR: "BODY_NOT_ADJUDICATOR",
 }
 EMITS = frozenset(_BY_STATUS.values()) | {"BODY_NONE"}
+# Statuses that would speak for a sender's display name; an invented or look-alike name shown
+# there is evidence like one in the text.
+_PROVES_NOTHING = frozenset({names.REGISTERED, names.SUB_BRAND, names.NOT_ADJUDICATOR})
 
 
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
@@ -26,6 +29,8 @@ def check(ex: Extraction, reg: Registry) -> list[Finding]:
         return [Finding("BODY_NONE")]
     out = []
     for b in ex.bodies:
+        if b.field == "sender" and b.status in _PROVES_NOTHING:
+            continue  # a real name shown as the sender is typed by whoever sends: SENDER_DISPLAY_NAME says so
         ev = [item(b.field, b.name if b.field != "text" else ex.original[b.start:b.end], b.start, b.end)]
         if b.status == names.NEAR_MISS and b.institution_id:
             ev.append(item("institution", reg.institutions[b.institution_id].name))

@@ -15,9 +15,11 @@ from verifier.registry.schema import PLATFORM_KINDS
 
 EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
                    "CONSISTENCY_OTHER_BODY_NUMBER", "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
-                   "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL"})
+                   "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL",
+                   "CONSISTENCY_SENDER_NAME_OTHER_BODY"})
 _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
 _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
+_ADJUDICATORS = _ARBITRATION | {"labour_arbitration", "rural_land_arbitration", "court", "court_delivery_platform"}
 # A number to call that the phone reader could not place ('call 5555 1234', '请致电 88886666'):
 # a channel we cannot attribute, so the notice cannot be all-official.
 # Money sent to a number is the same ('FPS to 98765432', '轉數快轉帳至 98765432'). Read in the
@@ -251,6 +253,9 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
             all_official = False
             if own_domains or (owner is not None and _arbitration_bodies(owner[1], reg)):
                 out.append(Finding("CONSISTENCY_EMAIL_NOT_OFFICIAL", (item("sender", s.raw),)))
+    elif s is not None and (shown := _shown_other_body(ex, reg, used)):
+        all_official = False  # the sender shows another adjudicator's name than the one the notice speaks for
+        out.append(Finding("CONSISTENCY_SENDER_NAME_OTHER_BODY", (item("sender", s.raw), item("institution", shown))))
     elif s is not None and s.kind != phones.HIDDEN:
         official = s.key in used_phones or s.key in reg.senders_of(used)
         if official:
@@ -288,6 +293,19 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         # a commission or a court it speaks of is real.
         out.append(Finding("CONSISTENCY_ALL_OFFICIAL", (item("institution", inst.name),)))
     return out
+
+
+def _shown_other_body(ex: Extraction, reg: Registry, used: frozenset[str]) -> str | None:
+    """The name of the registered adjudicator a sender's display name names, when the notice speaks
+    for another ('北京仲裁委员会' shown for a notice signed 【广州仲裁委员会】): a body's own gateway shows
+    its own name. None when the names agree or either is no adjudicator."""
+    for b in ex.bodies:
+        if b.field != "sender" or not b.institution_id or b.status not in (names.REGISTERED, names.SUB_BRAND):
+            continue
+        inst = reg.institutions[b.institution_id]
+        if inst.kind in _ADJUDICATORS and not reg.families[inst.id] & used:
+            return inst.name
+    return None
 
 
 def _threat(ex: Extraction) -> bool:

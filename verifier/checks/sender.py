@@ -24,6 +24,7 @@ _BY_KIND = {
 EMITS = frozenset(_BY_KIND.values()) | {
     "SENDER_NOT_GIVEN", "SENDER_UNPARSEABLE", "SENDER_KNOWN_SCAM", "SENDER_OFFICIAL",
     "SENDER_SIGNATURE_TYPED", "SENDER_EMAIL", "SENDER_EMAIL_REGISTERED", "SENDER_EMAIL_LOOKALIKE",
+    "SENDER_DISPLAY_NAME",
 }
 # Carriers put a registered business sender's signature, 【name】, in front of its messages; such
 # messages come from business SMS ports, not from a subscriber's phone (sources: registry/README.md, "Codes").
@@ -54,6 +55,8 @@ def check(ex: Extraction, reg: Registry) -> list[Finding]:
     ev = (item("sender", s.raw),)
     if s.kind == phones.EMAIL:
         return [_email(s, reg)]
+    if s.kind == phones.ALPHANUMERIC and any(b.field == "sender" for b in ex.bodies):
+        return [Finding("SENDER_DISPLAY_NAME", ev)]  # a body's name shown for the number (see names.display_name)
     out = [Finding(_BY_KIND.get(s.kind, "SENDER_UNPARSEABLE"), ev)]
     if s.key and s.key in reg.scam_numbers:
         out.append(Finding("SENDER_KNOWN_SCAM", ev))
