@@ -755,6 +755,11 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      set(), {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED | FLAGGED),
     ("transfer-into-own-named-account", {"text": "【仲裁中心】请将资金转入您名下的个人账户进行核验，否则冻结你名下支付宝账户。"},
      {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    # --- court-style case numbers: the internet courts' four-digit codes read; a code of another length is no court's
+    ("internet-court-number-read", {"text": "【杭州互联网法院】您的（2025）浙0192民初1234号案件已立案，请登录 https://www.netcourt.gov.cn 查看。"},
+     {"CASE_NUMBER_OK", "BODY_REGISTERED"}, {"CASE_NUMBER_MALFORMED"}, NOT_FLAGGED),
+    ("court-number-with-a-three-digit-code", {"text": "【杭州互联网法院】您的（2025）浙192民初1234号借款纠纷已立案，请今日内联系书记员处理。"},
+     {"CASE_NUMBER_MALFORMED"}, {"CASE_NUMBER_OK"}, NOT_FLAGGED | FLAGGED),
     # --- a sender shown as a name: proves nothing, but names whose channels the notice's must be
     ("display-name-sender-official-channels", {"text": "您的仲裁案件已受理，请登录 https://www.bjac.org.cn 查看。", "sender": "北京仲裁委员会"},
      {"SENDER_DISPLAY_NAME", "CONSISTENCY_ALL_OFFICIAL", "LINK_OFFICIAL"}, {"BODY_REGISTERED", "SENDER_ALPHANUMERIC"}, NOT_FLAGGED),

@@ -119,3 +119,19 @@ def test_display_name_that_names_no_body(sender, registry):
 def test_short_form_is_the_commission_misspelling_is_not(registry):
     assert names.judge("广州仲裁委", registry)[0] == names.REGISTERED
     assert names.judge("广州仲裁委会", registry)[0] == names.NEAR_MISS  # 委会: the misspelling scams use
+
+
+@pytest.mark.parametrize("text,ok", [
+    ("（2025）浙0192民初1234号", True),  # a basic court: four digits (the internet courts' among them)
+    ("（2025）京0491民初12345号", True),
+    ("（2025）粤0192民初1234号", True),
+    ("（2024）京73民终123号", True),  # a specialised intermediate court: two digits
+    ("（2025）浙192民初1234号", False),  # three digits: no court's code
+    ("（2025）浙01920民初1234号", False),
+    ("（2025）粤030401执1234号", False),
+])
+def test_court_code_has_two_or_four_digits(text, ok):
+    from verifier.analysis.cases import find_cases
+
+    cases = find_cases(normalise(text), 2026)
+    assert [c.well_formed for c in cases] == [ok]

@@ -17,6 +17,11 @@ _STANDARD = regex.compile(
 _COURT = regex.compile(
     r"[(\[〔【]\s?((?:19|20)\d{2})\s?[)\]〕】]\s?(\p{Han}{1,3}\d{2,6}\p{Han}{1,6}?)\s?(\d{1,8})\s?号"
 )
+# A court's code is its high court's (粤, 京, 兵…) and a number: two digits for an intermediate court
+# (京04, 京73), four for a basic one (粤0304, 浙0192) (SPC rules on case numbers, art. 5; amended by
+# 法〔2018〕335号, which kept the two digits for the specialised intermediate courts, 71-99). A code of
+# three, five or six digits is no court's.
+_COURT_CODE_DIGITS = (2, 4)
 # prefix (year) number 号 — e.g. 华南国仲深裁【2014】D211号
 _PREFIX_FIRST = regex.compile(
     r"(\p{Han}{2,10})\s?[(\[〔【]\s?((?:19|20)\d{2})\s?[)\]〕】]\s?第?\s?([a-z]{0,3}\d{1,8})\s?号"
@@ -83,7 +88,8 @@ def find_cases(text: Mapped, this_year: int | None = None) -> list[CaseNumber]:
             add(m.start(), m.end(), year, prefix, m.group(3), ok_year(year) and not old_court)
         for m in _COURT.finditer(s):
             year = int(m.group(1))
-            add(m.start(), m.end(), year, m.group(2), m.group(3), ok_year(year))
+            digits = sum(c.isdigit() for c in m.group(2))
+            add(m.start(), m.end(), year, m.group(2), m.group(3), ok_year(year) and digits in _COURT_CODE_DIGITS)
         for m in _PREFIX_FIRST.finditer(s):
             year = int(m.group(2))
             add(m.start(), m.end(), year, m.group(1), m.group(3), ok_year(year))
