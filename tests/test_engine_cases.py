@@ -758,6 +758,19 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_SUB_BRAND"}, {"SENDER_NOT_OFFICIAL"}, {"unverified"}),
     ("reader-told-to-pay-through-the-platform", {"text": "请您通过“人民法院在线服务”小程序缴纳诉讼费，逾期按撤诉处理。", "sender": "13712340000"},
      {"SENDER_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    # shared online documents and file shares as a court's or commission's channel
+    ("unlisted-commission-serves-by-cloud-document", {"text": "【贵阳仲裁委员会】您的借款纠纷已受理，请打开 https://www.kdocs.cn/l/cAbCdE 查看答辩须知并填写还款意向。", "sender": "106901234567"},
+     {"CONSISTENCY_SHARED_DOCUMENT", "BODY_LAWFUL_PATTERN"}, set(), FLAGGED),
+    ("district-court-award-in-a-cloud-drive", {"text": "【杭州市西湖区人民法院】您的案件判决书见 pan.baidu.com/s/1AbCdE 提取码 x8k2。", "sender": "106901234567"},
+     {"CONSISTENCY_SHARED_DOCUMENT"}, set(), FLAGGED),
+    ("listed-commission-tencent-doc-named-as-such", {"text": "【北京仲裁委员会】您的案件材料见 https://docs.qq.com/doc/DAbCdEf ，请于3日内阅读。", "sender": "106901234567"},
+     {"CONSISTENCY_SHARED_DOCUMENT"}, {"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("tutor-schedule-in-a-tencent-doc", {"text": "本周数学辅导时间表已更新，详见 https://docs.qq.com/sheet/DQ2xhc3NUaW1l ，有冲突请在表格里备注。", "sender": "13812341234"},
+     set(), {"CONSISTENCY_SHARED_DOCUMENT"}, {"unverified"}),
+    ("consumer-council-survey-in-a-tencent-form", {"text": "【某市消费者协会】您好，请填写消费维权满意度问卷 https://docs.qq.com/form/page/DAbC123 ，谢谢。", "sender": "106901234567"},
+     set(), {"CONSISTENCY_SHARED_DOCUMENT"}, NOT_FLAGGED),
+    ("commission-official-platform-is-no-shared-document", {"text": "【深圳国际仲裁院】您的案件已受理，请登录 https://online.scia.com.cn 查看仲裁通知。", "sender": "1069012340000"},
+     {"LINK_OFFICIAL"}, {"CONSISTENCY_SHARED_DOCUMENT"}, NOT_FLAGGED),
 ]
 
 
