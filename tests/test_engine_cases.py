@@ -738,6 +738,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_NONE"}, {"BODY_IMPOSSIBLE_NAME"}, {"unverified"}),
     ("court-variant-character-read-as-court", {"text": "【深圳市福田区人民法阮】您的执行案件已立案，请联系执行法官。"},
      {"BODY_LAWFUL_PATTERN"}, {"BODY_NONE"}, NOT_FLAGGED),
+    ("hyphen-inside-a-key-word", {"text": "【网络仲-裁委员会】您的借款纠纷已立案，请今日处理。"},
+     {"BODY_KNOWN_FAKE"}, {"BODY_NONE"}, FLAGGED),
     ("pinyin-mixed-into-fake-name", {"text": "【wang络zhong裁委员会】您的借款纠纷已立案。"},
      {"BODY_KNOWN_FAKE"}, {"BODY_NONE"}, FLAGGED),
     ("whole-pinyin-before-suffix", {"text": "【zhongcai委员会】您的借款纠纷已立案。"},

@@ -56,6 +56,13 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("v信号:abc123", "微信号:abc123"),
     ("扣扣号 123456", "qq号 123456"),
     ("很有威信", "很有威信"),
+    # one mark inside a key word splits it; elsewhere hyphens, slashes and dots join words
+    ("网络仲-裁委员会", "网络仲裁委员会"),
+    ("法.院", "法院"),
+    ("仲.裁.委", "仲裁委"),
+    ("网络zhong cai委员会", "网络仲裁委员会"),
+    ("京-沪高铁", "京-沪高铁"),
+    ("广州仲裁委员会.网址", "广州仲裁委员会.网址"),
 ])
 def test_normalised_text(original, expected):
     assert normalise(original).text == expected

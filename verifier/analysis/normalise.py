@@ -29,9 +29,9 @@ _SPACES = frozenset(" \t\r\n\u00a0\u1680\u3000") | frozenset(chr(c) for c in ran
 # Spaces between two CJK characters (or CJK and digit) carry no meaning in Chinese.
 _CJK = r"\p{Han}"
 _SPACE_IN_CJK = regex.compile(rf"(?<={_CJK})[ ]+(?={_CJK})")
-# A symbol or emoji put between every character ("北-京-仲-裁-委", "仲😊裁😊委") splits words past
-# filters; three characters so joined at the least, so "中-英" in ordinary text stays.
-_SEPARATOR = r"[-_*~|/\\·•・+=#\p{Extended_Pictographic}]"
+# A symbol or emoji put between every character ("北-京-仲-裁-委", "仲😊裁😊委", "仲.裁.委") splits words
+# past filters; three characters so joined at the least, so "中-英" in ordinary text stays.
+_SEPARATOR = r"[-_*~|/\\·•・+=#.^\p{Extended_Pictographic}]"
 _SEPARATED_CJK = regex.compile(rf"{_CJK}(?:{_SEPARATOR}{_CJK}){{2,}}")
 _ONE_SEPARATOR = regex.compile(_SEPARATOR)
 # A mark that joins nothing in Chinese writing (an asterisk, a middle dot, a bullet, an emoji)

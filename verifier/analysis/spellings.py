@@ -40,8 +40,13 @@ _WORDS = {
 }
 
 
+# One mark put inside a key word to split it ("仲-裁", "法.院", "zhong cai"): hyphens, slashes and dots
+# join words elsewhere ("中-英", "男/女"), so only inside these words are they read as nothing.
+_IN_WORD = r"[-_/\\^.、 ·*~|]?"
+
+
 def _word_pattern(word: str, syllables: tuple[str, ...]) -> str:
-    return "".join(f"(?:{ch}|{syl})" for ch, syl in zip(word, syllables, strict=True))
+    return _IN_WORD.join(f"(?:{ch}|{syl})" for ch, syl in zip(word, syllables, strict=True))
 
 
 # A pinyin part is bounded by no other latin letter or digit ("wang络" but not "xwang络", "fa" in "fast").
@@ -53,6 +58,7 @@ _WORD_RES = [(w, regex.compile(_word_pattern(w, s))) for w, s in _WORDS.items()]
 # Cheap test first: a letter that ends a syllable above before a Chinese character, or one that
 # begins a syllable after one (a class range, as \p{Han} in an alternation costs several µs a text).
 _MIXED = regex.compile(r"[gioanu][\u4e00-\u9fff]|[\u4e00-\u9fff][zcwlhfyjrx]")
+_SPLIT_HAN = regex.compile(r"[\u4e00-\u9fff][-_/\\^.、][\u4e00-\u9fff]")
 # Pinyin initials: "zc" before a body suffix (zc委, zc院); "zcw" standing for 仲裁委 between Chinese.
 _INITIALS = regex.compile(rf"(?<![a-z0-9._@-])zc(?={_BODY_NEXT})|(?<=\p{{Han}})zcw(?=\p{{Han}})")
 _HAN_AT = regex.compile(r"\p{Han}")
@@ -72,10 +78,10 @@ def _messenger(m: regex.Match[str]) -> str:
 
 
 def _pinyin_word(m: regex.Match[str], text: str) -> str:
-    """The Chinese word a partly or wholly pinyin match stands for; wholly pinyin only when
-    Chinese follows ("zhongcai委员会"; "fayuan" alone may be a person's name)."""
+    """The Chinese word a split or partly or wholly pinyin match stands for; wholly pinyin only
+    when Chinese follows ("zhongcai委员会"; "fayuan" alone may be a person's name)."""
     s = m.group(0)
-    if not any(c.isascii() for c in s):
+    if not any(c.isascii() or c == "、" for c in s):
         return s
     if s.isascii() and not _HAN_AT.match(text, m.end()):
         return s
@@ -91,7 +97,7 @@ _MESSENGER_HINTS = ("vx", "wx", "v信", "薇信", "威信", "扣扣", "加v", "�
 # One pass over the text for anything a rewrite below could start from: most texts hold none, and
 # a literal alternation in the standard library's engine is several times faster than the
 # patterns above (the engine's whole budget is a few hundred microseconds a notice).
-_GATE = re.compile("|".join(("仲", "裁", "zc", *_COURT_HINTS, *_MESSENGER_HINTS, *_SYLLABLES)))
+_GATE = re.compile("|".join(("仲", "裁", "院", "络", "融", "zc", *_COURT_HINTS, *_MESSENGER_HINTS, *_SYLLABLES)))
 
 
 def respell(m: Mapped) -> Mapped:
@@ -107,7 +113,8 @@ def respell(m: Mapped) -> Mapped:
         m = m.sub(_INITIALS, lambda x: "仲裁委" if x.group(0) == "zcw" else "仲裁")
     if any(h in text for h in _MESSENGER_HINTS) and _MESSENGER.search(m.text):
         m = m.sub(_MESSENGER, _messenger)
-    if not text.isascii() and any(s in text for s in _SYLLABLES) and _MIXED.search(m.text):
+    if not text.isascii() and (any(s in text for s in _SYLLABLES) and _MIXED.search(m.text)
+                               or _SPLIT_HAN.search(m.text)):
         current = m.text
         m = m.sub(_PINYIN_WORD, lambda x: _pinyin_word(x, current))
     return m
