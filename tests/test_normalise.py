@@ -33,17 +33,50 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("聯(lián) 系(xì)", "联系"),
     ("仲裁(abc)委员会", "仲裁(abc)委员会"),  # no tone mark: not a gloss
     ("见附件(ā", "见附件(ā"),
+    # a mark that joins nothing in Chinese splits even two characters; hyphens and slashes join words
+    ("中国网络仲*裁委", "中国网络仲裁委"),
+    ("仲·裁院", "仲裁院"),
+    ("男/女", "男/女"),
+    # evasive spellings of the key words, read back only where a name or a term can stand
+    ("【冲裁委】", "【仲裁委】"),
+    ("冲裁模具", "冲裁模具"),
+    ("居中裁判", "居中裁判"),
+    ("仲才院", "仲裁院"),
+    ("人民法阮", "人民法院"),
+    ("移交执刑局", "移交执行局"),
+    ("依法执刑", "依法执刑"),
+    ("wang络zhong裁委员会", "网络仲裁委员会"),
+    ("zhongcai委员会", "仲裁委员会"),
+    ("zhongcai", "zhongcai"),  # no Chinese after it: maybe a name or a handle
+    ("xwang络", "xwang络"),
+    ("【zc委】", "【仲裁委】"),
+    ("提交zcw裁决", "提交仲裁委裁决"),
+    ("zc2025@163.com", "zc2025@163.com"),
+    ("加ｖｘ：abc123", "加微信:abc123"),
+    ("v信号:abc123", "微信号:abc123"),
+    ("扣扣号 123456", "qq号 123456"),
+    ("很有威信", "很有威信"),
+    # one mark inside a key word splits it; elsewhere hyphens, slashes and dots join words
+    ("网络仲-裁委员会", "网络仲裁委员会"),
+    ("法.院", "法院"),
+    ("仲.裁.委", "仲裁委"),
+    ("网络zhong cai委员会", "网络仲裁委员会"),
+    ("京-沪高铁", "京-沪高铁"),
+    ("广州仲裁委员会.网址", "广州仲裁委员会.网址"),
 ])
 def test_normalised_text(original, expected):
     assert normalise(original).text == expected
 
 
-def test_offsets_map_back():
-    original = "前\u200b文 ＨＫＩＡＣ 後"
+@pytest.mark.parametrize("original,normalised,source", [
+    ("前\u200b文 ＨＫＩＡＣ 後", "hkiac", "ＨＫＩＡＣ"),
+    ("【wang络zhong裁委员会】", "仲裁", "zhong裁"),  # a respelled word maps to what it replaced
+])
+def test_offsets_map_back(original, normalised, source):
     m = normalise(original)
-    i = m.text.index("hkiac")
-    start, end = m.span(i, i + 5)
-    assert original[start:end] == "ＨＫＩＡＣ"
+    i = m.text.index(normalised)
+    start, end = m.span(i, i + len(normalised))
+    assert original[start:end] == source
 
 
 @pytest.mark.parametrize("text,host,obfuscated", [

@@ -14,6 +14,8 @@ from typing import NamedTuple
 import opencc
 import regex
 
+from verifier.analysis.spellings import respell
+
 # Characters that render as nothing (or reorder text) and are used to split words past filters.
 _INVISIBLE = frozenset(
     [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0]
@@ -27,11 +29,16 @@ _SPACES = frozenset(" \t\r\n\u00a0\u1680\u3000") | frozenset(chr(c) for c in ran
 # Spaces between two CJK characters (or CJK and digit) carry no meaning in Chinese.
 _CJK = r"\p{Han}"
 _SPACE_IN_CJK = regex.compile(rf"(?<={_CJK})[ ]+(?={_CJK})")
-# A symbol or emoji put between every character ("北-京-仲-裁-委", "仲😊裁😊委") splits words past
-# filters; three characters so joined at the least, so "中-英" in ordinary text stays.
-_SEPARATOR = r"[-_*~|/\\·•・+=#\p{Extended_Pictographic}]"
+# A symbol or emoji put between every character ("北-京-仲-裁-委", "仲😊裁😊委", "仲.裁.委") splits words
+# past filters; three characters so joined at the least, so "中-英" in ordinary text stays.
+_SEPARATOR = r"[-_*~|/\\·•・+=#.^\p{Extended_Pictographic}]"
 _SEPARATED_CJK = regex.compile(rf"{_CJK}(?:{_SEPARATOR}{_CJK}){{2,}}")
 _ONE_SEPARATOR = regex.compile(_SEPARATOR)
+# A mark that joins nothing in Chinese writing (an asterisk, a middle dot, a bullet, an emoji)
+# splits even a two-character word ("仲*裁委", "仲·裁"); hyphens and slashes join words ("中-英",
+# "男/女"), so they count only in the run above. A masked name (张*梅) reads as 张梅: no harm.
+_SPLIT_MARK = r"[*~|·•・\p{Extended_Pictographic}]"
+_SPLIT_PAIR = regex.compile(rf"(?<={_CJK}){_SPLIT_MARK}(?={_CJK})")
 # A photographed or OCR'd notice reads 1 as l and 0 as o inside numbers ("致电l7l 3390 6628",
 # "上午l0点", "0755-8350l700"); only in text with Chinese, where such a letter beside digits is no
 # English word. Between digits only when no letter starts the run (a handle such as "wx12l34" stays).
@@ -196,7 +203,11 @@ def normalise(original: str) -> Mapped:
         m = m.sub(_SPACE_IN_CJK, "")
     if ("l" in m.text or "o" in m.text) and _HAN.search(m.text) and _OCR_DIGIT.search(m.text):
         m = m.sub(_OCR_DIGIT, lambda x: "1" if x.group(0) == "l" else "0")
-    return m.sub(_SEPARATED_CJK, lambda x: _ONE_SEPARATOR.sub("", x.group(0))) if _ONE_SEPARATOR.search(m.text) else m
+    if _ONE_SEPARATOR.search(m.text):
+        m = m.sub(_SEPARATED_CJK, lambda x: _ONE_SEPARATOR.sub("", x.group(0)))
+        if _SPLIT_PAIR.search(m.text):
+            m = m.sub(_SPLIT_PAIR, "")
+    return respell(m)
 
 
 def fold(text: str) -> str:

@@ -9,14 +9,14 @@ from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import fold
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
-from verifier.checks.links import is_official
+from verifier.checks.links import is_official, suffix_hosted
 from verifier.registry.compiled import Registry
 from verifier.registry.schema import PLATFORM_KINDS
 
 EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
                    "CONSISTENCY_OTHER_BODY_NUMBER", "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
                    "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL",
-                   "CONSISTENCY_SENDER_NAME_OTHER_BODY"})
+                   "CONSISTENCY_SENDER_NAME_OTHER_BODY", "CONSISTENCY_SHARED_DOCUMENT"})
 _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
 _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
 _ADJUDICATORS = _ARBITRATION | {"labour_arbitration", "rural_land_arbitration", "court", "court_delivery_platform"}
@@ -185,6 +185,35 @@ def _arbitration_bodies(ids: frozenset[str], reg: Registry) -> bool:
 
 
 def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
+    out = _channels(ex, reg, ctx)
+    return out + _shared_documents(ex, reg, out)
+
+
+# A court or arbitration body by name (read from the normalised name), listed or not.
+_ADJUDICATOR_NAME = regex.compile(r"仲裁|法院|法庭|审裁处|arbitra|court|tribunal", regex.IGNORECASE)
+_NOT_SPEAKING = (names.NOT_ADJUDICATOR, names.NON_BODY)
+_LINK_FAULTS = ("CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_SHARED_DOCUMENT")
+
+
+def _shared_documents(ex: Extraction, reg: Registry, found: list[Finding]) -> list[Finding]:
+    """A court's or commission's notice that sends the reader to a shared online document, form or
+    file share (腾讯文档, 金山文档, 飞书, 网盘): anyone can create one, and no such body serves
+    documents that way. The channel check names it so for a listed body with a known site; this
+    catches the rest (贵阳仲裁委员会, a district court, a made-up body); a link faulted is not counted twice."""
+    if not reg.shared_documents or not ex.links:
+        return []
+    if not any(b.status not in _NOT_SPEAKING and _ADJUDICATOR_NAME.search(fold(b.name)) for b in ex.bodies):
+        return []
+    faulted = {ev for f in found if f.code in _LINK_FAULTS for ev in f.evidence}
+    out = []
+    for link in ex.links:
+        ev = item(link.field, link.raw, link.start, link.end)
+        if ev not in faulted and suffix_hosted(link.host, reg.shared_documents):
+            out.append(Finding("CONSISTENCY_SHARED_DOCUMENT", (ev,)))
+    return out
+
+
+def _channels(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
     inst = ctx.primary
     if inst is None:
         return []
@@ -219,8 +248,10 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
             continue
         all_official = False
         if own_domains or own_suffixes or other_body:
-            out.append(Finding("CONSISTENCY_LINK_NOT_OFFICIAL",
-                               (item(link.field, link.raw, link.start, link.end),)))
+            # A shared document is named as what it is: the reader learns more than "not the body's".
+            code = ("CONSISTENCY_SHARED_DOCUMENT" if suffix_hosted(link.host, reg.shared_documents)
+                    else "CONSISTENCY_LINK_NOT_OFFICIAL")
+            out.append(Finding(code, (item(link.field, link.raw, link.start, link.end),)))
     for mail in urls.find_emails(ex.original, ex.text, ex.links):
         # An address is a channel like a link: the body's own domain, or not the body's. A body
         # whose site we do not know may use a public mailbox; one whose site we know does not.

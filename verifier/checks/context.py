@@ -46,6 +46,21 @@ def _reported_to(ex: Extraction, b: names.NamedBody, inst: Institution) -> bool:
     return _REPORTED_TO.search(fold(ex.original[max(0, b.start - 6):b.start])) is not None
 
 
+# A body named as where the reader's mail went ("您寄往北京仲裁委员会的文件已签收", a courier's receipt) or
+# as what the writer uses or goes to ("我在用“人民法院在线服务”小程序立案") is not who speaks: the message
+# is not held to that body's channels. "我院", "我会" (a court or commission speaking) are no such verb.
+_NOT_SPEAKER = regex.compile(r"(?:寄往|寄给|寄至|寄到|寄交|发往|送往|邮寄至|邮寄到"
+                             r"|我们?(?:正|刚|也|已经?|要|想|准备|打算)?(?:在用|使用|用|通过|去|到))"
+                             r"[^。！!？?\n，,；;]{0,4}$")
+
+
+def _not_speaker(ex: Extraction, b: names.NamedBody) -> bool:
+    if b.field != "text" or b.start is None:
+        return False
+    before = _GAPS.sub("", fold(ex.original[max(0, b.start - 30):b.start]))
+    return _NOT_SPEAKER.search(before[-12:]) is not None
+
+
 # A platform named as what a threat acts on ("冻结您名下全部银行卡及微信支付宝", "划扣您支付宝余额") or as
 # the way to pay ("将欠款转至承办人支付宝 …", "通过支付宝转账") is not who speaks: the message is not
 # judged by the platform's channels.
@@ -84,7 +99,7 @@ def _primary(ex: Extraction, reg: Registry) -> Context:
     for b in ex.bodies:
         if b.status in (names.REGISTERED, names.SUB_BRAND) and b.institution_id:
             inst = reg.institutions[b.institution_id]
-            if not _reported_to(ex, b, inst):
+            if not _reported_to(ex, b, inst) and not _not_speaker(ex, b):
                 return Context(inst, reg.families[inst.id], named_fake)
     # A payment platform or lender named ("【支付宝】", "您在微粒贷的借款") and no body: the message
     # speaks in its name, and its channels are the platform's or not. Also beside a made-up body

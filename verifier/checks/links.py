@@ -26,7 +26,7 @@ def is_official(link: Link, reg: Registry) -> bool:
     )
 
 
-def _suffix_hosted(host: str, suffixes: frozenset[str]) -> bool:
+def suffix_hosted(host: str, suffixes: frozenset[str]) -> bool:
     parts = host.split(".")
     return any(".".join(parts[i:]) in suffixes for i in range(len(parts)))
 
@@ -146,7 +146,7 @@ def check_link(link: Link, reg: Registry, field: str | None = None) -> list[Find
             out.append(Finding("LINK_KNOWN_SCAM", ev))
         if link.domain in reg.shorteners or link.host in reg.shorteners:
             out.append(Finding("LINK_SHORTENER", ev))
-        if _suffix_hosted(link.host, reg.free_hosting):
+        if suffix_hosted(link.host, reg.free_hosting):
             out.append(Finding("LINK_FREE_HOSTING", ev))
         embedded = embedded_official(link, reg) or worn_suffix(link, reg)
         if embedded:

@@ -132,6 +132,7 @@ class Registry:
     scam_numbers: SortedStrings
     shorteners: frozenset[str]
     free_hosting: frozenset[str]
+    shared_documents: frozenset[str]  # online documents, forms and file shares anyone can publish on
     abused_tlds: frozenset[str]  # 'top': where phishing domains are registered most, for their size
     virtual_prefixes: tuple[str, ...]
     patterns: tuple[tuple[str, regex.Pattern[str]], ...]
@@ -483,6 +484,7 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
         shorteners=frozenset(e.lower() for _n, e in lists.get("shorteners", [])),
         abused_tlds=frozenset(e.lower() for _n, e in lists.get("abused_tlds", [])),
         free_hosting=frozenset(e.lower().strip(".") for _n, e in lists.get("free_hosting", [])),
+        shared_documents=frozenset(e.lower().strip(".") for _n, e in lists.get("shared_documents", [])),
         virtual_prefixes=tuple(sorted({e.value for e in m.number_segments.virtual_operator})),
         patterns=tuple(patterns),
         dnsbl=tuple((d.zone.lower().strip("."), d.prefix, d.code) for d in m.dnsbl),

@@ -18,7 +18,7 @@ from verifier.analysis.phones import classify, digits_key
 from verifier.analysis.urls import registered_domain
 from verifier.registry.load import Problem, list_entries
 
-DOMAIN_LISTS = frozenset({"scam_domains", "shorteners", "free_hosting"})
+DOMAIN_LISTS = frozenset({"scam_domains", "shorteners", "free_hosting", "shared_documents"})
 NUMBER_LISTS = frozenset({"scam_numbers"})
 TLD_LISTS = frozenset({"abused_tlds"})
 TABLE_LISTS = frozenset({"cities"})

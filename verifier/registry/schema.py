@@ -174,6 +174,7 @@ class ListFiles(Strict):
     scam_numbers: str | None = None
     shorteners: str | None = None
     free_hosting: str | None = None
+    shared_documents: str | None = None
     abused_tlds: str | None = None
     cities: str | None = None
 
