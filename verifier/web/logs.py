@@ -94,6 +94,9 @@ class ScrubAiohttp(logging.Filter):
 
 def configure_logging(log_format: str = "text", level: str = "INFO") -> None:
     """Send the verifier logger (and aiohttp's warnings) to stderr in the chosen format."""
+    # Neither format prints a record's thread or process: without these every record (one
+    # access event per request) skips a getpid() system call and the current-thread look-ups.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(ScrubAiohttp())
