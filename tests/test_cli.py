@@ -359,3 +359,21 @@ def test_a_closed_standard_output_is_a_one_line_error_not_a_silent_success(tmp_p
         assert r.returncode == 1, (args, r.returncode, r.stderr)
         assert "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1, (args, r.stderr)
         assert "standard output is closed" in r.stderr, (args, r.stderr)
+
+
+def test_unreasonable_seconds_settings_are_refused_naming_the_setting_and_range():
+    # VERIFIER_RELOAD_INTERVAL_S=1e-300 was accepted (gt=0) and the watcher polled the registry
+    # file in a busy loop; NaN was refused as "should be less than or equal to 600", inf the same.
+    cases = [
+        ("VERIFIER_RELOAD_INTERVAL_S", "1e-300", "from 0.05 to 3600, not 1e-300"),
+        ("VERIFIER_RELOAD_INTERVAL_S", "nan", "nan is not a number of seconds"),
+        ("VERIFIER_READ_TIMEOUT_S", "NaN", "nan is not a number of seconds"),
+        ("VERIFIER_READ_TIMEOUT_S", "inf", "inf is not a number of seconds"),
+        ("VERIFIER_READ_TIMEOUT_S", "0.001", "from 0.05 to 600, not 0.001"),
+    ]
+    for name, value, words in cases:
+        r = subprocess.run([sys.executable, "-m", "verifier", "serve", "--port", "0"],
+                           env={**__import__("os").environ, name: value}, capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, (name, value, r.stderr[-2000:])
+        assert f"bad setting {name}: " in r.stderr and words in r.stderr, (name, value, r.stderr)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import math
 import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -40,6 +41,27 @@ def redis_owned_params(url: str) -> list[str]:
     """The query parameters of `url` that would override the service's Redis timeouts."""
     names = {name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
     return sorted(names & REDIS_OWNED_PARAMS)
+
+
+# Float settings in seconds: (least, most). A tiny reload interval (1e-300) made the watcher stat
+# the file in a busy loop; NaN passed `gt=0` and failed `le` with a message about 600.
+SECONDS_RANGE = {"read_timeout_s": (0.05, 600.0), "reload_interval_s": (0.05, 3600.0)}
+
+
+def seconds_in_range(value: object, low: float, high: float) -> float:
+    """A finite number of seconds from `low` to `high`, or a ValueError that says so."""
+    want = f"write a number of seconds from {low:g} to {high:g}"
+    if isinstance(value, bool):
+        raise ValueError(want)
+    try:
+        seconds = float(value.strip() if isinstance(value, str) else value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(want) from None
+    if not math.isfinite(seconds):
+        raise ValueError(f"{want}; {seconds} is not a number of seconds")
+    if not low <= seconds <= high:
+        raise ValueError(f"{want}, not {seconds:g}")
+    return seconds
 
 
 def parse_rate(value: str) -> tuple[int, int]:
@@ -96,7 +118,7 @@ class Settings(BaseSettings):
         256, ge=1, le=100_000, description="Requests analysed at once; past it, fast 503."
     )
     read_timeout_s: float = Field(
-        15.0, gt=0, le=600,
+        15.0,
         description="Seconds a client has to send a request's headers (from connecting, or from "
                     "the previous response on a kept-alive connection; also the idle keep-alive "
                     "limit) and, separately, its body (else a 408). Slow clients cannot hold "
@@ -108,8 +130,14 @@ class Settings(BaseSettings):
         "", description="Comma-separated addresses/networks whose X-Forwarded-For is believed."
     )
     reload_interval_s: float = Field(
-        2.0, gt=0, le=3600, description="How often the registry file is checked for changes."
+        2.0, description="Seconds between checks of the registry file for changes (0.05 to 3600)."
     )
+
+    @field_validator("read_timeout_s", "reload_interval_s", mode="before")
+    @classmethod
+    def _check_seconds(cls, v: object, info: ValidationInfo) -> float:
+        low, high = SECONDS_RANGE[info.field_name or ""]
+        return seconds_in_range(v, low, high)
 
     @field_validator("rate_limit")
     @classmethod
