@@ -266,6 +266,31 @@ async def test_rate_limit_429(aiohttp_client, bundled_holder):
     assert (await client.get("/healthz")).status == 200  # only the verify routes are limited
 
 
+async def test_a_batch_costs_one_per_notice(aiohttp_client, bundled_holder):
+    # A batch of 100 counted as one request: under 60/minute a client checked 6,000 notices a
+    # minute. Now each notice counts; a batch larger than the whole bucket needs a full one and
+    # leaves the client waiting until it has been earned.
+    client = await aiohttp_client(create_app(make_settings(rate_limit="5/minute"),
+                                             registry_holder=bundled_holder))
+    three = {"notices": [{"text": "x"}] * 3}
+    assert (await post(client, "/v1/verify/batch", three)).status == 200
+    resp = await post(client, "/v1/verify/batch", three)  # two tokens left, three asked
+    problem = await resp.json()
+    assert_problem(resp, problem, 429)
+    assert "each notice of a batch counts" in problem["detail"]
+    assert 1 <= int(resp.headers["Retry-After"]) <= 12  # one more token at 5/minute
+    assert [(await post(client, "/v1/verify", {"text": "x"})).status for _ in range(3)] == [200, 200, 429]
+    refused = await post(client, "/v1/verify/batch", {"notices": [{"text": "x"}] * 101})
+    assert refused.status == 429, "an invalid batch still costs one"
+
+    big = await aiohttp_client(create_app(make_settings(rate_limit="5/minute"),
+                                          registry_holder=bundled_holder))
+    assert (await post(big, "/v1/verify/batch", {"notices": [{"text": "x"}] * 8})).status == 200
+    resp = await post(big, "/v1/verify", {"text": "x"})
+    assert resp.status == 429
+    assert 40 <= int(resp.headers["Retry-After"]) <= 49  # 3 in debt + 1: 4 tokens at 5/minute
+
+
 async def test_rate_limit_per_forwarded_client(aiohttp_client, bundled_holder):
     app = create_app(make_settings(rate_limit="1/minute", trusted_proxies="127.0.0.1/32"), registry_holder=bundled_holder)
     client = await aiohttp_client(app)

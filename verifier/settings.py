@@ -110,7 +110,9 @@ class Settings(BaseSettings):
         description="Connect and command timeout for Redis; past it the per-process limiter answers.",
     )
     partners: Path | None = Field(None, description="Widget partners file (YAML).")
-    rate_limit: str = Field("60/minute", description="Per-client limit, like 60/minute.")
+    rate_limit: str = Field(
+        "60/minute", description="Per-client limit, like 60/minute; each notice of a batch counts."
+    )
     max_body_bytes: int = Field(
         65_536, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."
     )

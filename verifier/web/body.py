@@ -22,6 +22,7 @@ from verifier.web.problems import ProblemError
 
 Loc = tuple[str | int, ...]
 MAX_DEPTH = 32  # deeper JSON is refused before it reaches pydantic
+MAX_BATCH = 100  # notices in one batch request
 # Entries in one problem's `errors`: 64 KiB of unknown keys or wrong-typed links made ~8,000
 # (a 460 KB answer to a 16 KB batch); the first ones say what is wrong.
 MAX_ERRORS = 20
@@ -235,3 +236,11 @@ def parse_notice(data: Any, prefix: Loc = ("body",)) -> VerifyRequest:
         raise ProblemError(422, "The notice is empty: give at least one of text, sender, links, "
                                 "institution.", errors=[(prefix + (f,), msg) for f in _EMPTY_FIELDS])
     return req
+
+
+def rate_cost(route: str | None, data: dict[str, Any]) -> int:
+    """What a request costs against a rate limit: one per notice it asks to check, so a batch of
+    N costs N (it did one, and 100 notices went through a 60/minute limit per minute). A batch
+    the handler will refuse (no list, too many) costs one."""
+    notices = data.get("notices") if route == "verify_batch" else None
+    return len(notices) if isinstance(notices, list) and 1 <= len(notices) <= MAX_BATCH else 1

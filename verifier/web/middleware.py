@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from verifier.web import keys
-from verifier.web.body import read_json_object
+from verifier.web.body import rate_cost, read_json_object
 from verifier.web.limits import rate_key
 from verifier.web.logs import event
 from verifier.web.metrics import method_label
@@ -130,17 +130,23 @@ def _account(request: web.Request, status: int, seconds: float) -> None:
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Per-client rate limit, then the body (read under its deadline, outside the bound: a client
     trickling its body is not being analysed), then the concurrency bound: past it a fast 503,
-    never a queue."""
-    if request.match_info.route.name not in GUARDED_ROUTES:
+    never a queue. A batch is charged one per notice, so its body is read before the limit."""
+    route = request.match_info.route.name
+    if route not in GUARDED_ROUTES:
         return await handler(request)
     app = request.app
     settings = app[keys.SETTINGS]
     key = rate_key(request.remote, request.headers.getall("X-Forwarded-For", ()),
                    settings.proxy_networks)
-    allowed, retry_after = await app[keys.RATE_LIMITER].hit(key)
+    cost = 1
+    if route == "verify_batch":
+        cost = rate_cost(route, await read_json_object(request, settings.max_body_bytes,
+                                                       settings.read_timeout_s))
+    allowed, retry_after = await app[keys.RATE_LIMITER].hit(key, cost)
     if not allowed:
         app[keys.METRICS].rate_limited.inc()
-        raise ProblemError(429, f"Too many requests from this client (limit {settings.rate_limit}); "
+        raise ProblemError(429, f"Too many requests from this client (limit {settings.rate_limit}"
+                                f"{'; each notice of a batch counts' if cost > 1 else ''}); "
                                 f"retry in {retry_after} s.", headers={"Retry-After": str(retry_after)})
     await read_json_object(request, settings.max_body_bytes, settings.read_timeout_s)
     limiter = app[keys.CONCURRENCY]
