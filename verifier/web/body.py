@@ -185,7 +185,8 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise ProblemError(400, f"The JSON is nested too deeply; at most {MAX_DEPTH} levels.",
                            errors=[(("body",), "nested too deeply")]) from None
     except ValueError as exc:  # NaN/Infinity, integers longer than Python converts
-        raise ProblemError(400, f"The body is not valid JSON: {exc}.",
+        why = str(exc).split(";")[0]  # not Python's own hint (use sys.set_int_max_str_digits())
+        raise ProblemError(400, f"The body is not valid JSON: {why}.",
                            errors=[(("body",), "invalid JSON value")]) from None
     if not isinstance(data, dict):
         raise ProblemError(400, f"The body must be a JSON object, not {_json_type(data)}.",
