@@ -111,14 +111,27 @@ def test_jsonl_ten_thousand_notices(tmp_path):
     assert len(out) == 10_000 and all('"verdict"' in x for x in out)
 
 
-def test_registry_check_and_eval():
+def test_registry_check_and_eval(tmp_path):
     r = run("registry", "check")
     assert r.returncode == 0, r.stdout + r.stderr
     r = run("registry", "eval", str(CORPUS), "--min-recall", "0.95", "--max-false-positive-rate", "0.03")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "recall" in r.stdout
-    r = run("registry", "eval", str(CORPUS), "--min-recall", "1.01")
-    assert r.returncode == 1
+    missed = tmp_path / "missed.jsonl"  # a "scam" nothing flags: recall 0, so the gate fails
+    missed.write_text('{"id": "m", "label": "scam", "request": {"text": "明天下午三点开会"}}\n',
+                      encoding="utf-8")
+    r = run("registry", "eval", str(missed), "--min-recall", "0.5")
+    assert r.returncode == 1 and "FAIL: recall 0.000 < 0.5" in r.stderr, r.stderr
+
+
+def test_registry_eval_refuses_a_threshold_outside_zero_to_one():
+    # `--max-false-positive-rate 3` (3 % meant) and `--min-recall -1` passed whatever the corpus
+    # said; `--min-recall 95` failed whatever it said
+    for flag, value in (("--max-false-positive-rate", "3"), ("--min-recall", "-1"),
+                        ("--min-recall", "95"), ("--min-recall", "inf")):
+        r = run("registry", "eval", str(CORPUS), flag, value)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, (flag, value, r.stderr)
+        assert f"{flag}: {value} is not a share from 0 to 1" in r.stderr, r.stderr
 
 
 def test_registry_eval_refuses_a_nan_threshold():

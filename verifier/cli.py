@@ -234,11 +234,15 @@ def cmd_registry_schema(args: argparse.Namespace) -> int:
 
 
 def fraction(value: str) -> float:
-    """A gate's threshold. NaN is refused: no result is below or above it, so `--min-recall nan`
-    passed whatever the corpus said."""
+    """A gate's threshold: a share from 0 to 1. NaN is refused: no result is below or above it,
+    so `--min-recall nan` passed whatever the corpus said. So is a percentage: with
+    `--max-false-positive-rate 3` (meant as 3 %) no corpus could fail the gate."""
     number = float(value)
     if math.isnan(number):
         raise argparse.ArgumentTypeError("NaN is not a threshold; give a number like 0.95")
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(
+            f"{value} is not a share from 0 to 1; write 0.95 for 95 %, 0.03 for 3 %")
     return number
 
 
