@@ -390,3 +390,15 @@ def test_unreasonable_seconds_settings_are_refused_naming_the_setting_and_range(
                            text=True, timeout=120)
         assert r.returncode == 2 and "Traceback" not in r.stderr, (name, value, r.stderr[-2000:])
         assert f"bad setting {name}: " in r.stderr and words in r.stderr, (name, value, r.stderr)
+
+
+def test_a_notice_argument_that_is_not_utf8_is_named():
+    # GBK bytes on the command line were refused as "text: Input should be a valid string,
+    # unable to parse raw data as a unicode string", which does not say what to do
+    gbk = "【网络仲裁委员会】请联系".encode("gbk")
+    for args, name in (([gbk], "TEXT"), ([b"x", b"--sender", "张三".encode("gbk")], "--sender"),
+                       ([b"x", b"--link", b"a.cn", b"--link", b"http://\xff.cn"], "--link")):
+        r = subprocess.run([sys.executable.encode(), b"-m", b"verifier", b"check", *args],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert f"verifier check: {name} is not UTF-8" in r.stderr and "iconv" in r.stderr, r.stderr

@@ -109,8 +109,29 @@ def cmd_check(args: argparse.Namespace) -> int:
         checker.close()
 
 
+def _argv_not_utf8(args: argparse.Namespace) -> str | None:
+    """The first notice argument that is not UTF-8, said plainly. Python keeps such bytes as lone
+    surrogates, which the request model refused as "unable to parse raw data as a unicode
+    string": true, but not a hint that the terminal or script sent GBK."""
+    given = [("TEXT", args.text), ("--sender", args.sender), ("--institution", args.institution),
+             *(("--link", link) for link in args.link or ())]
+    for name, value in given:
+        if value is None:
+            continue
+        try:
+            value.encode("utf-8", "surrogateescape").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError) as exc:
+            return (f"verifier check: {name} is not UTF-8 (byte {exc.start}); give it in UTF-8, "
+                    "or convert a file first: iconv -f GBK -t UTF-8 notice.txt | verifier check -")
+    return None
+
+
 def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # type: ignore[no-untyped-def]
     lang = args.lang or "zh-Hans"
+    not_utf8 = _argv_not_utf8(args)
+    if not_utf8:
+        print(not_utf8, file=sys.stderr)
+        return 2
     if args.jsonl:
         return _check_jsonl(args.jsonl, check, lang)
     text = args.text
