@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
+from aiohttp.helpers import parse_mimetype
 from aiohttp.http_exceptions import DecompressSizeError, HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 from pydantic import ValidationError
@@ -44,14 +45,24 @@ def _check_content_type(request: web.Request) -> None:
         raise ProblemError(415, "Send the body as JSON with Content-Type: application/json.",
                            errors=[(("header", "Content-Type"), "must be application/json")])
     charset = request.charset.lower() if request.charset else None
-    if charset not in _ACCEPTED_CHARSETS:
+    if charset not in _ACCEPTED_CHARSETS or _charset_repeated(request):
         raise ProblemError(415, "Send the body in UTF-8 (charset=utf-8 or no charset).",
                            errors=[(("header", "Content-Type"), "charset must be utf-8")])
-    if request.headers.get("Content-Encoding", "").strip().lower() not in _DECODED_CODINGS:
+    # Every Content-Encoding line, as one list (RFC 9110 5.3): aiohttp decodes by the last line,
+    # and only the first was checked, so `identity` then `x-custom` passed the check undecoded
+    if ", ".join(request.headers.getall("Content-Encoding", ())).strip().lower() not in _DECODED_CODINGS:
         raise ProblemError(415, "Send the body uncompressed, or compressed with one of gzip, "
                                 "deflate or br (Content-Encoding: gzip).",
                            errors=[(("header", "Content-Encoding"), "must be gzip, deflate or br")],
                            headers={"Accept-Encoding": "gzip, deflate, br"})
+
+
+def _charset_repeated(request: web.Request) -> bool:
+    """`charset=utf-8;charset=latin1`: aiohttp reads the first, a proxy may read the last; refused
+    as duplicate JSON keys are, not guessed."""
+    raw = request.headers.get("Content-Type", "")
+    return raw.lower().count("charset") > 1 and \
+        len(parse_mimetype(raw).parameters.getall("charset", [])) > 1
 
 
 def _too_large(max_bytes: int) -> ProblemError:
