@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from multidict import CIMultiDict
 from web_support import make_settings
 
 from verifier.web.app import create_app
@@ -99,6 +100,16 @@ async def test_request_id_echo_and_replace(client):
     assert len(rid) == 32 and rid.isalnum()
     resp = await client.get("/healthz", headers={"X-Request-ID": "x" * 65})
     assert resp.headers["X-Request-ID"] != "x" * 65
+
+
+async def test_two_request_ids_are_replaced_as_one_list_would_be(client):
+    headers = CIMultiDict([("Content-Type", "application/json"), ("X-Request-ID", "abc"),
+                           ("X-Request-ID", "def")])
+    resp = await client.post("/v1/verify", data=json.dumps({"text": "hi"}), headers=headers)
+    rid = resp.headers["X-Request-ID"]
+    assert rid not in ("abc", "def") and len(rid) == 32 and (await resp.json())["request_id"] == rid
+    one_line = await post(client, "/v1/verify", {"text": "hi"}, {"X-Request-ID": "abc, def"})
+    assert len(one_line.headers["X-Request-ID"]) == 32
 
 
 @pytest.mark.parametrize("given", ["13800138000", "req-13800138000", "138-0013-8000", "6222021234567890123"])

@@ -61,9 +61,12 @@ os.register_at_fork(after_in_child=_ids.__init__)  # each worker its own prefix
 
 
 def _request_id(request: web.Request) -> str:
-    given = request.headers.get("X-Request-ID")
-    if given is not None and _SANE_ID.match(given) and not _NUMBER_IN_ID.search(given):
-        return given
+    """The client's id if it gave exactly one sane id; else ours. Two X-Request-ID lines are
+    the list "a, b" (refused on one line): the first was echoed while a proxy in front may log
+    the last, so one request carried two ids across the logs."""
+    given = request.headers.getall("X-Request-ID", ())
+    if len(given) == 1 and _SANE_ID.match(given[0]) and not _NUMBER_IN_ID.search(given[0]):
+        return given[0]
     return _ids.next()
 
 
