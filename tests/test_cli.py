@@ -402,3 +402,23 @@ def test_a_notice_argument_that_is_not_utf8_is_named():
                            capture_output=True, text=True, timeout=120)
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
         assert f"verifier check: {name} is not UTF-8" in r.stderr and "iconv" in r.stderr, r.stderr
+
+
+def test_a_misspelt_or_empty_setting_is_not_silently_ignored():
+    # pydantic-settings skips VERIFIER_* names it does not know: VERIFIER_RATE_LIMT=5/minute
+    # served at the default 60/minute without a word. VERIFIER_REGISTRY="" was the working
+    # directory (".:1:1: is a directory"), VERIFIER_PARTNERS="" the same, where
+    # VERIFIER_REDIS_URL="" already meant unset.
+    env = __import__("os").environ
+    cases = [({"VERIFIER_RATE_LIMT": "5/minute"},
+              "unknown setting VERIFIER_RATE_LIMT (did you mean VERIFIER_RATE_LIMIT?)"),
+             ({"verifier_reload_intervals": "5"}, "unknown setting verifier_reload_intervals"),
+             ({"VERIFIER_REGISTRY": ""}, "bad setting VERIFIER_REGISTRY: Value error, is empty")]
+    for extra, words in cases:
+        r = subprocess.run([sys.executable, "-m", "verifier", "serve", "--port", "0"],
+                           env={**env, **extra}, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, (extra, r.stderr[-2000:])
+        assert words in r.stderr, (extra, r.stderr)
+    from verifier.settings import Settings
+
+    assert Settings(partners="").partners is None  # type: ignore[arg-type]

@@ -20,8 +20,14 @@ from verifier.registry.load import RegistryError
 
 
 def _settings(**overrides: Any):  # type: ignore[no-untyped-def]
-    from verifier.settings import Settings
+    from verifier.settings import Settings, unknown_env_settings
 
+    unknown = unknown_env_settings(os.environ)
+    if unknown:
+        for name in unknown:
+            print(f"verifier: unknown setting {name}; the README's Settings table lists them",
+                  file=sys.stderr)
+        raise SystemExit(2)
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:

@@ -5,10 +5,12 @@ Built in __main__/cli, never at import time, so tests construct their own.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import ipaddress
 import math
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
@@ -75,6 +77,20 @@ def parse_rate(value: str) -> tuple[int, int]:
     return count, _PER_SECONDS[m.group(2)]
 
 
+def unknown_env_settings(environ: Mapping[str, str]) -> list[str]:
+    """VERIFIER_* variables that name no setting, each with the likeliest meant one. `extra=
+    "forbid"` covers arguments only: pydantic-settings skips unknown variables, so a typo
+    (VERIFIER_RATE_LIMT=10/minute) left the default in force without a word."""
+    known = {f"VERIFIER_{name.upper()}" for name in Settings.model_fields}
+    out = []
+    for name in sorted(environ):
+        upper = name.upper()  # the names are read case-insensitively
+        if upper.startswith("VERIFIER_") and upper not in known:
+            close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.75)
+            out.append(f"{name}" + (f" (did you mean {close[0]}?)" if close else ""))
+    return out
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VERIFIER_", extra="forbid", frozen=True)
 
@@ -109,7 +125,7 @@ class Settings(BaseSettings):
         250, ge=10, le=10_000,
         description="Connect and command timeout for Redis; past it the per-process limiter answers.",
     )
-    partners: Path | None = Field(None, description="Widget partners file (YAML).")
+    partners: Path | None = Field(None, description="Widget partners file (YAML); empty: unset.")
     rate_limit: str = Field(
         "60/minute", description="Per-client limit, like 60/minute; each notice of a batch counts."
     )
@@ -140,6 +156,16 @@ class Settings(BaseSettings):
     def _check_seconds(cls, v: object, info: ValidationInfo) -> float:
         low, high = SECONDS_RANGE[info.field_name or ""]
         return seconds_in_range(v, low, high)
+
+    @field_validator("registry", "partners", mode="before")
+    @classmethod
+    def _check_paths(cls, v: object, info: ValidationInfo) -> object:
+        # Path("") is ".", the working directory: "is a directory" said nothing of the cause
+        if isinstance(v, str) and not v.strip():
+            if info.field_name == "partners":
+                return None  # VERIFIER_PARTNERS="" means unset, as VERIFIER_REDIS_URL=""
+            raise ValueError("is empty; unset it for the bundled registry, or give a path")
+        return v
 
     @field_validator("rate_limit")
     @classmethod
