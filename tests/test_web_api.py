@@ -302,6 +302,19 @@ async def test_a_batch_costs_one_per_notice(aiohttp_client, bundled_holder):
     assert 40 <= int(resp.headers["Retry-After"]) <= 49  # 3 in debt + 1: 4 tokens at 5/minute
 
 
+async def test_a_batch_body_that_cannot_be_read_still_costs_one(aiohttp_client, bundled_holder):
+    # the batch's body is read before the limit (to count its notices): a malformed one was
+    # answered 400 without being counted, so a client could send them without end
+    client = await aiohttp_client(create_app(make_settings(rate_limit="2/minute"),
+                                             registry_holder=bundled_holder))
+    for raw in (b"{not json", b'{"notices": [{"text": "x"}], "notices": []}'):
+        resp = await client.post("/v1/verify/batch", data=raw, headers={"Content-Type": "application/json"})
+        assert resp.status == 400
+    resp = await client.post("/v1/verify/batch", data=b"[", headers={"Content-Type": "application/json"})
+    assert resp.status == 429 and int(resp.headers["Retry-After"]) >= 1
+    assert (await post(client, "/v1/verify", {"text": "x"})).status == 429
+
+
 async def test_rate_limit_per_forwarded_client(aiohttp_client, bundled_holder):
     app = create_app(make_settings(rate_limit="1/minute", trusted_proxies="127.0.0.1/32"), registry_holder=bundled_holder)
     client = await aiohttp_client(app)

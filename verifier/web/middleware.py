@@ -141,16 +141,21 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     settings = app[keys.SETTINGS]
     key = rate_key(request.remote, request.headers.getall("X-Forwarded-For", ()),
                    settings.proxy_networks)
-    cost = 1
+    cost, body_problem = 1, None
     if route == "verify_batch":
-        cost = rate_cost(route, await read_json_object(request, settings.max_body_bytes,
-                                                       settings.read_timeout_s))
+        try:
+            cost = rate_cost(route, await read_json_object(request, settings.max_body_bytes,
+                                                           settings.read_timeout_s))
+        except ProblemError as exc:  # a body we cannot read still costs one, as before
+            body_problem = exc
     allowed, retry_after = await app[keys.RATE_LIMITER].hit(key, cost)
     if not allowed:
         app[keys.METRICS].rate_limited.inc()
         raise ProblemError(429, f"Too many requests from this client (limit {settings.rate_limit}"
                                 f"{'; each notice of a batch counts' if cost > 1 else ''}); "
                                 f"retry in {retry_after} s.", headers={"Retry-After": str(retry_after)})
+    if body_problem is not None:
+        raise body_problem
     await read_json_object(request, settings.max_body_bytes, settings.read_timeout_s)
     limiter = app[keys.CONCURRENCY]
     if not limiter.try_acquire():
