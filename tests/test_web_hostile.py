@@ -222,6 +222,13 @@ async def test_expect_100_continue(client):
     # an oversized body is refused without asking the client to send it
     refused = await raw_exchange(client, head % 50_000_000)
     assert refused.startswith(b"HTTP/1.1 413") and b"application/problem+json" in refused
+    # ...and so is a body of a type, charset or coding that would be refused (it was asked for
+    # with "100 Continue", then answered 415)
+    for wrong in (head.replace(b"application/json", b"text/plain"),
+                  head.replace(b"application/json", b"application/json; charset=gbk"),
+                  head.replace(b"Expect:", b"Content-Encoding: x-gzip\r\nExpect:")):
+        refused = await raw_exchange(client, wrong % 20)
+        assert refused.startswith(b"HTTP/1.1 415") and b"application/problem+json" in refused, refused
     odd = await raw_exchange(client, head.replace(b"100-continue", b"teapot") % 2 + b"{}")
     assert odd.startswith(b"HTTP/1.1 422")  # the odd Expect is ignored; {} is an empty notice
 

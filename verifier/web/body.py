@@ -57,6 +57,20 @@ def _check_content_type(request: web.Request) -> None:
                            headers={"Accept-Encoding": "gzip, deflate, br"})
 
 
+def refused_unread(request: web.Request, max_bytes: int) -> bool:
+    """Whether the body would be refused before it is read (too large by Content-Length, a
+    content type, charset or coding we do not take): then "100 Continue" is not said, and the
+    client is spared sending it."""
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        return True
+    try:
+        _check_content_type(request)
+    except ProblemError:
+        return True
+    return False
+
+
 def _charset_repeated(request: web.Request) -> bool:
     """`charset=utf-8;charset=latin1`: aiohttp reads the first, a proxy may read the last; refused
     as duplicate JSON keys are, not guessed."""
