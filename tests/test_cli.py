@@ -111,14 +111,27 @@ def test_jsonl_ten_thousand_notices(tmp_path):
     assert len(out) == 10_000 and all('"verdict"' in x for x in out)
 
 
-def test_registry_check_and_eval():
+def test_registry_check_and_eval(tmp_path):
     r = run("registry", "check")
     assert r.returncode == 0, r.stdout + r.stderr
     r = run("registry", "eval", str(CORPUS), "--min-recall", "0.95", "--max-false-positive-rate", "0.03")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "recall" in r.stdout
-    r = run("registry", "eval", str(CORPUS), "--min-recall", "1.01")
-    assert r.returncode == 1
+    missed = tmp_path / "missed.jsonl"  # a "scam" nothing flags: recall 0, so the gate fails
+    missed.write_text('{"id": "m", "label": "scam", "request": {"text": "明天下午三点开会"}}\n',
+                      encoding="utf-8")
+    r = run("registry", "eval", str(missed), "--min-recall", "0.5")
+    assert r.returncode == 1 and "FAIL: recall 0.000 < 0.5" in r.stderr, r.stderr
+
+
+def test_registry_eval_refuses_a_threshold_outside_zero_to_one():
+    # `--max-false-positive-rate 3` (3 % meant) and `--min-recall -1` passed whatever the corpus
+    # said; `--min-recall 95` failed whatever it said
+    for flag, value in (("--max-false-positive-rate", "3"), ("--min-recall", "-1"),
+                        ("--min-recall", "95"), ("--min-recall", "inf")):
+        r = run("registry", "eval", str(CORPUS), flag, value)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, (flag, value, r.stderr)
+        assert f"{flag}: {value} is not a share from 0 to 1" in r.stderr, r.stderr
 
 
 def test_registry_eval_refuses_a_nan_threshold():
@@ -359,3 +372,53 @@ def test_a_closed_standard_output_is_a_one_line_error_not_a_silent_success(tmp_p
         assert r.returncode == 1, (args, r.returncode, r.stderr)
         assert "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1, (args, r.stderr)
         assert "standard output is closed" in r.stderr, (args, r.stderr)
+
+
+def test_unreasonable_seconds_settings_are_refused_naming_the_setting_and_range():
+    # VERIFIER_RELOAD_INTERVAL_S=1e-300 was accepted (gt=0) and the watcher polled the registry
+    # file in a busy loop; NaN was refused as "should be less than or equal to 600", inf the same.
+    cases = [
+        ("VERIFIER_RELOAD_INTERVAL_S", "1e-300", "from 0.05 to 3600, not 1e-300"),
+        ("VERIFIER_RELOAD_INTERVAL_S", "nan", "nan is not a number of seconds"),
+        ("VERIFIER_READ_TIMEOUT_S", "NaN", "nan is not a number of seconds"),
+        ("VERIFIER_READ_TIMEOUT_S", "inf", "inf is not a number of seconds"),
+        ("VERIFIER_READ_TIMEOUT_S", "0.001", "from 0.05 to 600, not 0.001"),
+    ]
+    for name, value, words in cases:
+        r = subprocess.run([sys.executable, "-m", "verifier", "serve", "--port", "0"],
+                           env={**__import__("os").environ, name: value}, capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, (name, value, r.stderr[-2000:])
+        assert f"bad setting {name}: " in r.stderr and words in r.stderr, (name, value, r.stderr)
+
+
+def test_a_notice_argument_that_is_not_utf8_is_named():
+    # GBK bytes on the command line were refused as "text: Input should be a valid string,
+    # unable to parse raw data as a unicode string", which does not say what to do
+    gbk = "【网络仲裁委员会】请联系".encode("gbk")
+    for args, name in (([gbk], "TEXT"), ([b"x", b"--sender", "张三".encode("gbk")], "--sender"),
+                       ([b"x", b"--link", b"a.cn", b"--link", b"http://\xff.cn"], "--link")):
+        r = subprocess.run([sys.executable.encode(), b"-m", b"verifier", b"check", *args],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert f"verifier check: {name} is not UTF-8" in r.stderr and "iconv" in r.stderr, r.stderr
+
+
+def test_a_misspelt_or_empty_setting_is_not_silently_ignored():
+    # pydantic-settings skips VERIFIER_* names it does not know: VERIFIER_RATE_LIMT=5/minute
+    # served at the default 60/minute without a word. VERIFIER_REGISTRY="" was the working
+    # directory (".:1:1: is a directory"), VERIFIER_PARTNERS="" the same, where
+    # VERIFIER_REDIS_URL="" already meant unset.
+    env = __import__("os").environ
+    cases = [({"VERIFIER_RATE_LIMT": "5/minute"},
+              "unknown setting VERIFIER_RATE_LIMT (did you mean VERIFIER_RATE_LIMIT?)"),
+             ({"verifier_reload_intervals": "5"}, "unknown setting verifier_reload_intervals"),
+             ({"VERIFIER_REGISTRY": ""}, "bad setting VERIFIER_REGISTRY: Value error, is empty")]
+    for extra, words in cases:
+        r = subprocess.run([sys.executable, "-m", "verifier", "serve", "--port", "0"],
+                           env={**env, **extra}, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, (extra, r.stderr[-2000:])
+        assert words in r.stderr, (extra, r.stderr)
+    from verifier.settings import Settings
+
+    assert Settings(partners="").partners is None  # type: ignore[arg-type]

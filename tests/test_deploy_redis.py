@@ -53,6 +53,20 @@ async def test_two_clients_share_one_bucket(two_limiters: list[RedisRateLimiter]
     assert a.backend == b.backend == "redis"
 
 
+async def test_a_cost_takes_that_many_tokens_and_a_debt_outlives_the_window(
+    two_limiters: list[RedisRateLimiter],
+) -> None:
+    a, b = two_limiters  # 3 per hour
+    assert [(await a.hit("batch", 2))[0], (await b.hit("batch", 2))[0],
+            (await b.hit("batch"))[0], (await a.hit("batch"))[0]] == [True, False, True, False]
+    assert (await a.hit("big", 5))[0], "a cost above the bucket passes on a full bucket"
+    allowed, retry = await b.hit("big")
+    assert not allowed and 3 * 1200 - 5 <= retry <= 3 * 1200 + 1  # 2 in debt + 1, 1,200 s each
+    # the key lives until the debt is repaid (it lived one window, and the debt was forgotten)
+    ttl_ms = await a.link.client.pttl(a.prefix + "big")
+    assert ttl_ms > 5 * 1_200_000 - 5000, ttl_ms
+
+
 async def test_script_cache_flushed_falls_back_to_eval(
     two_limiters: list[RedisRateLimiter],
 ) -> None:

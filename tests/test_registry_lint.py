@@ -90,6 +90,21 @@ def test_cli_check_fails_with_path_line_col(reg: Path) -> None:
     assert re.search(rf"^{re.escape(str(reg))}:{line}:\d+: .*duplicate institution id", proc.stdout, re.MULTILINE)
 
 
+@pytest.mark.parametrize(("old", "field"), [
+    ("  - value: 贸仲\n", "institutions.0.aliases.1.value"),
+    ("  name: 中国国际经济贸易仲裁委员会\n", "institutions.0.name"),
+])
+def test_a_term_of_a_whole_page_is_refused_not_a_crash(reg: Path, old: str, field: str) -> None:
+    # a page pasted into an alias: the matcher's trie for a term of ~650,000 characters crashed
+    # `registry check` (and start-up) with a segmentation fault, exit 139 and no message
+    line = edit(reg, old, old.rstrip("\n") + "仲裁委员会" * 200_000 + "\n")
+    proc = subprocess.run([sys.executable, "-m", "verifier", "registry", "check", str(reg)],
+                          check=False, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert proc.returncode == 1, (proc.returncode, proc.stderr[-2000:])
+    assert re.search(rf"^{re.escape(str(reg))}:{line}:\d+: {re.escape(field)}: String should have "
+                     r"at most 300 characters", proc.stdout, re.MULTILINE), proc.stdout[-2000:]
+
+
 # --- schema and codes -------------------------------------------------------------------------
 
 def test_unknown_key(reg: Path) -> None:

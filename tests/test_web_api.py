@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from multidict import CIMultiDict
 from web_support import make_settings
 
 from verifier.web.app import create_app
@@ -99,6 +100,16 @@ async def test_request_id_echo_and_replace(client):
     assert len(rid) == 32 and rid.isalnum()
     resp = await client.get("/healthz", headers={"X-Request-ID": "x" * 65})
     assert resp.headers["X-Request-ID"] != "x" * 65
+
+
+async def test_two_request_ids_are_replaced_as_one_list_would_be(client):
+    headers = CIMultiDict([("Content-Type", "application/json"), ("X-Request-ID", "abc"),
+                           ("X-Request-ID", "def")])
+    resp = await client.post("/v1/verify", data=json.dumps({"text": "hi"}), headers=headers)
+    rid = resp.headers["X-Request-ID"]
+    assert rid not in ("abc", "def") and len(rid) == 32 and (await resp.json())["request_id"] == rid
+    one_line = await post(client, "/v1/verify", {"text": "hi"}, {"X-Request-ID": "abc, def"})
+    assert len(one_line.headers["X-Request-ID"]) == 32
 
 
 @pytest.mark.parametrize("given", ["13800138000", "req-13800138000", "138-0013-8000", "6222021234567890123"])
@@ -264,6 +275,44 @@ async def test_rate_limit_429(aiohttp_client, bundled_holder):
     assert_problem(resp, await resp.json(), 429)
     assert 1 <= int(resp.headers["Retry-After"]) <= 60
     assert (await client.get("/healthz")).status == 200  # only the verify routes are limited
+
+
+async def test_a_batch_costs_one_per_notice(aiohttp_client, bundled_holder):
+    # A batch of 100 counted as one request: under 60/minute a client checked 6,000 notices a
+    # minute. Now each notice counts; a batch larger than the whole bucket needs a full one and
+    # leaves the client waiting until it has been earned.
+    client = await aiohttp_client(create_app(make_settings(rate_limit="5/minute"),
+                                             registry_holder=bundled_holder))
+    three = {"notices": [{"text": "x"}] * 3}
+    assert (await post(client, "/v1/verify/batch", three)).status == 200
+    resp = await post(client, "/v1/verify/batch", three)  # two tokens left, three asked
+    problem = await resp.json()
+    assert_problem(resp, problem, 429)
+    assert "each notice of a batch counts" in problem["detail"]
+    assert 1 <= int(resp.headers["Retry-After"]) <= 12  # one more token at 5/minute
+    assert [(await post(client, "/v1/verify", {"text": "x"})).status for _ in range(3)] == [200, 200, 429]
+    refused = await post(client, "/v1/verify/batch", {"notices": [{"text": "x"}] * 101})
+    assert refused.status == 429, "an invalid batch still costs one"
+
+    big = await aiohttp_client(create_app(make_settings(rate_limit="5/minute"),
+                                          registry_holder=bundled_holder))
+    assert (await post(big, "/v1/verify/batch", {"notices": [{"text": "x"}] * 8})).status == 200
+    resp = await post(big, "/v1/verify", {"text": "x"})
+    assert resp.status == 429
+    assert 40 <= int(resp.headers["Retry-After"]) <= 49  # 3 in debt + 1: 4 tokens at 5/minute
+
+
+async def test_a_batch_body_that_cannot_be_read_still_costs_one(aiohttp_client, bundled_holder):
+    # the batch's body is read before the limit (to count its notices): a malformed one was
+    # answered 400 without being counted, so a client could send them without end
+    client = await aiohttp_client(create_app(make_settings(rate_limit="2/minute"),
+                                             registry_holder=bundled_holder))
+    for raw in (b"{not json", b'{"notices": [{"text": "x"}], "notices": []}'):
+        resp = await client.post("/v1/verify/batch", data=raw, headers={"Content-Type": "application/json"})
+        assert resp.status == 400
+    resp = await client.post("/v1/verify/batch", data=b"[", headers={"Content-Type": "application/json"})
+    assert resp.status == 429 and int(resp.headers["Retry-After"]) >= 1
+    assert (await post(client, "/v1/verify", {"text": "x"})).status == 429
 
 
 async def test_rate_limit_per_forwarded_client(aiohttp_client, bundled_holder):

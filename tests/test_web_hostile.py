@@ -10,6 +10,7 @@ import zlib
 
 import brotli
 import pytest
+from multidict import CIMultiDict
 
 from verifier.web import keys
 
@@ -221,6 +222,13 @@ async def test_expect_100_continue(client):
     # an oversized body is refused without asking the client to send it
     refused = await raw_exchange(client, head % 50_000_000)
     assert refused.startswith(b"HTTP/1.1 413") and b"application/problem+json" in refused
+    # ...and so is a body of a type, charset or coding that would be refused (it was asked for
+    # with "100 Continue", then answered 415)
+    for wrong in (head.replace(b"application/json", b"text/plain"),
+                  head.replace(b"application/json", b"application/json; charset=gbk"),
+                  head.replace(b"Expect:", b"Content-Encoding: x-gzip\r\nExpect:")):
+        refused = await raw_exchange(client, wrong % 20)
+        assert refused.startswith(b"HTTP/1.1 415") and b"application/problem+json" in refused, refused
     odd = await raw_exchange(client, head.replace(b"100-continue", b"teapot") % 2 + b"{}")
     assert odd.startswith(b"HTTP/1.1 422")  # the odd Expect is ignored; {} is an empty notice
 
@@ -250,6 +258,34 @@ async def test_compressed_body_is_read(client, encoding):
     resp = await client.post("/v1/verify", data=data, headers={**JSON, "Content-Encoding": encoding})
     assert resp.status == 200, await resp.text()
     assert "BODY_KNOWN_FAKE" in {r["code"] for r in (await resp.json())["reasons"]}
+
+
+@pytest.mark.parametrize("lines", [("identity", "x-custom"), ("gzip", "x-custom"),
+                                   ("identity", "gzip"), ("", "gzip")])
+@pytest.mark.parametrize("path", PATHS)
+async def test_content_encoding_on_several_lines_is_one_list(client, path, lines):
+    # Only the first Content-Encoding line was checked and aiohttp decodes by the last: `gzip`
+    # then `x-custom` passed the check and was answered "not valid UTF-8", `identity` then `gzip`
+    # was decoded although the same list on one line ("identity, gzip") is refused
+    raw = json.dumps({"text": "x"} if path == "/v1/verify" else {"notices": [{"text": "x"}]})
+    headers = CIMultiDict(JSON)
+    for line in lines:
+        headers.add("Content-Encoding", line)
+    resp = await client.post(path, data=gzip.compress(raw.encode()), headers=headers)
+    body = await resp.json()
+    assert resp.status == 415, body
+    assert body["errors"] == [{"loc": ["header", "Content-Encoding"], "msg": "must be gzip, deflate or br"}]
+
+
+@pytest.mark.parametrize("ctype", ["application/json; charset=utf-8; charset=latin-1",
+                                   "application/json;charset=latin-1;CHARSET=utf-8",
+                                   "application/json; charset=utf-8; charset=utf-8"])
+async def test_a_charset_named_twice_is_refused_not_guessed(client, ctype):
+    # the first was believed (a proxy may believe the last), as duplicate JSON keys once were
+    resp = await client.post("/v1/verify", data=b'{"text": "x"}', headers={"Content-Type": ctype})
+    body = await resp.json()
+    assert resp.status == 415, body
+    assert body["errors"] == [{"loc": ["header", "Content-Type"], "msg": "charset must be utf-8"}]
 
 
 @pytest.mark.parametrize(("encoding", "compress"), [

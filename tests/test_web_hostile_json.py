@@ -91,6 +91,14 @@ async def test_huge_numbers(client, raw, status):
     assert "9999" not in body["detail"] and all("9999" not in e["msg"] for e in body.get("errors", []))
 
 
+async def test_a_number_too_long_to_convert_is_explained_without_pythons_hint(client):
+    # the 400's detail told the client to "use sys.set_int_max_str_digits() to increase the
+    # limit": advice about our interpreter, which no client can follow
+    resp, body = await alongside(client, '{"text": "x", "channel": ' + "9" * 4301 + "}")
+    assert_problem(resp, body, 400)
+    assert "4301 digits" in body["detail"] and "sys." not in body["detail"], body["detail"]
+
+
 @pytest.mark.parametrize("path,raw", [
     ("/v1/verify", '{"text": "明天开会", "text": "' + SCAM + '"}'),
     ("/v1/verify", '{"text": "x", "links": ["a.cn"], "links": ["wlzc-case.top"]}'),

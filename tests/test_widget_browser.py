@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -412,3 +413,21 @@ def test_keyboard_only(visit, servers):
 def _wait_frames(v: Visit) -> list[Any]:
     v.page.locator("iframe[data-verifier-embed][data-ready]").wait_for(timeout=10_000)
     return v.page.frames
+
+
+@pytest.mark.parametrize("lang", ["__proto__", "constructor", "toString", "<img src=x onerror=alert(1)>"])
+def test_a_hostile_data_lang_falls_back_to_simplified_chinese(visit, servers, lang):
+    # embed.js looked the language up with TITLES[lang]: "__proto__" or "constructor" found
+    # Object's own members, so the frame's title and the fallback note read "undefined"
+    v = visit()
+    dialogs: list[str] = []
+    v.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    v.page.goto(servers.partner + "/?lang=" + urllib.parse.quote(lang))
+    frame_el = v.page.locator("iframe[data-verifier-embed]")
+    sync_api.expect(frame_el).to_have_attribute("data-ready", "", timeout=10_000)
+    assert frame_el.get_attribute("title") == "核验仲裁短信"
+    sync_api.expect(v.frame().locator("#vw-title")).to_have_text("核验仲裁短信")
+    src = frame_el.get_attribute("src")
+    assert "lang" not in urllib.parse.parse_qs(urllib.parse.urlsplit(src).query)  # not passed on
+    assert dialogs == [] and not v.page.locator("img[src=x]").count()
+    v.check_traffic()

@@ -251,6 +251,14 @@ async def test_per_key_rate_limit_keeps_cors(client):
     assert (await post_verify(client, {"Origin": PARTNER, "X-Verifier-Key": KEY})).status == 200
 
 
+async def test_a_batch_through_a_partner_key_costs_one_per_notice(client):
+    headers = {"Origin": PARTNER, "X-Verifier-Key": "tiny-limit", "Content-Type": "application/json"}
+    body = json.dumps({"notices": [{"text": SCAM}] * 2}, ensure_ascii=False)
+    assert (await client.post("/v1/verify/batch", data=body, headers=headers)).status == 200
+    resp = await post_verify(client, {"Origin": PARTNER, "X-Verifier-Key": "tiny-limit"})
+    assert resp.status == 429, "two notices spent the key's 2/minute"
+
+
 async def test_text_never_logged(client, caplog):
     caplog.set_level(logging.DEBUG)
     secret = SCAM + "张三身份证110101199003071234"

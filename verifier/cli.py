@@ -20,8 +20,14 @@ from verifier.registry.load import RegistryError
 
 
 def _settings(**overrides: Any):  # type: ignore[no-untyped-def]
-    from verifier.settings import Settings
+    from verifier.settings import Settings, unknown_env_settings
 
+    unknown = unknown_env_settings(os.environ)
+    if unknown:
+        for name in unknown:
+            print(f"verifier: unknown setting {name}; the README's Settings table lists them",
+                  file=sys.stderr)
+        raise SystemExit(2)
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
@@ -109,8 +115,29 @@ def cmd_check(args: argparse.Namespace) -> int:
         checker.close()
 
 
+def _argv_not_utf8(args: argparse.Namespace) -> str | None:
+    """The first notice argument that is not UTF-8, said plainly. Python keeps such bytes as lone
+    surrogates, which the request model refused as "unable to parse raw data as a unicode
+    string": true, but not a hint that the terminal or script sent GBK."""
+    given = [("TEXT", args.text), ("--sender", args.sender), ("--institution", args.institution),
+             *(("--link", link) for link in args.link or ())]
+    for name, value in given:
+        if value is None:
+            continue
+        try:
+            value.encode("utf-8", "surrogateescape").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError) as exc:
+            return (f"verifier check: {name} is not UTF-8 (byte {exc.start}); give it in UTF-8, "
+                    "or convert a file first: iconv -f GBK -t UTF-8 notice.txt | verifier check -")
+    return None
+
+
 def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # type: ignore[no-untyped-def]
     lang = args.lang or "zh-Hans"
+    not_utf8 = _argv_not_utf8(args)
+    if not_utf8:
+        print(not_utf8, file=sys.stderr)
+        return 2
     if args.jsonl:
         return _check_jsonl(args.jsonl, check, lang)
     text = args.text
@@ -234,11 +261,15 @@ def cmd_registry_schema(args: argparse.Namespace) -> int:
 
 
 def fraction(value: str) -> float:
-    """A gate's threshold. NaN is refused: no result is below or above it, so `--min-recall nan`
-    passed whatever the corpus said."""
+    """A gate's threshold: a share from 0 to 1. NaN is refused: no result is below or above it,
+    so `--min-recall nan` passed whatever the corpus said. So is a percentage: with
+    `--max-false-positive-rate 3` (meant as 3 %) no corpus could fail the gate."""
     number = float(value)
     if math.isnan(number):
         raise argparse.ArgumentTypeError("NaN is not a threshold; give a number like 0.95")
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(
+            f"{value} is not a share from 0 to 1; write 0.95 for 95 %, 0.03 for 3 %")
     return number
 
 

@@ -5,14 +5,17 @@ Built in __main__/cli, never at import time, so tests construct their own.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import ipaddress
+import math
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -42,6 +45,27 @@ def redis_owned_params(url: str) -> list[str]:
     return sorted(names & REDIS_OWNED_PARAMS)
 
 
+# Float settings in seconds: (least, most). A tiny reload interval (1e-300) made the watcher stat
+# the file in a busy loop; NaN passed `gt=0` and failed `le` with a message about 600.
+SECONDS_RANGE = {"read_timeout_s": (0.05, 600.0), "reload_interval_s": (0.05, 3600.0)}
+
+
+def seconds_in_range(value: object, low: float, high: float) -> float:
+    """A finite number of seconds from `low` to `high`, or a ValueError that says so."""
+    want = f"write a number of seconds from {low:g} to {high:g}"
+    if isinstance(value, bool):
+        raise ValueError(want)
+    try:
+        seconds = float(value.strip() if isinstance(value, str) else value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(want) from None
+    if not math.isfinite(seconds):
+        raise ValueError(f"{want}; {seconds} is not a number of seconds")
+    if not low <= seconds <= high:
+        raise ValueError(f"{want}, not {seconds:g}")
+    return seconds
+
+
 def parse_rate(value: str) -> tuple[int, int]:
     """'60/minute' -> (60, 60): requests allowed per window of seconds."""
     m = _RATE_RE.match(value)
@@ -51,6 +75,20 @@ def parse_rate(value: str) -> tuple[int, int]:
     if count < 1:
         raise ValueError("the count must be at least 1")
     return count, _PER_SECONDS[m.group(2)]
+
+
+def unknown_env_settings(environ: Mapping[str, str]) -> list[str]:
+    """VERIFIER_* variables that name no setting, each with the likeliest meant one. `extra=
+    "forbid"` covers arguments only: pydantic-settings skips unknown variables, so a typo
+    (VERIFIER_RATE_LIMT=10/minute) left the default in force without a word."""
+    known = {f"VERIFIER_{name.upper()}" for name in Settings.model_fields}
+    out = []
+    for name in sorted(environ):
+        upper = name.upper()  # the names are read case-insensitively
+        if upper.startswith("VERIFIER_") and upper not in known:
+            close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.75)
+            out.append(f"{name}" + (f" (did you mean {close[0]}?)" if close else ""))
+    return out
 
 
 class Settings(BaseSettings):
@@ -87,8 +125,10 @@ class Settings(BaseSettings):
         250, ge=10, le=10_000,
         description="Connect and command timeout for Redis; past it the per-process limiter answers.",
     )
-    partners: Path | None = Field(None, description="Widget partners file (YAML).")
-    rate_limit: str = Field("60/minute", description="Per-client limit, like 60/minute.")
+    partners: Path | None = Field(None, description="Widget partners file (YAML); empty: unset.")
+    rate_limit: str = Field(
+        "60/minute", description="Per-client limit, like 60/minute; each notice of a batch counts."
+    )
     max_body_bytes: int = Field(
         65_536, ge=1024, le=16 * 1024 * 1024, description="Largest request body accepted."
     )
@@ -96,7 +136,7 @@ class Settings(BaseSettings):
         256, ge=1, le=100_000, description="Requests analysed at once; past it, fast 503."
     )
     read_timeout_s: float = Field(
-        15.0, gt=0, le=600,
+        15.0,
         description="Seconds a client has to send a request's headers (from connecting, or from "
                     "the previous response on a kept-alive connection; also the idle keep-alive "
                     "limit) and, separately, its body (else a 408). Slow clients cannot hold "
@@ -108,8 +148,24 @@ class Settings(BaseSettings):
         "", description="Comma-separated addresses/networks whose X-Forwarded-For is believed."
     )
     reload_interval_s: float = Field(
-        2.0, gt=0, le=3600, description="How often the registry file is checked for changes."
+        2.0, description="Seconds between checks of the registry file for changes (0.05 to 3600)."
     )
+
+    @field_validator("read_timeout_s", "reload_interval_s", mode="before")
+    @classmethod
+    def _check_seconds(cls, v: object, info: ValidationInfo) -> float:
+        low, high = SECONDS_RANGE[info.field_name or ""]
+        return seconds_in_range(v, low, high)
+
+    @field_validator("registry", "partners", mode="before")
+    @classmethod
+    def _check_paths(cls, v: object, info: ValidationInfo) -> object:
+        # Path("") is ".", the working directory: "is a directory" said nothing of the cause
+        if isinstance(v, str) and not v.strip():
+            if info.field_name == "partners":
+                return None  # VERIFIER_PARTNERS="" means unset, as VERIFIER_REDIS_URL=""
+            raise ValueError("is empty; unset it for the bundled registry, or give a path")
+        return v
 
     @field_validator("rate_limit")
     @classmethod

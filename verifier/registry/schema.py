@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Severity = Literal["high", "medium", "low", "info", "positive"]
 Kind = Literal[
@@ -28,6 +28,14 @@ Kind = Literal[
 # Payment platforms and lenders that scams name ("您在借呗的借款已逾期…"): never an adjudicator. Naming one
 # does not make a notice an arbitration body's; their channels tell whether a message is theirs.
 PLATFORM_KINDS = frozenset({"payment_platform", "lender"})
+
+
+# A name, alias, value or phrase goes into the Aho-Corasick matcher as one trie path: a term of
+# some 650,000 characters (a page pasted into an alias) crashed the process with a segmentation
+# fault when the trie was freed, at `registry check`, start-up or reload. The longest in use is
+# about 120; a term is a name, never a paragraph.
+MAX_TERM_CHARS = 300
+Term = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TERM_CHARS)]
 
 
 class Strict(BaseModel):
@@ -48,7 +56,7 @@ class Messages(Strict):
 class Fact(Strict):
     """A fact about an institution, with where it was found and when it was checked."""
 
-    value: str = Field(min_length=1)
+    value: Term
     source: str = Field(min_length=8, description="URL of the page that states this fact.")
     checked: dt.date
     confidence: Literal["high", "medium"] | None = None
@@ -57,8 +65,8 @@ class Fact(Strict):
 
 class Institution(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
-    name: str = Field(min_length=2)
-    name_en: str | None = None
+    name: str = Field(min_length=2, max_length=MAX_TERM_CHARS)
+    name_en: str | None = Field(None, max_length=MAX_TERM_CHARS)
     kind: Kind
     city: str | None = None
     province: str | None = None
@@ -146,14 +154,14 @@ class Cited(Strict):
 class Sourced(Cited):
     """A pattern entry: a value with its source or reason."""
 
-    value: str = Field(min_length=1)
+    value: Term
 
 
 class PhraseRule(Cited):
     """Literal phrases (matched after normalisation) that make a content code fire."""
 
     code: str
-    terms: list[str] = Field(min_length=1)
+    terms: list[Term] = Field(min_length=1)
 
 
 class PatternRule(Cited):

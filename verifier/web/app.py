@@ -18,6 +18,7 @@ from verifier.net.probes import Probes
 from verifier.registry.holder import RegistryHolder, watch
 from verifier.settings import Settings
 from verifier.web import handlers, keys
+from verifier.web.body import refused_unread
 from verifier.web.docs import render_docs
 from verifier.web.embed import setup_embed
 from verifier.web.limits import ConcurrencyLimiter, InFlight
@@ -124,11 +125,11 @@ async def rate_limiter_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def expect_continue(request: web.Request) -> None:
     """Say "100 Continue" only to a body we would read: an oversized one gets the 413 problem
-    from the handler without the client sending it; an unknown Expect value is ignored."""
+    from the handler, a text/plain or x-gzip one the 415, without the client sending it (the
+    415 came after the client had been asked for the body); an unknown Expect value is ignored."""
     if request.version != HttpVersion11 or request.headers.get("Expect", "").lower() != "100-continue":
         return
-    length = request.content_length
-    if length is not None and length > request.app[keys.SETTINGS].max_body_bytes:
+    if refused_unread(request, request.app[keys.SETTINGS].max_body_bytes):
         return
     await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     request.writer.output_size = 0

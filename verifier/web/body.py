@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
+from aiohttp.helpers import parse_mimetype
 from aiohttp.http_exceptions import DecompressSizeError, HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 from pydantic import ValidationError
@@ -22,6 +23,7 @@ from verifier.web.problems import ProblemError
 
 Loc = tuple[str | int, ...]
 MAX_DEPTH = 32  # deeper JSON is refused before it reaches pydantic
+MAX_BATCH = 100  # notices in one batch request
 # Entries in one problem's `errors`: 64 KiB of unknown keys or wrong-typed links made ~8,000
 # (a 460 KB answer to a 16 KB batch); the first ones say what is wrong.
 MAX_ERRORS = 20
@@ -43,14 +45,38 @@ def _check_content_type(request: web.Request) -> None:
         raise ProblemError(415, "Send the body as JSON with Content-Type: application/json.",
                            errors=[(("header", "Content-Type"), "must be application/json")])
     charset = request.charset.lower() if request.charset else None
-    if charset not in _ACCEPTED_CHARSETS:
+    if charset not in _ACCEPTED_CHARSETS or _charset_repeated(request):
         raise ProblemError(415, "Send the body in UTF-8 (charset=utf-8 or no charset).",
                            errors=[(("header", "Content-Type"), "charset must be utf-8")])
-    if request.headers.get("Content-Encoding", "").strip().lower() not in _DECODED_CODINGS:
+    # Every Content-Encoding line, as one list (RFC 9110 5.3): aiohttp decodes by the last line,
+    # and only the first was checked, so `identity` then `x-custom` passed the check undecoded
+    if ", ".join(request.headers.getall("Content-Encoding", ())).strip().lower() not in _DECODED_CODINGS:
         raise ProblemError(415, "Send the body uncompressed, or compressed with one of gzip, "
                                 "deflate or br (Content-Encoding: gzip).",
                            errors=[(("header", "Content-Encoding"), "must be gzip, deflate or br")],
                            headers={"Accept-Encoding": "gzip, deflate, br"})
+
+
+def refused_unread(request: web.Request, max_bytes: int) -> bool:
+    """Whether the body would be refused before it is read (too large by Content-Length, a
+    content type, charset or coding we do not take): then "100 Continue" is not said, and the
+    client is spared sending it."""
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        return True
+    try:
+        _check_content_type(request)
+    except ProblemError:
+        return True
+    return False
+
+
+def _charset_repeated(request: web.Request) -> bool:
+    """`charset=utf-8;charset=latin1`: aiohttp reads the first, a proxy may read the last; refused
+    as duplicate JSON keys are, not guessed."""
+    raw = request.headers.get("Content-Type", "")
+    return raw.lower().count("charset") > 1 and \
+        len(parse_mimetype(raw).parameters.getall("charset", [])) > 1
 
 
 def _too_large(max_bytes: int) -> ProblemError:
@@ -184,7 +210,8 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise ProblemError(400, f"The JSON is nested too deeply; at most {MAX_DEPTH} levels.",
                            errors=[(("body",), "nested too deeply")]) from None
     except ValueError as exc:  # NaN/Infinity, integers longer than Python converts
-        raise ProblemError(400, f"The body is not valid JSON: {exc}.",
+        why = str(exc).split(";")[0]  # not Python's own hint (use sys.set_int_max_str_digits())
+        raise ProblemError(400, f"The body is not valid JSON: {why}.",
                            errors=[(("body",), "invalid JSON value")]) from None
     if not isinstance(data, dict):
         raise ProblemError(400, f"The body must be a JSON object, not {_json_type(data)}.",
@@ -255,3 +282,11 @@ def parse_notice(data: Any, prefix: Loc = ("body",)) -> VerifyRequest:
         raise ProblemError(422, "The notice is empty: give at least one of text, sender, links, "
                                 "institution.", errors=[(prefix + (f,), msg) for f in _EMPTY_FIELDS])
     return req
+
+
+def rate_cost(route: str | None, data: dict[str, Any]) -> int:
+    """What a request costs against a rate limit: one per notice it asks to check, so a batch of
+    N costs N (it did one, and 100 notices went through a 60/minute limit per minute). A batch
+    the handler will refuse (no list, too many) costs one."""
+    notices = data.get("notices") if route == "verify_batch" else None
+    return len(notices) if isinstance(notices, list) and 1 <= len(notices) <= MAX_BATCH else 1

@@ -15,7 +15,7 @@ from verifier import service
 from verifier.engine import to_json
 from verifier.models import VerifyRequest
 from verifier.web import keys
-from verifier.web.body import MAX_ERRORS, check_values, parse_notice, read_json_object
+from verifier.web.body import MAX_BATCH, MAX_ERRORS, check_values, parse_notice, read_json_object
 from verifier.web.lang import choose
 from verifier.web.logs import event
 from verifier.web.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -24,7 +24,6 @@ from verifier.web.middleware import OUTCOMES, REGISTRY_VERSION, REQUEST_ID
 from verifier.web.problems import ProblemError, problem_body
 from verifier.web.schemas import Health, Ready, RedisState, RegistryState, RegistryStatus
 
-MAX_BATCH = 100
 NOT_READY_RETRY_AFTER = "2"
 
 

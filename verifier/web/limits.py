@@ -20,8 +20,9 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class RateLimiter(Protocol):
-    async def hit(self, key: str) -> tuple[bool, int]:
-        """Count one request for `key`: (allowed, seconds until the next one would be allowed)."""
+    async def hit(self, key: str, cost: int = 1) -> tuple[bool, int]:
+        """Count `cost` requests (a batch's notices) for `key`: (allowed, seconds until it would
+        be allowed). See MemoryRateLimiter.hit for a cost larger than the bucket."""
         ...
 
     async def close(self) -> None: ...
@@ -51,19 +52,23 @@ class MemoryRateLimiter:
     def __len__(self) -> int:
         return len(self._buckets)
 
-    async def hit(self, key: str) -> tuple[bool, int]:
+    async def hit(self, key: str, cost: int = 1) -> tuple[bool, int]:
+        """Take `cost` tokens when that many are there. A cost larger than the bucket (a batch of
+        100 under 60/minute) needs a full bucket and leaves it in debt, so the client waits until
+        the whole cost has been earned: over time every notice counts, whatever the batch size."""
         now = self._clock()
         tokens, last = self._buckets.pop(key, (self.capacity, now))
         tokens = min(self.capacity, tokens + (now - last) * self.rate)
-        allowed = tokens >= 1.0
+        need = min(float(cost), self.capacity)
+        allowed = tokens >= need
         if allowed:
-            tokens -= 1.0
+            tokens -= cost
         self._buckets[key] = (tokens, now)
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
         if allowed:
             return True, 0
-        return False, max(1, math.ceil((1.0 - tokens) / self.rate))
+        return False, max(1, math.ceil((need - tokens) / self.rate))
 
     async def close(self) -> None:
         self._buckets.clear()

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from verifier.web import keys
-from verifier.web.body import read_json_object
+from verifier.web.body import rate_cost, read_json_object
 from verifier.web.limits import rate_key
 from verifier.web.logs import event
 from verifier.web.metrics import method_label
@@ -61,9 +61,12 @@ os.register_at_fork(after_in_child=_ids.__init__)  # each worker its own prefix
 
 
 def _request_id(request: web.Request) -> str:
-    given = request.headers.get("X-Request-ID")
-    if given is not None and _SANE_ID.match(given) and not _NUMBER_IN_ID.search(given):
-        return given
+    """The client's id if it gave exactly one sane id; else ours. Two X-Request-ID lines are
+    the list "a, b" (refused on one line): the first was echoed while a proxy in front may log
+    the last, so one request carried two ids across the logs."""
+    given = request.headers.getall("X-Request-ID", ())
+    if len(given) == 1 and _SANE_ID.match(given[0]) and not _NUMBER_IN_ID.search(given[0]):
+        return given[0]
     return _ids.next()
 
 
@@ -130,18 +133,29 @@ def _account(request: web.Request, status: int, seconds: float) -> None:
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Per-client rate limit, then the body (read under its deadline, outside the bound: a client
     trickling its body is not being analysed), then the concurrency bound: past it a fast 503,
-    never a queue."""
-    if request.match_info.route.name not in GUARDED_ROUTES:
+    never a queue. A batch is charged one per notice, so its body is read before the limit."""
+    route = request.match_info.route.name
+    if route not in GUARDED_ROUTES:
         return await handler(request)
     app = request.app
     settings = app[keys.SETTINGS]
     key = rate_key(request.remote, request.headers.getall("X-Forwarded-For", ()),
                    settings.proxy_networks)
-    allowed, retry_after = await app[keys.RATE_LIMITER].hit(key)
+    cost, body_problem = 1, None
+    if route == "verify_batch":
+        try:
+            cost = rate_cost(route, await read_json_object(request, settings.max_body_bytes,
+                                                           settings.read_timeout_s))
+        except ProblemError as exc:  # a body we cannot read still costs one, as before
+            body_problem = exc
+    allowed, retry_after = await app[keys.RATE_LIMITER].hit(key, cost)
     if not allowed:
         app[keys.METRICS].rate_limited.inc()
-        raise ProblemError(429, f"Too many requests from this client (limit {settings.rate_limit}); "
+        raise ProblemError(429, f"Too many requests from this client (limit {settings.rate_limit}"
+                                f"{'; each notice of a batch counts' if cost > 1 else ''}); "
                                 f"retry in {retry_after} s.", headers={"Retry-After": str(retry_after)})
+    if body_problem is not None:
+        raise body_problem
     await read_json_object(request, settings.max_body_bytes, settings.read_timeout_s)
     limiter = app[keys.CONCURRENCY]
     if not limiter.try_acquire():

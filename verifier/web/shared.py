@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import math
 import re
 import time
 from collections.abc import Callable
@@ -38,12 +37,14 @@ KEY_PREFIX = "verifier:rl"
 # The link's health check is one step of a bucket of its own (capacity 1, gone after a second):
 # a PING passes on a Redis that refuses every step (full under noeviction, a read-only replica).
 HEALTH_KEY = f"{KEY_PREFIX}:health"
-HEALTH_ARGS = (1, "1", 1000)
+HEALTH_ARGS = (1, "1", 1)
 
 # One atomic step of a token bucket. Time comes from the Redis server, so replicas whose clocks
 # disagree still share one bucket fairly. Milliseconds keep every number exact in Lua's doubles.
-# KEYS[1] the bucket; ARGV: capacity, tokens per millisecond, key lifetime in milliseconds.
-# Returns {1, 0} when allowed, else {0, seconds until one token is back}.
+# KEYS[1] the bucket; ARGV: capacity, tokens per millisecond, cost (a batch's notices). A cost
+# larger than the bucket needs a full one and leaves it in debt (MemoryRateLimiter.hit). The key
+# lives until the bucket would be full again: a full bucket needs no key.
+# Returns {1, 0} when allowed, else {0, seconds until the cost is back}.
 TOKEN_BUCKET = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -57,17 +58,19 @@ if tokens == nil or ts == nil then
   ts = now
 end
 tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
+local cost = tonumber(ARGV[3])
+local need = math.min(cost, capacity)
 local allowed = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= need then
+  tokens = tokens - cost
   allowed = 1
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate) + 1000)
 if allowed == 1 then
   return {1, 0}
 end
-return {0, math.max(1, math.ceil((1 - tokens) / rate / 1000))}
+return {0, math.max(1, math.ceil((need - tokens) / rate / 1000))}
 """
 TOKEN_BUCKET_SHA = hashlib.sha1(TOKEN_BUCKET.encode()).hexdigest()
 
@@ -202,21 +205,19 @@ class RedisRateLimiter:
         self.link = link
         self.fallback = fallback
         self.prefix = f"{KEY_PREFIX}:{scope}:{count}/{per_seconds:g}:"
-        rate_per_ms = count / (per_seconds * 1000)
-        ttl_ms = math.ceil(per_seconds * 1000) + 1000  # a full bucket needs no key
-        self._args: tuple[Any, ...] = (count, repr(rate_per_ms), ttl_ms)
+        self._args: tuple[Any, ...] = (count, repr(count / (per_seconds * 1000)))
 
     @property
     def backend(self) -> Backend:
         return "redis" if self.link.up else "memory"
 
-    async def hit(self, key: str) -> tuple[bool, int]:
+    async def hit(self, key: str, cost: int = 1) -> tuple[bool, int]:
         if self.link.up:
             try:
-                return await bucket_step(self.link.client, self.prefix + key, self._args)
+                return await bucket_step(self.link.client, self.prefix + key, (*self._args, cost))
             except FAILURES as exc:
                 self.link.failed(exc)
-        return await self.fallback.hit(key)
+        return await self.fallback.hit(key, cost)
 
     async def close(self) -> None:
         await self.fallback.close()  # the link is closed by its own cleanup context

@@ -16,7 +16,9 @@
     "zh-Hant": ["核驗仲裁短信", "核驗工具無法在此頁面載入。", "在新視窗中開啟核驗工具"],
     en: ["Check an arbitration notice", "The check could not load on this page.", "Open the check in a new window"]
   };
-  var words = TITLES[lang] || TITLES["zh-Hans"];
+  /* Own keys only: TITLES["__proto__"] or TITLES["constructor"] is Object's, and read "undefined" */
+  if (!Object.prototype.hasOwnProperty.call(TITLES, lang)) { lang = ""; }
+  var words = TITLES[lang || "zh-Hans"];
 
   var url = new URL("/embed", ours);
   if (key) { url.searchParams.set("key", key); }
