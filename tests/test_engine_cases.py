@@ -738,6 +738,11 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_CALLBACK_MOBILE", "CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
     ("commission-points-to-the-legal-service-line", {"text": "【广州仲裁委员会】您的案件已受理，请登录 https://www.gzac.org 查看。如对收费有疑问，可拨打12348公共法律服务热线咨询。"},
      {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),  # a public line, as 12378
+    # the police's SMS alarm number (edition -61): a public number a genuine warning gives; a number wearing it is not it
+    ("anti-fraud-line-points-to-police-sms", {"text": "【96110反诈预警劝阻专线】您好，您可能正在遭遇冒充仲裁机构的诈骗，请勿转账。如不便通话，可发送短信至12110报警。", "sender": "96110"},
+     {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
+    ("police-name-with-a-number-containing-12110", {"text": "【110报警服务台】您的银行账户涉嫌洗钱，请立即拨打 0311-12110888 配合资金核查。"},
+     {"CONSISTENCY_PHONE_NOT_OFFICIAL", "CONTENT_CRIME_ACCUSATION"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
 ]
 
 
