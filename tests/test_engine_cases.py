@@ -827,6 +827,26 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      set(), {"CONSISTENCY_SHARED_DOCUMENT"}, NOT_FLAGGED),
     ("commission-official-platform-is-no-shared-document", {"text": "【深圳国际仲裁院】您的案件已受理，请登录 https://online.scia.com.cn 查看仲裁通知。", "sender": "1069012340000"},
      {"LINK_OFFICIAL"}, {"CONSISTENCY_SHARED_DOCUMENT"}, NOT_FLAGGED),
+    # --- the regulators' sourced lines (edition -60): the central bank's 12363, the justice ministry's 12348
+    ("central-bank-complaint-line", {"text": "【中国人民银行】您反映的金融消费投诉已受理，处理结果将在15个工作日内告知，如有疑问请拨打12363咨询。"},
+     {"BODY_REGISTERED", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("central-bank-number-containing-12363", {"text": "【中国人民银行】您的金融消费投诉需补充材料，请致电 0871-12363888。"},
+     {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
+    ("justice-ministry-legal-service-line", {"text": "【司法部】您申请的法律援助已受理，如有疑问请拨打12348公共法律服务热线。"},
+     {"BODY_REGISTERED", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("justice-ministry-platform-name-own-site", {"text": "【12348中国法网】您的法律咨询已有律师回复，请登录 http://www.12348.gov.cn 查看。"},
+     {"BODY_REGISTERED", "LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_LINK_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("justice-ministry-platform-name-imitated-site", {"text": "【12348中国法网】您的法律咨询已有律师回复，请登录 12348-gov.cn 查看。"},
+     {"BODY_REGISTERED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("justice-ministry-line-beside-a-mobile", {"text": "【司法部】您有一笔仲裁欠款未处理，请联系12348专员 13912345678 处理，否则冻结账户。"},
+     {"CONTENT_CALLBACK_MOBILE", "CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    ("commission-points-to-the-legal-service-line", {"text": "【广州仲裁委员会】您的案件已受理，请登录 https://www.gzac.org 查看。如对收费有疑问，可拨打12348公共法律服务热线咨询。"},
+     {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),  # a public line, as 12378
+    # the police's SMS alarm number (edition -61): a public number a genuine warning gives; a number wearing it is not it
+    ("anti-fraud-line-points-to-police-sms", {"text": "【96110反诈预警劝阻专线】您好，您可能正在遭遇冒充仲裁机构的诈骗，请勿转账。如不便通话，可发送短信至12110报警。", "sender": "96110"},
+     {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
+    ("police-name-with-a-number-containing-12110", {"text": "【110报警服务台】您的银行账户涉嫌洗钱，请立即拨打 0311-12110888 配合资金核查。"},
+     {"CONSISTENCY_PHONE_NOT_OFFICIAL", "CONTENT_CRIME_ACCUSATION"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
 ]
 
 
