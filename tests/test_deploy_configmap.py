@@ -101,10 +101,15 @@ async def status(client: TestClient) -> dict[str, Any]:
 
 
 async def wait_for(client: TestClient, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    for _ in range(200):  # the watcher polls every 50 ms and reloads once stable for a poll
+    # The watcher polls every 50 ms and reloads once stable for a poll; the build runs in another
+    # process at low priority, so a loaded machine needs far longer than an idle one (a deadline, not a timing test).
+    deadline = asyncio.get_running_loop().time() + 30.0
+    while True:
         body = await status(client)
         if check(body):
             return body
+        if asyncio.get_running_loop().time() > deadline:
+            break
         await asyncio.sleep(0.025)
     raise AssertionError(f"the watcher never got there; last /v1/registry: {body}")
 

@@ -122,7 +122,7 @@ async def answers(client: TestClient) -> list[tuple[str, str]]:
     return out
 
 
-async def wait_for(client: TestClient, predicate, timeout: float = 8.0) -> dict:  # type: ignore[no-untyped-def]
+async def wait_for(client: TestClient, predicate, timeout: float = 30.0) -> dict:  # type: ignore[no-untyped-def]
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         state = await (await client.get("/v1/registry")).json()
