@@ -847,6 +847,13 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
     ("police-name-with-a-number-containing-12110", {"text": "【110报警服务台】您的银行账户涉嫌洗钱，请立即拨打 0311-12110888 配合资金核查。"},
      {"CONSISTENCY_PHONE_NOT_OFFICIAL", "CONTENT_CRIME_ACCUSATION"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    # --- a digit replied as consent to pay (edition -44); a notice that warns against paying by reply is no such request
+    ("reply-digit-to-pay", {"text": "【中国网络仲*裁委】您的案件已立案，回复1确认并缴费", "sender": "10690012345"},
+     {"CONTENT_PRESS_KEY", "BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
+    ("reply-digit-to-allow-a-debit", {"text": "【网络仲裁中心】您的借款案件已立案，回复2同意从绑定银行卡扣款结案。", "sender": "17012345678"},
+     {"CONTENT_PRESS_KEY", "BODY_KNOWN_FAKE"}, set(), {"likely_scam"}),
+    ("commission-warns-against-paying-by-reply", {"text": "【北京仲裁委员会】您的案件材料已寄出，请登录 https://www.bjac.org.cn 查看；如需缴费，请通过官网办理，切勿回复本短信付款。", "sender": "10690012345"},
+     {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONTENT_PRESS_KEY"}, {"likely_genuine"}),
 ]
 
 
