@@ -43,20 +43,21 @@ _SCHEME = regex.compile(r"\A(?:tel|sms|callto)\s?:\s?", regex.IGNORECASE)
 # An address as the sender of an e-mail ('arb@scia.com.cn'): a channel judged by its domain.
 # The host is one run of label characters and dots (no nested repeat), checked after the match.
 _ADDRESS = regex.compile(r"[a-z0-9][a-z0-9._%+-]{0,63}@([a-z0-9][a-z0-9.-]{0,252})")
-
-
-def _address(compact: str) -> bool:
-    m = _ADDRESS.fullmatch(compact)
-    if m is None:
-        return False
-    labels = m[1].split(".")
-    return len(labels) > 1 and all(lab and not lab.startswith("-") and not lab.endswith("-") for lab in labels)
 # A label that asks the reader to call: a run of digits right after one is a number to call.
 _CALL_LABEL = regex.compile(
     r"(?:电话|致电|拨打|来电|热线|座机|联系|咨询|\bcall|\bphone|\btel)\s?(?:号码|电话)?\s?(?:为|是|:|：)?\s?\Z",
     regex.IGNORECASE,
 )
 _HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
+
+
+def _address(compact: str) -> bool:
+    """The whole sender is one mailbox whose host is labels joined by dots."""
+    m = _ADDRESS.fullmatch(compact)
+    if m is None:
+        return False
+    labels = m[1].split(".")
+    return len(labels) > 1 and all(lab and not lab.startswith("-") and not lab.endswith("-") for lab in labels)
 
 MOBILE = "mobile"
 VIRTUAL = "virtual_operator"

@@ -11,7 +11,7 @@ from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
 from verifier.checks.links import is_official, suffix_hosted
 from verifier.registry.compiled import Registry
-from verifier.registry.schema import PLATFORM_KINDS
+from verifier.registry.schema import ADJUDICATOR_KINDS, PLATFORM_KINDS
 
 EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
                    "CONSISTENCY_OTHER_BODY_NUMBER", "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
@@ -19,7 +19,6 @@ EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFIC
                    "CONSISTENCY_SENDER_NAME_OTHER_BODY", "CONSISTENCY_SHARED_DOCUMENT"})
 _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
 _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
-_ADJUDICATORS = _ARBITRATION | {"labour_arbitration", "rural_land_arbitration", "court", "court_delivery_platform"}
 # A number to call that the phone reader could not place ('call 5555 1234', '请致电 88886666'):
 # a channel we cannot attribute, so the notice cannot be all-official.
 # Money sent to a number is the same ('FPS to 98765432', '轉數快轉帳至 98765432'). Read in the
@@ -160,6 +159,9 @@ _CLAIMED = frozenset({names.REGISTERED, names.SUB_BRAND, names.LAWFUL, names.FAK
                       names.NEAR_MISS, names.NON_BODY, names.UNRECOGNISED})
 
 
+_LEGAL_NOTICE = frozenset({"CONTENT_LEGAL_NOTICE"})
+
+
 def _uncautioned(ex: Extraction, codes: frozenset[str]) -> bool:
     """One of `codes` was found outside every caution against it ("请勿向个人账户转账")."""
     cautions = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
@@ -170,7 +172,7 @@ def _uncautioned(ex: Extraction, codes: frozenset[str]) -> bool:
 def _legal_claim(ex: Extraction) -> bool:
     """The message speaks of a case, an arbitration body or a court (not only of a lender)."""
     return (bool(ex.cases) or any(b.status in _CLAIMED for b in ex.bodies)
-            or _uncautioned(ex, frozenset({"CONTENT_LEGAL_NOTICE"})))
+            or _uncautioned(ex, _LEGAL_NOTICE))
 
 
 def _platform_only(ids: frozenset[str], reg: Registry) -> bool:
@@ -334,7 +336,7 @@ def _shown_other_body(ex: Extraction, reg: Registry, used: frozenset[str]) -> st
         if b.field != "sender" or not b.institution_id or b.status not in (names.REGISTERED, names.SUB_BRAND):
             continue
         inst = reg.institutions[b.institution_id]
-        if inst.kind in _ADJUDICATORS and not reg.families[inst.id] & used:
+        if inst.kind in ADJUDICATOR_KINDS and not reg.families[inst.id] & used:
             return inst.name
     return None
 

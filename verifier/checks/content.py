@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 import regex
-from collections import defaultdict
 
 from verifier.analysis import names, phones
 from verifier.analysis.extract import Extraction

@@ -10,7 +10,7 @@ from verifier.analysis import names
 from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import fold
 from verifier.registry.compiled import Registry
-from verifier.registry.schema import Institution
+from verifier.registry.schema import ADJUDICATOR_KINDS, Institution
 
 
 class Context(NamedTuple):
@@ -36,14 +36,10 @@ _COURT_KINDS = ("court", "court_delivery_platform")
 # number and site is not a notice from the central bank. (A case submitted to a commission or a
 # court, "提交中国国际经济贸易仲裁委员会", is that body's case: adjudicators are never skipped.)
 _REPORTED_TO = regex.compile(r"(?:报送|上报|上传|录入|纳入|计入)(?:至|到|给|于|进)?$")
-_ADJUDICATORS = ("commercial_arbitration", "international_arbitration", "labour_arbitration",
-                 "rural_land_arbitration", "court", "court_delivery_platform")
 
 
 def _reported_to(ex: Extraction, b: names.NamedBody, inst: Institution) -> bool:
-    if b.field != "text" or not b.start or inst.kind in _ADJUDICATORS:
-        return False
-    return _REPORTED_TO.search(fold(ex.original[max(0, b.start - 6):b.start])) is not None
+    return inst.kind not in ADJUDICATOR_KINDS and _preceded_by(ex, b, _REPORTED_TO, 6)
 
 
 # A body named as where the reader's mail went ("您寄往北京仲裁委员会的文件已签收", a courier's receipt) or
@@ -55,10 +51,7 @@ _NOT_SPEAKER = regex.compile(r"(?:寄往|寄给|寄至|寄到|寄交|发往|送�
 
 
 def _not_speaker(ex: Extraction, b: names.NamedBody) -> bool:
-    if b.field != "text" or b.start is None:
-        return False
-    before = _GAPS.sub("", fold(ex.original[max(0, b.start - 30):b.start]))
-    return _NOT_SPEAKER.search(before[-12:]) is not None
+    return _preceded_by(ex, b, _NOT_SPEAKER, 12)
 
 
 # A platform named as what a threat acts on ("冻结您名下全部银行卡及微信支付宝", "划扣您支付宝余额") or as
@@ -66,14 +59,22 @@ def _not_speaker(ex: Extraction, b: names.NamedBody) -> bool:
 # judged by the platform's channels.
 _ACTED_ON = regex.compile(r"(?:冻结|划扣|扣划|扣除|查封|限制|转至|转到|转入|汇至|汇到|汇入|打到|打至|付至|通过|使用)"
                           r"[^。！!？?\n]{0,12}$")
-_GAPS = regex.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
 
 
 def _acted_on(ex: Extraction, b: names.NamedBody) -> bool:
-    if b.field != "text" or b.start is None:
+    return _preceded_by(ex, b, _ACTED_ON, 14)
+
+
+_GAPS = regex.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
+
+
+def _preceded_by(ex: Extraction, b: names.NamedBody, words: regex.Pattern[str], chars: int) -> bool:
+    """`words` end the last `chars` characters before a name in the text, spaces and invisible
+    marks left out (spaced-out text reads as written close)."""
+    if b.field != "text" or not b.start:
         return False
-    before = _GAPS.sub("", fold(ex.original[max(0, b.start - 40):b.start]))  # spaced-out text too
-    return _ACTED_ON.search(before[-14:]) is not None
+    before = _GAPS.sub("", fold(ex.original[max(0, b.start - 3 * chars):b.start]))
+    return words.search(before[-chars:]) is not None
 
 
 def context(ex: Extraction, reg: Registry) -> Context:

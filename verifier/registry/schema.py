@@ -28,6 +28,9 @@ Kind = Literal[
 # Payment platforms and lenders that scams name ("您在借呗的借款已逾期…"): never an adjudicator. Naming one
 # does not make a notice an arbitration body's; their channels tell whether a message is theirs.
 PLATFORM_KINDS = frozenset({"payment_platform", "lender"})
+# Bodies that decide or serve cases: their names and channels make a notice a legal one.
+ADJUDICATOR_KINDS = frozenset({"commercial_arbitration", "international_arbitration", "labour_arbitration",
+                               "rural_land_arbitration", "court", "court_delivery_platform"})
 
 
 # A name, alias, value or phrase goes into the Aho-Corasick matcher as one trie path: a term of

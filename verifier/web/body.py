@@ -290,3 +290,16 @@ def rate_cost(route: str | None, data: dict[str, Any]) -> int:
     the handler will refuse (no list, too many) costs one."""
     notices = data.get("notices") if route == "verify_batch" else None
     return len(notices) if isinstance(notices, list) and 1 <= len(notices) <= MAX_BATCH else 1
+
+
+async def request_cost(request: web.Request, max_bytes: int, timeout_s: float) -> tuple[int, ProblemError | None]:
+    """A verify request's cost for the rate limiters (the client's and a partner key's), and what
+    is wrong with its body if it cannot be read: such a body still costs one, and its problem is
+    answered after the limit. Only a batch's body is read for this."""
+    route = request.match_info.route.name
+    if route != "verify_batch":
+        return 1, None
+    try:
+        return rate_cost(route, await read_json_object(request, max_bytes, timeout_s)), None
+    except ProblemError as exc:
+        return 1, exc

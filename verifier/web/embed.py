@@ -20,7 +20,7 @@ from aiohttp import web
 
 from verifier.settings import Settings
 from verifier.web import keys
-from verifier.web.body import rate_cost, read_json_object
+from verifier.web.body import request_cost
 from verifier.web.lang import choose
 from verifier.web.limits import RateLimiter
 from verifier.web.middleware import GUARDED_ROUTES, Handler
@@ -253,14 +253,15 @@ async def partner_gate(request: web.Request, handler: Handler) -> web.StreamResp
 
 async def _partner_limit(request: web.Request, partner: Partner) -> None:
     settings = request.app[keys.SETTINGS]
-    data = await read_json_object(request, settings.max_body_bytes, settings.read_timeout_s)
-    cost = rate_cost(request.match_info.route.name, data)
+    cost, body_problem = await request_cost(request, settings.max_body_bytes, settings.read_timeout_s)
     allowed, retry_after = await request.app[PARTNER_LIMITERS][partner.key].hit(partner.key, cost)
     if not allowed:
         request.app[keys.METRICS].rate_limited.inc()
         raise ProblemError(
             429, f"Too many checks through this partner's widget (limit {partner.rate_limit}); "
                  f"retry in {retry_after} s.", headers={"Retry-After": str(retry_after)})
+    if body_problem is not None:
+        raise body_problem
 
 
 async def _cors_headers(request: web.Request, response: web.StreamResponse) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from verifier.web import keys
-from verifier.web.body import rate_cost, read_json_object
+from verifier.web.body import read_json_object, request_cost
 from verifier.web.limits import rate_key
 from verifier.web.logs import event
 from verifier.web.metrics import method_label
@@ -141,13 +141,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     settings = app[keys.SETTINGS]
     key = rate_key(request.remote, request.headers.getall("X-Forwarded-For", ()),
                    settings.proxy_networks)
-    cost, body_problem = 1, None
-    if route == "verify_batch":
-        try:
-            cost = rate_cost(route, await read_json_object(request, settings.max_body_bytes,
-                                                           settings.read_timeout_s))
-        except ProblemError as exc:  # a body we cannot read still costs one, as before
-            body_problem = exc
+    cost, body_problem = await request_cost(request, settings.max_body_bytes, settings.read_timeout_s)
     allowed, retry_after = await app[keys.RATE_LIMITER].hit(key, cost)
     if not allowed:
         app[keys.METRICS].rate_limited.inc()
