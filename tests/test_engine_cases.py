@@ -32,6 +32,15 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_CALLBACK_MOBILE"}, set(), FLAGGED),
     ("lender-reminder-discloses-collection-agency", {"text": "【蚂蚁借呗】您的借呗已逾期，已委托第三方催收机构处理，请尽快还款，避免影响征信。如有疑问请联系95188。", "sender": "95188"},
      {"CONTENT_LEGAL_NOTICE"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),  # "repay soon" is not "pay now or else"
+    # a loan declared overdue with a word between (贷款已严重逾期, 貸款已逾期) and 启动法律程序 are collection vocabulary
+    ("loan-overdue-word-between-phishing", {"text": "您在某某平台的贷款已严重逾期，即将上报征信，请立即点击链接处理，否则影响子女上学。", "sender": ""},
+     {"CONTENT_LEGAL_NOTICE", "CONTENT_THREAT_CREDIT"}, set(), FLAGGED),
+    ("legal-procedure-threat-pay-by-link", {"text": "尊敬的客户，您的账户如未及时处理，将启动法律程序，点击链接立即还款：http://xxx-credit-repay.com"},
+     {"CONTENT_LEGAL_NOTICE", "CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
+    ("chat-about-own-overdue-loan", {"text": "我那笔借款已经逾期了，对方说要走法律程序，你懂这个吗？", "sender": "13812345678"},
+     {"CONTENT_LEGAL_NOTICE"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
+    ("bank-reminder-loan-already-overdue", {"text": "【招商银行】您的贷款已逾期3天，请尽快还款，以免影响征信。", "sender": "95555"},
+     {"CONTENT_LEGAL_NOTICE"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
     ("freeze-threat-today", {"text": "【仲裁委】今天不处理将申请强制执行并冻结账户。"}, {"CONTENT_FREEZE_ACCOUNTS"}, set(), FLAGGED),
     ("freeze-threat-otherwise", {"text": "【广州仲裁委员会】您的借款纠纷已立案，请今天联系专员 13800138000 协商，否则冻结名下账户。"},
      {"CONTENT_FREEZE_ACCOUNTS", "CONTENT_CALLBACK_MOBILE"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
