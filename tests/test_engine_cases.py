@@ -41,6 +41,13 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_LEGAL_NOTICE"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
     ("bank-reminder-loan-already-overdue", {"text": "【招商银行】您的贷款已逾期3天，请尽快还款，以免影响征信。", "sender": "95555"},
      {"CONTENT_LEGAL_NOTICE"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
+    # 到 that ends a verb (收到, 看到) is not a visit; 到你家 as a threat still is
+    ("received-from-your-company-not-a-visit", {"text": "【某某科技】我司已收到您单位报送的对账材料，请留意查收回执。", "sender": "10690123456789"},
+     set(), {"CONTENT_THREAT_HOME_VISIT"}, NOT_FLAGGED),
+    ("saw-your-familys-photo-not-a-visit", {"text": "看到你家小孩的照片了，真可爱！", "sender": "13812345678"},
+     set(), {"CONTENT_THREAT_HOME_VISIT"}, NOT_FLAGGED),
+    ("threat-to-come-to-your-home", {"text": "您的网贷已逾期，今天不处理明天就到你家。", "sender": "17012345678"},
+     {"CONTENT_THREAT_HOME_VISIT"}, set(), FLAGGED),
     ("freeze-threat-today", {"text": "【仲裁委】今天不处理将申请强制执行并冻结账户。"}, {"CONTENT_FREEZE_ACCOUNTS"}, set(), FLAGGED),
     ("freeze-threat-otherwise", {"text": "【广州仲裁委员会】您的借款纠纷已立案，请今天联系专员 13800138000 协商，否则冻结名下账户。"},
      {"CONTENT_FREEZE_ACCOUNTS", "CONTENT_CALLBACK_MOBILE"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
