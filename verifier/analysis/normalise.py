@@ -26,6 +26,8 @@ _INVISIBLE = frozenset(
 )
 _SPACES = frozenset(" \t\r\n\u00a0\u1680\u3000") | frozenset(chr(c) for c in range(0x2000, 0x200B))
 
+# Spaces and invisible marks, for reading the words before a match as written close ("填 了 我").
+GAPS = regex.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
 # Spaces between two CJK characters (or CJK and digit) carry no meaning in Chinese.
 _CJK = r"\p{Han}"
 _SPACE_IN_CJK = regex.compile(rf"(?<={_CJK})[ ]+(?={_CJK})")

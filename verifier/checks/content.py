@@ -9,7 +9,7 @@ import regex
 
 from verifier.analysis import names, phones
 from verifier.analysis.extract import Extraction
-from verifier.analysis.normalise import fold
+from verifier.analysis.normalise import GAPS, fold
 from verifier.checks.finding import Evidence, Finding, item
 from verifier.registry.compiled import Registry
 
@@ -77,6 +77,20 @@ def _own_account(ex: Extraction, value: str, start: int) -> bool:
     return _OWN.search(before) is not None and not _MONEY.search(before) and not _MONEY.search(after)
 
 
+# The writer is the third party, telling what happened to them ("他借钱时填了我当紧急联系人", "有人打电话
+# 让我转告"): the framing is narrated, not put to the reader. Only with the writer as the one named or
+# asked (填了我, 让我, 我是…的); "我们查到…的紧急联系人是你" and "我司…请您转告" put it to the reader.
+_BY_ME = regex.compile(r"(?:(?:填|留|写|设|选|登记|预留|把|让|叫|要|托|找|求)了?我(?!们|司|方|行|院|会)"
+                       r"|(?<!自)我(?:被|是)(?!们))[^，。,；;！!？?\n你您]{0,10}$")
+_NARRATED = frozenset({"CONTENT_EMERGENCY_CONTACT", "CONTENT_RELAY_REQUEST"})
+
+
+def _narrated(ex: Extraction, start: int) -> bool:
+    """Spaces and invisible marks left out, so spaced-out text reads as written close."""
+    before = _CLAUSE_END.split(GAPS.sub("", fold(ex.original[max(0, start - 48):start])))[-1]
+    return _BY_ME.search(before) is not None
+
+
 def _names(ex: Extraction) -> list[tuple[int, int]]:
     """Spans of registry bodies named in the text: a term inside one ("征信" in 中国人民银行征信中心)
     is the body's name, not something the message says."""
@@ -91,6 +105,8 @@ def check(ex: Extraction, reg: Registry) -> list[Finding]:
         if spans and code not in _INFO_PHRASES and any(a <= start and end <= b for a, b in spans):
             continue
         if code == "CONTENT_PAY_PERSONAL_ACCOUNT" and _own_account(ex, value, start):
+            continue
+        if code in _NARRATED and _narrated(ex, start):
             continue
         by_code[code].append(Evidence("text", value[:200], start, end))  # finding.item, inlined
     for p in () if _service_offer(ex) else ex.phones:

@@ -8,7 +8,7 @@ import regex
 
 from verifier.analysis import names
 from verifier.analysis.extract import Extraction
-from verifier.analysis.normalise import fold
+from verifier.analysis.normalise import GAPS, fold
 from verifier.registry.compiled import Registry
 from verifier.registry.schema import ADJUDICATOR_KINDS, Institution
 
@@ -65,15 +65,12 @@ def _acted_on(ex: Extraction, b: names.NamedBody) -> bool:
     return _preceded_by(ex, b, _ACTED_ON, 14)
 
 
-_GAPS = regex.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
-
-
 def _preceded_by(ex: Extraction, b: names.NamedBody, words: regex.Pattern[str], chars: int) -> bool:
     """`words` end the last `chars` characters before a name in the text, spaces and invisible
     marks left out (spaced-out text reads as written close)."""
     if b.field != "text" or not b.start:
         return False
-    before = _GAPS.sub("", fold(ex.original[max(0, b.start - 3 * chars):b.start]))
+    before = GAPS.sub("", fold(ex.original[max(0, b.start - 3 * chars):b.start]))
     return words.search(before[-chars:]) is not None
 
 
