@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
+from verifier.registry.cost import BUDGET, work_bound
+
 if TYPE_CHECKING:
     import regex
 
@@ -43,6 +45,7 @@ class Prepared:
     # registry patterns in registry order; None where every text must be tried
     patterns: tuple[tuple[str, regex.Pattern[str], frozenset[str] | None], ...]
     always: tuple[int, ...]  # patterns without a required literal
+    untimed_up_to: tuple[int, ...]  # per pattern, the longest text it runs on without a timeout (cost.py)
     place_firsts: frozenset[str]  # first characters of city and province names
 
     def lang(self, lang: str) -> str:
@@ -66,5 +69,7 @@ def prepare(reg: Registry) -> Prepared:
                 for lang in LANGS}
     patterns = tuple((code, p, f) for (code, p), f in zip(reg.patterns, reg.pattern_factors, strict=True))
     always = tuple(i for i, factors in enumerate(reg.pattern_factors) if factors is None)
+    untimed_up_to = tuple(BUDGET // bound if (bound := work_bound(p.pattern)) else 0 for _code, p in reg.patterns)
     place_firsts = frozenset(name[0] for name in [*reg.cities, *reg.provinces] if name)
-    return Prepared(codes, messages, max_score, min_score, advice, channels, patterns, always, place_firsts)
+    return Prepared(codes, messages, max_score, min_score, advice, channels, patterns, always, untimed_up_to,
+                    place_firsts)

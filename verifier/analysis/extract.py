@@ -57,8 +57,11 @@ def _phrases(original: str, text: Mapped, registry: Registry,
                 hits.append(PhraseHit(t.key, original[start:end], start, end))
     for i in sorted(candidates):  # registry order; the others hold none of their required literals
         code, pattern, _factors = prepared.patterns[i]
+        # The timeout reads a CPU clock per search attempt; a text short enough for the pattern's
+        # static bound on its work (cost.py) cannot run long, and is searched untimed.
+        timeout = None if len(s) <= prepared.untimed_up_to[i] else PATTERN_TIMEOUT_S
         try:
-            for m in pattern.finditer(s, timeout=PATTERN_TIMEOUT_S):
+            for m in pattern.finditer(s, timeout=timeout):
                 start, end = text.span(*m.span())
                 if (code, start) not in seen:
                     seen.add((code, start))
