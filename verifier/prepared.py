@@ -2,18 +2,17 @@
 
 Reason and advice texts by language, code weights as plain tuples, and the registry patterns
 with the literals one of which every match must contain (so a pattern runs only on text that
-holds one). Small: nothing here grows with the number of institutions or listed domains.
+holds one; the registry's automaton finds them). Small: nothing here grows with the number of
+institutions or listed domains.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import ahocorasick
-
-from verifier.registry.factors import required_factors
+from verifier.registry.cost import BUDGET, work_bound
 
 if TYPE_CHECKING:
     import regex
@@ -45,21 +44,13 @@ class Prepared:
     channel_names: Mapping[str, tuple[str, ...]]  # lang -> "number name" per reporting channel
     # registry patterns in registry order; None where every text must be tried
     patterns: tuple[tuple[str, regex.Pattern[str], frozenset[str] | None], ...]
-    factors: Any  # ahocorasick.Automaton: literal -> indices of the patterns that need it
     always: tuple[int, ...]  # patterns without a required literal
+    untimed_up_to: tuple[int, ...]  # per pattern, the longest text it runs on without a timeout (cost.py)
     place_firsts: frozenset[str]  # first characters of city and province names
 
     def lang(self, lang: str) -> str:
         """Messages.get's fallback: anything but the two Chinese scripts reads English."""
         return lang if lang in ("zh-Hans", "zh-Hant") else "en"
-
-    def candidate_patterns(self, text: str) -> list[int]:
-        """Indices of the patterns that can match `text`, in registry order."""
-        found = set(self.always)
-        if len(self.factors):
-            for _end, ids in self.factors.iter(text):
-                found.update(ids)
-        return sorted(found) if found else []
 
 
 def prepare(reg: Registry) -> Prepared:
@@ -76,22 +67,9 @@ def prepare(reg: Registry) -> Prepared:
     advice = {lang: {kind: m.get(lang) for kind, m in reg.advice.items()} for lang in LANGS}
     channels = {lang: tuple(f"{ch.number} {ch.name.get(lang)}" for ch in reg.reporting_channels)
                 for lang in LANGS}
-    patterns = []
-    by_factor: dict[str, list[int]] = {}
-    always = []
-    for i, (code, pattern) in enumerate(reg.patterns):
-        factors = required_factors(pattern.pattern, pattern.flags)
-        patterns.append((code, pattern, factors))
-        if factors is None:
-            always.append(i)
-        else:
-            for f in factors:
-                by_factor.setdefault(f, []).append(i)
-    automaton = ahocorasick.Automaton()
-    for f, ids in by_factor.items():
-        automaton.add_word(f, tuple(ids))
-    if by_factor:
-        automaton.make_automaton()
+    patterns = tuple((code, p, f) for (code, p), f in zip(reg.patterns, reg.pattern_factors, strict=True))
+    always = tuple(i for i, factors in enumerate(reg.pattern_factors) if factors is None)
+    untimed_up_to = tuple(BUDGET // bound if (bound := work_bound(p.pattern)) else 0 for _code, p in reg.patterns)
     place_firsts = frozenset(name[0] for name in [*reg.cities, *reg.provinces] if name)
-    return Prepared(codes, messages, max_score, min_score, advice, channels, tuple(patterns), automaton,
-                    tuple(always), place_firsts)
+    return Prepared(codes, messages, max_score, min_score, advice, channels, patterns, always, untimed_up_to,
+                    place_firsts)

@@ -10,7 +10,7 @@ from verifier.analysis import names, phones, urls
 from verifier.analysis.cases import CaseNumber, find_cases
 from verifier.analysis.normalise import Mapped, fold, normalise
 from verifier.models import VerifyRequest
-from verifier.registry.compiled import PATTERN_TIMEOUT_S, Registry, Term
+from verifier.registry.compiled import PATTERN_TIMEOUT_S, Entry, Registry
 
 
 class PhraseHit(NamedTuple):
@@ -36,11 +36,15 @@ class Extraction(NamedTuple):
 
 
 def _phrases(original: str, text: Mapped, registry: Registry,
-             matches: list[tuple[int, tuple[Term, ...]]] | None = None) -> list[PhraseHit]:
+             matches: list[tuple[int, Entry]] | None = None) -> list[PhraseHit]:
     hits: list[PhraseHit] = []
     seen: set[tuple[str, int]] = set()
     s = text.text
-    for end_idx, terms in registry.automaton.iter(s) if matches is None else matches:
+    prepared = registry.prepared
+    candidates = set(prepared.always)  # the patterns whose required literals the text holds
+    for end_idx, (terms, needed_by) in registry.automaton.iter(s) if matches is None else matches:
+        if needed_by:
+            candidates.update(needed_by)
         for t in terms:
             if t.kind != "phrase":
                 continue
@@ -51,11 +55,13 @@ def _phrases(original: str, text: Mapped, registry: Registry,
             if (t.key, start) not in seen:
                 seen.add((t.key, start))
                 hits.append(PhraseHit(t.key, original[start:end], start, end))
-    prepared = registry.prepared
-    for i in prepared.candidate_patterns(s):  # the others hold none of their required literals
+    for i in sorted(candidates):  # registry order; the others hold none of their required literals
         code, pattern, _factors = prepared.patterns[i]
+        # The timeout reads a CPU clock per search attempt; a text short enough for the pattern's
+        # static bound on its work (cost.py) cannot run long, and is searched untimed.
+        timeout = None if len(s) <= prepared.untimed_up_to[i] else PATTERN_TIMEOUT_S
         try:
-            for m in pattern.finditer(s, timeout=PATTERN_TIMEOUT_S):
+            for m in pattern.finditer(s, timeout=timeout):
                 start, end = text.span(*m.span())
                 if (code, start) not in seen:
                     seen.add((code, start))
@@ -85,7 +91,7 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
     skip = [(lk.start, lk.end) for lk in links if lk.start is not None]
     skip_norm = _norm_spans(text, skip + [(c.start, c.end) for c in cases if c.start is not None])
     numbers = phones.find_phones(text, registry.virtual_prefixes, skip_norm)
-    matches = list(registry.automaton.iter(text.text))  # one pass for names and phrases
+    matches = list(registry.automaton.iter(text.text))  # one pass for names, phrases and patterns
     bodies = names.find_bodies(text, registry, matches)
     if req.institution and req.institution.strip():
         name = fold(req.institution)[:100]

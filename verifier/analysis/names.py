@@ -12,7 +12,7 @@ from typing import NamedTuple
 import regex
 
 from verifier.analysis.normalise import Mapped, normalise
-from verifier.registry.compiled import Registry, Term
+from verifier.registry.compiled import Entry, Registry
 from verifier.registry.schema import PLATFORM_KINDS
 
 REGISTERED = "registered"
@@ -293,7 +293,7 @@ def _WORDISH(c: str) -> bool:
 
 
 def find_bodies(text: Mapped, registry: Registry,
-                matches: list[tuple[int, tuple[Term, ...]]] | None = None) -> list[NamedBody]:
+                matches: list[tuple[int, Entry]] | None = None) -> list[NamedBody]:
     """Named bodies; `matches` is registry.automaton.iter(text.text) when the caller has it."""
     s = text.text
     found: list[NamedBody] = []
@@ -339,7 +339,7 @@ def find_bodies(text: Mapped, registry: Registry,
 
     # Longest registry and pattern-list names first, found by the automaton.
     hits = []
-    for end_idx, terms in registry.automaton.iter(s) if matches is None else matches:
+    for end_idx, (terms, _needed_by) in registry.automaton.iter(s) if matches is None else matches:
         for t in terms:
             if t.kind in ("institution", "fake", "non_body"):
                 hits.append((end_idx + 1 - t.length, end_idx + 1, t))

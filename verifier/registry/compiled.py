@@ -24,6 +24,7 @@ from verifier.analysis.phones import digits_key
 from verifier.analysis.urls import registered_domain, skeleton
 from verifier.registry import biglists
 from verifier.registry.bigset import SortedStrings
+from verifier.registry.factors import required_factors
 from verifier.registry.lint_regex import load_problem
 from verifier.registry.nearnames import NearNames
 from verifier.registry.load import (
@@ -59,6 +60,11 @@ class Term:
     kind: str  # "institution", "fake", "non_body", "phrase"
     key: str  # institution id, or reason code for phrases; the folded name otherwise
     length: int
+
+
+Entry = tuple[tuple[Term, ...], tuple[int, ...]]
+"""An automaton word's value: the terms it stands for, and the registry patterns (indices) that need
+it as a literal. One automaton for both, so a notice is scanned once (extract.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +126,7 @@ class Registry:
     fake_names: frozenset[str]
     non_bodies: frozenset[str]
     body_modifiers: tuple[str, ...]
-    automaton: Any  # ahocorasick.Automaton over folded terms -> list[Term]
+    automaton: Any  # ahocorasick.Automaton over folded terms and pattern literals -> Entry
     official_domains: Mapping[str, frozenset[str]]  # registered domain (or host) -> institution ids
     official_phones: Mapping[str, frozenset[str]]  # digits -> institution ids
     official_senders: Mapping[str, frozenset[str]]
@@ -136,6 +142,8 @@ class Registry:
     abused_tlds: frozenset[str]  # 'top': where phishing domains are registered most, for their size
     virtual_prefixes: tuple[str, ...]
     patterns: tuple[tuple[str, regex.Pattern[str]], ...]
+    # per pattern, literals one of which every match contains (factors.py); None: always run it
+    pattern_factors: tuple[frozenset[str] | None, ...]
     dnsbl: tuple[tuple[str, str, str], ...]  # zone, return-code prefix, code
     skeletons: Mapping[str, str]  # skeleton of an official domain's label -> official domain
     label_to_domains: Mapping[str, tuple[str, ...]]
@@ -383,9 +391,6 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
         for term in rule.terms:
             key = fold(term)
             add(key, Term("phrase", rule.code, len(key)))
-    for term, ts in entries.items():
-        automaton.add_word(term, tuple(ts))
-    automaton.make_automaton()
 
     patterns: list[tuple[str, regex.Pattern[str]]] = []
     for i, rule in enumerate(m.patterns):
@@ -398,6 +403,14 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
             patterns.append((rule.code, regex.compile(rule.regex, regex.V1)))
         except regex.error as exc:
             bad(("patterns", i, "regex"), f"regex does not compile: {exc}")
+    pattern_factors = tuple(required_factors(p.pattern, p.flags) for _code, p in patterns)
+    needed_by: dict[str, list[int]] = defaultdict(list)
+    for i, factors in enumerate(pattern_factors):
+        for f in factors or ():
+            needed_by[f].append(i)
+    for term in [*entries, *(f for f in needed_by if f not in entries)]:
+        automaton.add_word(term, (tuple(entries.get(term, ())), tuple(needed_by.get(term, ()))))
+    automaton.make_automaton()
     for i, d in enumerate(m.dnsbl):
         need_code(("dnsbl", i, "code"), d.code)
         try:
@@ -487,6 +500,7 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
         shared_documents=frozenset(e.lower().strip(".") for _n, e in lists.get("shared_documents", [])),
         virtual_prefixes=tuple(sorted({e.value for e in m.number_segments.virtual_operator})),
         patterns=tuple(patterns),
+        pattern_factors=pattern_factors,
         dnsbl=tuple((d.zone.lower().strip("."), d.prefix, d.code) for d in m.dnsbl),
         skeletons=MappingProxyType(skeletons),
         label_to_domains=MappingProxyType({k: tuple(v) for k, v in label_to_domains.items()}),
