@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import time
+import unicodedata
 
 import pytest
 import regex
@@ -98,3 +99,16 @@ def test_no_regex_backtracks_catastrophically(registry):
             except TimeoutError:
                 pytest.fail(f"{name} timed out on an adversarial string")
             assert time.perf_counter() - t0 < 2.5, name
+
+
+def test_nfkc_cannot_grow_a_notice_past_four_times_its_length(registry):
+    # U+FDFA became 18 characters: a notice at the length limit normalised to 180,000 and cost
+    # 7-9 times a normal notice of that length. Characters that expand further stay as they are.
+    expanding = [ch for ch in map(chr, range(0x110000))
+                 if not 0xD800 <= ord(ch) <= 0xDFFF and len(unicodedata.normalize("NFKC", ch)) > 1]
+    worst = max(expanding, key=lambda ch: len(normalise(ch).text))
+    assert len(normalise(worst).text) <= 4
+    text = "\ufdfa" * MAX_TEXT_CHARS
+    assert len(normalise(text).text) == MAX_TEXT_CHARS
+    check_offline(VerifyRequest(text=text), registry)
+    assert normalise("㍻㈱㍿").text == "平成(株)株式会社"  # the short expansions still read as words

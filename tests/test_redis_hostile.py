@@ -188,3 +188,26 @@ def test_a_redis_url_query_redis_cannot_use_stops_start_up(redis_server: RedisSe
     proc, err = refused_redis_url(f"{url}?{query}")
     assert proc.returncode == 3 and "Traceback" not in err, err
     assert "verifier: cannot start: VERIFIER_REDIS_URL cannot be used: " + words in err, err
+
+
+@needs_redis
+@pytest.mark.redis
+@pytest.mark.parametrize(("where", "words"), [
+    ("/1a", "the database (/1a) must be a number"),  # read as no database: shared database 0
+    ("/\u0663", "must be a number"),                  # read as 3
+    ("/1/2", "must be a number"),                      # read as 12
+    ("/0?db=-1", "named twice"),
+    ("?db=-1", "the database (?db=-1) must be a number"),  # SELECT -1 failed: down for good
+])
+def test_a_redis_url_whose_database_is_not_a_number_stops_start_up(redis_server: RedisServer,
+                                                                   where: str, words: str) -> None:
+    password_url = redis_server.url.rsplit("/", 1)[0].replace("redis://", "redis://:hunter2@")
+    proc, err = refused_redis_url(password_url + where)
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert "bad setting VERIFIER_REDIS_URL" in err and words in err and "hunter2" not in err
+
+
+def test_a_unix_redis_url_without_a_socket_path_stops_start_up() -> None:
+    # unix:// started and then every command failed ("Error 22 connecting to .")
+    proc, err = refused_redis_url("unix://")
+    assert proc.returncode == 2 and "name the socket file" in err, err

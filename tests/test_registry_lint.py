@@ -354,3 +354,55 @@ def test_list_path_with_a_nul_is_a_problem_at_its_line(reg: Path) -> None:
                           check=False, capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert f"{reg}:{line}:3: lists.scam_domains: cannot read" in proc.stdout, proc.stdout
+
+
+# --- entries well formed but meaning something nobody can want --------------------------------
+# Refused by compile_registry, so at start-up and every reload as well as by `registry check`
+# (one case through the linter below; the rest load the file, which is much faster).
+
+def refused(path: Path, line: int, words: str) -> Problem:
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    hits = [p for p in caught.value.problems if p.line == line and re.search(words, p.message)]
+    assert hits, "\n".join(map(str, caught.value.problems))
+    return hits[0]
+
+
+@pytest.mark.parametrize(("bad", "words"), [
+    ("t.cn", "is a URL shortener"),          # every t.cn/xyz link read as the body's own: likely_genuine
+    ("github.io", "is free hosting"),        # evil.github.io read as official
+    ("someone.github.io", "is free hosting"),
+    ("docs.qq.com", "is a document share"),
+    ("' cietac.org'", "not a lower-case host name"),  # never matched a link: genuine notices suspicious
+])
+def test_official_domain_anyone_can_publish_under_is_refused(reg: Path, bad: str, words: str) -> None:
+    problem = refused(reg, edit(reg, "  - value: cietac.org\n", f"  - value: {bad}\n"), words)
+    assert "cietac" in problem.message
+
+
+@pytest.mark.parametrize("bad", [".*", "(?:)", "x?", "^", ".", "[\\s\\S]", "\\W|\\w"])
+def test_pattern_that_fires_on_every_notice_is_refused(reg: Path, bad: str) -> None:
+    # ".*" or "x?" matched every notice: the code fired on a weather report
+    problem = refused(reg, _pattern_line(reg, bad), "fires on every notice")
+    assert problem.message.startswith("the CONTENT_DEADLINE_HOURS pattern")
+
+
+def test_pattern_of_one_common_character_still_loads(reg: Path) -> None:
+    _pattern_line(reg, "的")  # narrow and useless, but it does not match every notice
+    load_registry(reg)
+
+
+def test_likely_scam_that_no_notice_can_reach_is_refused(reg: Path) -> None:
+    line = edit(reg, "  likely_scam_min_groups: 2\n", "  likely_scam_min_groups: 10\n")
+    refused(reg, line, "no notice could be likely_scam")
+
+
+@pytest.mark.parametrize("bad", ["' '", '"\\u200b"', '"\\u3000\\u00a0"'])
+def test_name_blank_after_normalisation_is_refused(reg: Path, bad: str) -> None:
+    # silently skipped before: a maintainer's alias that can never match
+    refused(reg, edit(reg, "  - value: 贸仲\n", f"  - value: {bad}\n"), "is blank")
+
+
+def test_registry_check_names_the_entry(reg: Path) -> None:
+    line = edit(reg, "  - value: cietac.org\n", "  - value: t.cn\n")
+    expect(reg, line, "'t.cn' is a URL shortener .* cannot be cietac's official domain")

@@ -239,3 +239,36 @@ async def test_a_client_that_leaves_mid_body_is_not_a_500(bundled_holder, caplog
         assert 'route="/v1/verify",status="400"' in metrics and 'status="500"' not in metrics
         assert "unhandled_error" not in caplog.text
         assert await normal_request(port) == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/verify", "/healthz"])
+async def test_transfer_encoding_on_http_1_0_is_refused_and_the_connection_closed(bundled_holder, path) -> None:
+    # HTTP/1.0 has no Transfer-Encoding (RFC 9112 6.1: faulty framing, close). aiohttp read the
+    # body as chunked and kept the connection open, so a front proxy that reads the same bytes as
+    # a body-less 1.0 request sees the "body" taken as the next request's bytes, or the reverse.
+    smuggled = b"GET /metrics HTTP/1.0\r\n\r\n"
+    async with served(bundled_holder) as (host, port, _app):
+        reader, writer = await asyncio.open_connection(host, port)
+        body = NOTICE
+        writer.write(b"POST " + path.encode() + b" HTTP/1.0\r\nConnection: keep-alive\r\n"
+                     b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n" + smuggled)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 5)  # the server closes after one answer
+        writer.close()
+        assert answer.count(b"X-Request-ID:") == 1, answer[:300]  # one answer, nothing after it
+        head, _, problem = answer.partition(b"\r\n\r\n")
+        assert head.split(b" ")[1] == b"400" and b"verifier_" not in answer
+        assert json.loads(problem)["errors"][0]["loc"] == ["header", "Transfer-Encoding"]
+        assert await normal_request(port) == 200
+
+
+async def test_http_1_0_with_content_length_is_still_answered(bundled_holder) -> None:
+    async with served(bundled_holder) as (host, port, _app):
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(b"POST /v1/verify HTTP/1.0\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(NOTICE)}\r\n\r\n".encode() + NOTICE)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+        assert answer.startswith(b"HTTP/1.0 200") and b'"verdict":"likely_scam"' in answer

@@ -50,6 +50,27 @@ def redis_owned_params(url: str) -> list[str]:
 SECONDS_RANGE = {"read_timeout_s": (0.05, 600.0), "reload_interval_s": (0.05, 3600.0)}
 
 
+def redis_db_problem(url: str) -> str | None:
+    """What is wrong with where `url` says the database is, or None. redis-py read a path that
+    is not a number (redis://host/1a) as no path, so the service shared database 0 with whatever
+    else used it; it read /٣ as 3, /1/2 as 12, took ?db=-1, and a unix:// URL without a socket
+    path. Each started, and the last two then failed every command: Redis down for good."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix" and not parts.path.strip("/"):
+        return "name the socket file, like unix:///run/redis/redis.sock"
+    db = dict(parse_qsl(parts.query, keep_blank_values=True)).get("db")
+    written = [("?db=", db)] if db is not None else []
+    if parts.scheme != "unix" and parts.path not in ("", "/"):
+        written.append(("/", parts.path[1:]))
+    if len({value for _, value in written}) > 1:
+        return "the database is named twice (a path and ?db=) with different numbers; give one"
+    for where, value in written:
+        if not (value.isascii() and value.isdigit()):
+            return (f"the database ({where}{value[:20]}) must be a number like 0; "
+                    "write redis://host:6379/0")
+    return None
+
+
 def seconds_in_range(value: object, low: float, high: float) -> float:
     """A finite number of seconds from `low` to `high`, or a ValueError that says so."""
     want = f"write a number of seconds from {low:g} to {high:g}"
@@ -181,6 +202,8 @@ class Settings(BaseSettings):
             return None  # VERIFIER_REDIS_URL="" means unset, as in compose files
         if not url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("write it like redis://host:6379/0 (also rediss://, unix://)")
+        if problem := redis_db_problem(url):
+            raise ValueError(problem)
         owned = redis_owned_params(url)
         if owned:
             raise ValueError(f"remove {', '.join(owned)} from its query: the service sets its "

@@ -103,6 +103,18 @@ class Mapped(NamedTuple):
         return Mapped("".join(out), tuple(starts), tuple(ends))
 
 
+# NFKC turns one character into as many as 18 (U+FDFA, an Arabic honorific), so a notice within
+# the length limit normalised to 180,000 characters and cost 7-9 times a normal notice of that
+# length. Characters that expand further than this stay as they are; the longest ones that
+# matter here (㍿ 株式会社, ㏇ co., ⑽ (10)) are four or fewer.
+_MAX_EXPANSION = 4
+
+
+def _nfkc_char(ch: str) -> str:
+    norm = unicodedata.normalize("NFKC", ch).lower()
+    return norm if len(norm) <= _MAX_EXPANSION else ch.lower()
+
+
 def _norm_char(ch: str) -> str:
     """What one character becomes in the normalised text ("" when it is dropped)."""
     code = ord(ch)
@@ -116,7 +128,7 @@ def _norm_char(ch: str) -> str:
         return ""
     if code < 0x80:
         return ch.lower()
-    return unicodedata.normalize("NFKC", ch).lower()
+    return _nfkc_char(ch)
 
 
 # Characters seen so far that do not become exactly one character (dropped or expanded).
@@ -168,7 +180,7 @@ def _char_pass(original: str) -> Mapped:
         elif code < 0x80:
             norm = ch.lower()
         else:
-            norm = unicodedata.normalize("NFKC", ch).lower()
+            norm = _nfkc_char(ch)
         if norm == " " and out and out[-1] == " ":
             continue
         for c in norm:

@@ -93,6 +93,12 @@ def _plain_registered_domain(host: str) -> str:
     return f"{domain}.{suffix}" if domain and suffix else ""
 
 
+def suffix_hosted(host: str, suffixes: frozenset[str]) -> bool:
+    """`host` is one of `suffixes` or below one ('a.b.github.io' under 'github.io')."""
+    parts = host.split(".")
+    return any(".".join(parts[i:]) in suffixes for i in range(len(parts)))
+
+
 def registered_domain(host: str) -> str:
     """'a.b.bjac.org.cn' -> 'bjac.org.cn'; '' when the host has no public suffix."""
     host = host.strip().strip(".").lower()

@@ -9,7 +9,7 @@ from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import fold
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
-from verifier.checks.links import is_official, suffix_hosted
+from verifier.checks.links import is_official
 from verifier.registry.compiled import Registry
 from verifier.registry.schema import ADJUDICATOR_KINDS, PLATFORM_KINDS
 
@@ -210,7 +210,7 @@ def _shared_documents(ex: Extraction, reg: Registry, found: list[Finding]) -> li
     out = []
     for link in ex.links:
         ev = item(link.field, link.raw, link.start, link.end)
-        if ev not in faulted and suffix_hosted(link.host, reg.shared_documents):
+        if ev not in faulted and urls.suffix_hosted(link.host, reg.shared_documents):
             out.append(Finding("CONSISTENCY_SHARED_DOCUMENT", (ev,)))
     return out
 
@@ -251,7 +251,7 @@ def _channels(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         all_official = False
         if own_domains or own_suffixes or other_body:
             # A shared document is named as what it is: the reader learns more than "not the body's".
-            code = ("CONSISTENCY_SHARED_DOCUMENT" if suffix_hosted(link.host, reg.shared_documents)
+            code = ("CONSISTENCY_SHARED_DOCUMENT" if urls.suffix_hosted(link.host, reg.shared_documents)
                     else "CONSISTENCY_LINK_NOT_OFFICIAL")
             out.append(Finding(code, (item(link.field, link.raw, link.start, link.end),)))
     for mail in urls.find_emails(ex.original, ex.text, ex.links):

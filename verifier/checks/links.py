@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from rapidfuzz.distance import OSA
 
 from verifier.analysis.extract import Extraction
-from verifier.analysis.urls import Link, skeleton
+from verifier.analysis.urls import Link, skeleton, suffix_hosted
 from verifier.checks.finding import Finding, item
 from verifier.registry.compiled import Registry
 
@@ -24,11 +24,6 @@ def is_official(link: Link, reg: Registry) -> bool:
     return bool(link.domain) and (
         reg.official_owner(link.host) is not None or link.domain.endswith(reg.trusted_suffixes)
     )
-
-
-def suffix_hosted(host: str, suffixes: frozenset[str]) -> bool:
-    parts = host.split(".")
-    return any(".".join(parts[i:]) in suffixes for i in range(len(parts)))
 
 
 def _imitates(label: str, official: str) -> bool:

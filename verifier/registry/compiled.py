@@ -44,6 +44,7 @@ from verifier.registry.schema import (
     ReportingChannel,
     Verdicts,
 )
+from verifier.registry.semantic import open_host_problem, pattern_problem, verdict_problem
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -294,6 +295,8 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
             key = fold(name)
             where = loc + (("aliases", j - 1) if j else ("name",))
             if not key:
+                bad(where, f"name {name!r} is blank once spaces and invisible characters go; "
+                           "write the name or remove the entry")
                 continue
             if key.isascii():
                 english.setdefault(key, inst.id)
@@ -307,7 +310,8 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
             english.setdefault(variant, inst.id)
         for j, d in enumerate(inst.domains):
             host = d.value.lower().strip(".")
-            if not registered_domain(host) or host != d.value or "/" in host:
+            if (not registered_domain(host) or host != d.value or "/" in host
+                    or any(c.isspace() for c in host)):
                 bad(loc + ("domains", j), f"domain {d.value!r} is not a lower-case host name under a public suffix")
             domains[host].add(inst.id)
         for j, w in enumerate(inst.web_suffixes):
@@ -337,6 +341,16 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
         name: list_entries(text) for name, (_p, text) in raw.list_texts.items()
         if name not in biglists.NAMES
     }
+    open_lists = [frozenset(e.lower().strip(".") for _n, e in lists.get(name, []))
+                  for name in ("shorteners", "free_hosting", "shared_documents")]
+    for i, inst in enumerate(m.institutions):
+        for j, d in enumerate(inst.domains):
+            if why := open_host_problem(d.value.lower().strip("."), *open_lists):
+                bad(("institutions", i, "domains", j), f"domain {d.value!r} {why}; it cannot be "
+                                                       f"{inst.id}'s official domain")
+    warning_groups = [c.group for c in m.codes.values() if c.severity in ("high", "medium", "low")]
+    if why := verdict_problem(m.verdicts.likely_scam_min_groups, warning_groups):
+        bad(("verdicts", "likely_scam_min_groups"), why)
     big = pending.result()
     scam_domains = big["scam_domains"]
     if pending.conflict:
@@ -400,9 +414,13 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
             bad(("patterns", i, "regex"), f"the {rule.code} pattern: {unsafe}")
             continue
         try:
-            patterns.append((rule.code, regex.compile(rule.regex, regex.V1)))
+            compiled = regex.compile(rule.regex, regex.V1)
         except regex.error as exc:
             bad(("patterns", i, "regex"), f"regex does not compile: {exc}")
+            continue
+        if why := pattern_problem(compiled):
+            bad(("patterns", i, "regex"), f"the {rule.code} pattern {why}")
+        patterns.append((rule.code, compiled))
     pattern_factors = tuple(required_factors(p.pattern, p.flags) for _code, p in patterns)
     needed_by: dict[str, list[int]] = defaultdict(list)
     for i, factors in enumerate(pattern_factors):
