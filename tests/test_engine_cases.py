@@ -845,6 +845,11 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     # the police's SMS alarm number (edition -61): a public number a genuine warning gives; a number wearing it is not it
     ("anti-fraud-line-points-to-police-sms", {"text": "【96110反诈预警劝阻专线】您好，您可能正在遭遇冒充仲裁机构的诈骗，请勿转账。如不便通话，可发送短信至12110报警。", "sender": "96110"},
      {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
+    # its area-code forms (12110 + the code's last three digits, or Hebei's whole code) were SENDER_UNPARSEABLE
+    ("police-sms-reply-from-the-area-form", {"text": "【深圳市公安局】您的短信报警已收到，民警将尽快与您联系，请注意安全。", "sender": "12110755"},
+     {"SENDER_OFFICIAL"}, {"SENDER_UNPARSEABLE"}, NOT_FLAGGED),
+    ("warning-gives-the-hebei-area-form", {"text": "【96110反诈预警劝阻专线】您好，您可能正在遭遇冒充仲裁机构的诈骗，请勿转账。如不便通话，可发送短信至121100311报警。", "sender": "96110"},
+     {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
     ("police-name-with-a-number-containing-12110", {"text": "【110报警服务台】您的银行账户涉嫌洗钱，请立即拨打 0311-12110888 配合资金核查。"},
      {"CONSISTENCY_PHONE_NOT_OFFICIAL", "CONTENT_CRIME_ACCUSATION"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
     # --- a digit replied as consent to pay (edition -44); a notice that warns against paying by reply is no such request
