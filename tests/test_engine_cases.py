@@ -852,6 +852,22 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
     ("police-name-with-a-number-containing-12110", {"text": "【110报警服务台】您的银行账户涉嫌洗钱，请立即拨打 0311-12110888 配合资金核查。"},
      {"CONSISTENCY_PHONE_NOT_OFFICIAL", "CONTENT_CRIME_ACCUSATION"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    # --- the bare word 征信 is no credit threat (edition -71): the central bank's own replies carry it; a threat to the record does
+    ("pboc-objection-accepted", {"text": "【中国人民银行征信中心】您的征信异议申请已受理，我们将在20日内回复处理结果。", "sender": "12363"},
+     {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONTENT_THREAT_CREDIT"}, {"likely_genuine"}),
+    ("bank-says-early-repayment-leaves-credit-alone", {"text": "【工商银行】您的贷款已全部结清，提前还款不会影响您的征信记录。客服95588。", "sender": "95588"},
+     set(), {"CONTENT_THREAT_CREDIT"}, NOT_FLAGGED),
+    ("credit-blacklist-threat", {"text": "【网络仲裁中心】您的借款纠纷已立案，逾期未处理将纳入征信黑名单，请联系专员处理。"},
+     {"CONTENT_THREAT_CREDIT", "BODY_KNOWN_FAKE"}, set(), FLAGGED),
+    ("credit-report-threat-after-a-deadline", {"text": "【金融仲裁委员会】您的欠款已进入仲裁程序，请于3日内处理，否则同步至征信及公安系统。"},
+     {"CONTENT_THREAT_CREDIT"}, set(), FLAGGED),
+    ("credit-harm-for-relatives", {"text": "【互联网金融调解中心】您的家人逾期未还，裁决后将影响直系亲属征信，请尽快联系处理。"},
+     {"CONTENT_THREAT_CREDIT"}, set(), FLAGGED),
+    # a fee to have a case withdrawn is the paid 停诉 trade; a commission saying withdrawal costs nothing is not
+    ("fee-to-withdraw-a-case", {"text": "【金融调解中心】您的欠款案件可申请撤诉，请先缴纳撤诉代办费600元，办理后案件撤销。"},
+     {"CONTENT_DEBT_RELIEF_SERVICE"}, set(), FLAGGED),
+    ("commission-says-withdrawal-is-free", {"text": "【北京仲裁委员会】申请人已撤回仲裁申请，本会已作出撤案决定，撤案无需您缴纳任何费用，详见 https://www.bjac.org.cn 。", "sender": "10690012345"},
+     {"LINK_OFFICIAL"}, {"CONTENT_DEBT_RELIEF_SERVICE"}, NOT_FLAGGED),
     # --- a digit replied as consent to pay (edition -44); a notice that warns against paying by reply is no such request
     ("reply-digit-to-pay", {"text": "【中国网络仲*裁委】您的案件已立案，回复1确认并缴费", "sender": "10690012345"},
      {"CONTENT_PRESS_KEY", "BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
