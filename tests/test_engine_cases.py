@@ -868,6 +868,11 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_DEBT_RELIEF_SERVICE"}, set(), FLAGGED),
     ("commission-says-withdrawal-is-free", {"text": "【北京仲裁委员会】申请人已撤回仲裁申请，本会已作出撤案决定，撤案无需您缴纳任何费用，详见 https://www.bjac.org.cn 。", "sender": "10690012345"},
      {"LINK_OFFICIAL"}, {"CONTENT_DEBT_RELIEF_SERVICE"}, NOT_FLAGGED),
+    # --- Alipay's Hong Kong site is its own (edition -72: its wallet agreement names www.alipay.hk); alipay.cn has no source and stays a look-alike
+    ("alipay-links-its-hong-kong-site", {"text": "【支付宝】您的AlipayHK钱包服务协议已更新，详情请查看 https://www.alipay.hk 。"},
+     {"LINK_OFFICIAL"}, {"LINK_LOOKALIKE"}, NOT_FLAGGED),
+    ("alipay-hyphenated-hong-kong-copy", {"text": "【支付宝】您的账户存在异常，请登录 https://alipay-hk.com 解除限制。"},
+     {"LINK_LOOKALIKE"}, {"LINK_OFFICIAL"}, FLAGGED),
     # --- a digit replied as consent to pay (edition -44); a notice that warns against paying by reply is no such request
     ("reply-digit-to-pay", {"text": "【中国网络仲*裁委】您的案件已立案，回复1确认并缴费", "sender": "10690012345"},
      {"CONTENT_PRESS_KEY", "BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
