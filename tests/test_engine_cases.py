@@ -873,6 +873,13 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"LINK_OFFICIAL"}, {"LINK_LOOKALIKE"}, NOT_FLAGGED),
     ("alipay-hyphenated-hong-kong-copy", {"text": "【支付宝】您的账户存在异常，请登录 https://alipay-hk.com 解除限制。"},
      {"LINK_LOOKALIKE"}, {"LINK_OFFICIAL"}, FLAGGED),
+    # --- a fee paid by scanning a code in the message is a payment demand (edition -73); a warning against it is not
+    ("unlisted-commission-asks-to-pay-by-qr", {"text": "【揭阳仲裁委员会】您作为被申请人的合同纠纷一案已受理，请扫码缴费以便案件处理。", "sender": "10690012345"},
+     {"CONTENT_PAYMENT_DEMAND", "CONTENT_QR_CODE"}, set(), FLAGGED),
+    ("qr-code-to-pay-the-acceptance-fee", {"text": "【揭阳仲裁委员会】您的借款合同纠纷一案已受理，请于收到本通知后扫描二维码支付案件受理费，以免影响案件处理。", "sender": "10690012345"},
+     {"CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
+    ("commission-warns-against-paying-by-qr", {"text": "【广州仲裁委员会】提醒：本会不会通过短信要求扫码缴费，请勿扫码支付，详见 https://www.gzac.org 。", "sender": "10690012345"},
+     {"LINK_OFFICIAL"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
     # --- a digit replied as consent to pay (edition -44); a notice that warns against paying by reply is no such request
     ("reply-digit-to-pay", {"text": "【中国网络仲*裁委】您的案件已立案，回复1确认并缴费", "sender": "10690012345"},
      {"CONTENT_PRESS_KEY", "BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
