@@ -446,3 +446,8 @@ def test_a_bad_check_argument_is_answered_before_the_registry_loads(tmp_path):
     assert r.returncode == 2 and "verifier check: standard input: String should" in r.stderr, r.stderr
     r = run("check", "x", "--registry", missing)  # a good argument still reaches the registry
     assert r.returncode == 1 and "cannot read" in r.stderr
+    # `registry eval` the same: its corpus is read (and a bad one refused) before the registry
+    (tmp_path / "bad.jsonl").write_text("{not json\n", "utf-8")
+    for corpus, words in ((tmp_path / "missing.jsonl", "cannot read the corpus"), (tmp_path / "bad.jsonl", "bad.jsonl:1:")):
+        r = run("registry", "eval", str(corpus), "--registry", missing)
+        assert r.returncode == 2 and words in r.stderr and "registry is invalid" not in r.stderr, r.stderr

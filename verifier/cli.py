@@ -258,11 +258,12 @@ def cmd_registry_check(args: argparse.Namespace) -> int:
 
 
 def cmd_registry_eval(args: argparse.Namespace) -> int:
-    from verifier.registry.evaluate import run_eval
+    from verifier.registry.evaluate import read_corpus, run_eval
 
+    cases = read_corpus(Path(args.corpus))  # a missing or bad corpus is told before the registry loads
     settings = _settings(registry=args.registry)
     reg = _load(settings.registry)
-    return run_eval(Path(args.corpus), reg, args.min_recall, args.max_false_positive_rate, args.json)
+    return run_eval(cases, reg, args.min_recall, args.max_false_positive_rate, args.json)
 
 
 def cmd_registry_schema(args: argparse.Namespace) -> int:
