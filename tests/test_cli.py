@@ -169,7 +169,7 @@ def test_registry_with_a_slow_pattern_is_fatal_naming_its_rule(tmp_path):
 
 def test_hostile_stdin_gets_clear_errors(tmp_path):
     r = run("check", "-", stdin="仲" * 1_000_000)
-    assert r.returncode == 2 and "text: String should have at most 10000 characters" in r.stderr
+    assert r.returncode == 2 and "standard input: String should have at most 10000 characters" in r.stderr
     assert "仲仲" not in r.stderr  # the notice is not echoed back
     garbage = subprocess.run([sys.executable, "-m", "verifier", "check", "-"], input=bytes(range(256)) * 10,
                              capture_output=True, timeout=120)
@@ -191,7 +191,7 @@ def test_a_notice_on_standard_input_in_another_encoding_is_refused_not_misread()
         assert b"standard input is not UTF-8" in r.stderr and b"iconv" in r.stderr
     # UTF-8 cut anywhere past 4 MiB is still read up to the cut (and then refused for its length)
     r = run("check", "-", stdin="仲" * (2 << 20))
-    assert r.returncode == 2 and "text: String should have at most 10000 characters" in r.stderr
+    assert r.returncode == 2 and "standard input: String should have at most 10000 characters" in r.stderr
 
 
 def test_jsonl_binary_lines_do_not_crash():
@@ -422,3 +422,32 @@ def test_a_misspelt_or_empty_setting_is_not_silently_ignored():
     from verifier.settings import Settings
 
     assert Settings(partners="").partners is None  # type: ignore[arg-type]
+
+
+def test_a_bad_check_argument_is_answered_before_the_registry_loads(tmp_path):
+    # `check` loaded the registry (a second or more) before it looked at its arguments: a
+    # mistyped argument waited for it, and with a wrong --registry too the person was told about
+    # the registry, not the argument. Here the registry cannot load, so only an answer given
+    # before loading it names the argument.
+    missing = str(tmp_path / "no-registry.yaml")
+    cases = [(["   "], "give at least one of TEXT"),
+             (["x", "--sender", "1" * 600], "--sender: String should have at most 512"),
+             (["x", "--institution", "仲" * 300], "--institution: String should have at most 200"),
+             (["x", "--link", "a.cn", "--link", "b" * 600], "--link (number 2): String should"),
+             (["仲" * 10_001], "TEXT: String should have at most 10000 characters"),
+             (["--jsonl", str(tmp_path / "missing.jsonl")], "cannot read"),
+             ([b"\xff".decode("utf-8", "surrogateescape")], "TEXT is not UTF-8")]
+    for args, words in cases:
+        r = subprocess.run([sys.executable, "-m", "verifier", "check", *args, "--registry", missing],
+                           capture_output=True, text=True, timeout=120, errors="surrogateescape")
+        assert r.returncode == 2 and r.stdout == "", (words, r.stderr)
+        assert f"verifier check: {words}" in r.stderr and "registry" not in r.stderr, (words, r.stderr)
+    r = run("check", "-", "--registry", missing, stdin="仲" * 10_001)
+    assert r.returncode == 2 and "verifier check: standard input: String should" in r.stderr, r.stderr
+    r = run("check", "x", "--registry", missing)  # a good argument still reaches the registry
+    assert r.returncode == 1 and "cannot read" in r.stderr
+    # `registry eval` the same: its corpus is read (and a bad one refused) before the registry
+    (tmp_path / "bad.jsonl").write_text("{not json\n", "utf-8")
+    for corpus, words in ((tmp_path / "missing.jsonl", "cannot read the corpus"), (tmp_path / "bad.jsonl", "bad.jsonl:1:")):
+        r = run("registry", "eval", str(corpus), "--registry", missing)
+        assert r.returncode == 2 and words in r.stderr and "registry is invalid" not in r.stderr, r.stderr

@@ -67,6 +67,20 @@ async def test_a_cost_takes_that_many_tokens_and_a_debt_outlives_the_window(
     assert ttl_ms > 5 * 1_200_000 - 5000, ttl_ms
 
 
+async def test_the_wait_for_one_token_is_read_without_taking_one(
+    two_limiters: list[RedisRateLimiter],
+) -> None:
+    a, b = two_limiters  # 3 per hour
+    assert await a.retry_after("peek") == 0, "a client never seen has a full bucket"
+    assert (await a.hit("peek", 2))[0] and await b.retry_after("peek") == 0
+    assert (await b.hit("peek"))[0], "asking took nothing: the third token was still there"
+    wait = await a.retry_after("peek")
+    assert 1_190 <= wait <= 1_201 and await a.retry_after("peek") == wait  # one token: 1,200 s
+    assert not (await b.hit("peek"))[0]
+    await a.link.client.script_flush()
+    assert await a.retry_after("peek") >= 1 and a.link.failures == 0
+
+
 async def test_script_cache_flushed_falls_back_to_eval(
     two_limiters: list[RedisRateLimiter],
 ) -> None:

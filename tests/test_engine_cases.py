@@ -861,8 +861,41 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     # the police's SMS alarm number (edition -61): a public number a genuine warning gives; a number wearing it is not it
     ("anti-fraud-line-points-to-police-sms", {"text": "【96110反诈预警劝阻专线】您好，您可能正在遭遇冒充仲裁机构的诈骗，请勿转账。如不便通话，可发送短信至12110报警。", "sender": "96110"},
      {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
+    # its area-code forms (12110 + the code's last three digits, or Hebei's whole code) were SENDER_UNPARSEABLE
+    ("police-sms-reply-from-the-area-form", {"text": "【深圳市公安局】您的短信报警已收到，民警将尽快与您联系，请注意安全。", "sender": "12110755"},
+     {"SENDER_OFFICIAL"}, {"SENDER_UNPARSEABLE"}, NOT_FLAGGED),
+    ("warning-gives-the-hebei-area-form", {"text": "【96110反诈预警劝阻专线】您好，您可能正在遭遇冒充仲裁机构的诈骗，请勿转账。如不便通话，可发送短信至121100311报警。", "sender": "96110"},
+     {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
     ("police-name-with-a-number-containing-12110", {"text": "【110报警服务台】您的银行账户涉嫌洗钱，请立即拨打 0311-12110888 配合资金核查。"},
      {"CONSISTENCY_PHONE_NOT_OFFICIAL", "CONTENT_CRIME_ACCUSATION"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
+    # --- the bare word 征信 is no credit threat (edition -54): the central bank's own replies carry it; a threat to the record does
+    ("pboc-objection-accepted", {"text": "【中国人民银行征信中心】您的征信异议申请已受理，我们将在20日内回复处理结果。", "sender": "12363"},
+     {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONTENT_THREAT_CREDIT"}, {"likely_genuine"}),
+    ("bank-says-early-repayment-leaves-credit-alone", {"text": "【工商银行】您的贷款已全部结清，提前还款不会影响您的征信记录。客服95588。", "sender": "95588"},
+     set(), {"CONTENT_THREAT_CREDIT"}, NOT_FLAGGED),
+    ("credit-blacklist-threat", {"text": "【网络仲裁中心】您的借款纠纷已立案，逾期未处理将纳入征信黑名单，请联系专员处理。"},
+     {"CONTENT_THREAT_CREDIT", "BODY_KNOWN_FAKE"}, set(), FLAGGED),
+    ("credit-report-threat-after-a-deadline", {"text": "【金融仲裁委员会】您的欠款已进入仲裁程序，请于3日内处理，否则同步至征信及公安系统。"},
+     {"CONTENT_THREAT_CREDIT"}, set(), FLAGGED),
+    ("credit-harm-for-relatives", {"text": "【互联网金融调解中心】您的家人逾期未还，裁决后将影响直系亲属征信，请尽快联系处理。"},
+     {"CONTENT_THREAT_CREDIT"}, set(), FLAGGED),
+    # a fee to have a case withdrawn is the paid 停诉 trade; a commission saying withdrawal costs nothing is not
+    ("fee-to-withdraw-a-case", {"text": "【金融调解中心】您的欠款案件可申请撤诉，请先缴纳撤诉代办费600元，办理后案件撤销。"},
+     {"CONTENT_DEBT_RELIEF_SERVICE"}, set(), FLAGGED),
+    ("commission-says-withdrawal-is-free", {"text": "【北京仲裁委员会】申请人已撤回仲裁申请，本会已作出撤案决定，撤案无需您缴纳任何费用，详见 https://www.bjac.org.cn 。", "sender": "10690012345"},
+     {"LINK_OFFICIAL"}, {"CONTENT_DEBT_RELIEF_SERVICE"}, NOT_FLAGGED),
+    # --- Alipay's Hong Kong site is its own (edition -55: its wallet agreement names www.alipay.hk); alipay.cn has no source and stays a look-alike
+    ("alipay-links-its-hong-kong-site", {"text": "【支付宝】您的AlipayHK钱包服务协议已更新，详情请查看 https://www.alipay.hk 。"},
+     {"LINK_OFFICIAL"}, {"LINK_LOOKALIKE"}, NOT_FLAGGED),
+    ("alipay-hyphenated-hong-kong-copy", {"text": "【支付宝】您的账户存在异常，请登录 https://alipay-hk.com 解除限制。"},
+     {"LINK_LOOKALIKE"}, {"LINK_OFFICIAL"}, FLAGGED),
+    # --- a fee paid by scanning a code in the message is a payment demand (edition -56); a warning against it is not
+    ("unlisted-commission-asks-to-pay-by-qr", {"text": "【揭阳仲裁委员会】您作为被申请人的合同纠纷一案已受理，请扫码缴费以便案件处理。", "sender": "10690012345"},
+     {"CONTENT_PAYMENT_DEMAND", "CONTENT_QR_CODE"}, set(), FLAGGED),
+    ("qr-code-to-pay-the-acceptance-fee", {"text": "【揭阳仲裁委员会】您的借款合同纠纷一案已受理，请于收到本通知后扫描二维码支付案件受理费，以免影响案件处理。", "sender": "10690012345"},
+     {"CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
+    ("commission-warns-against-paying-by-qr", {"text": "【广州仲裁委员会】提醒：本会不会通过短信要求扫码缴费，请勿扫码支付，详见 https://www.gzac.org 。", "sender": "10690012345"},
+     {"LINK_OFFICIAL"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
     # --- a digit replied as consent to pay (edition -44); a notice that warns against paying by reply is no such request
     ("reply-digit-to-pay", {"text": "【中国网络仲*裁委】您的案件已立案，回复1确认并缴费", "sender": "10690012345"},
      {"CONTENT_PRESS_KEY", "BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),

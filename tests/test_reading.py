@@ -80,6 +80,20 @@ def test_sender_without_trunk_zero(sender, key, kind):
     assert (s.key, s.kind) == (key, kind)
 
 
+@pytest.mark.parametrize("sender,key", [
+    # the police's SMS alarm number with the area code after it: its last three digits, or (Hebei)
+    # the whole code; each was SENDER_UNPARSEABLE
+    ("12110010", "12110"), ("12110021", "12110"), ("12110755", "12110"), ("12110771", "12110"),
+    ("121100311", "12110"), ("+86 12110755", "12110"), ("12110-755", "12110"),
+    # not an area code after it, or more digits: not the alarm number
+    ("12110012", "12110012"), ("12110001", "12110001"), ("121107551", "121107551"),
+    ("1211075", "1211075"),
+])
+def test_police_sms_number_with_an_area_code(sender, key):
+    s = phones.parse_sender(sender, ())
+    assert s.key == key and (s.kind == phones.SHORT) == (key == "12110")
+
+
 def _numbers(text: str) -> list[tuple[str, str]]:
     return [(p.key, p.kind) for p in phones.find_phones(normalise(text), (), [])]
 
@@ -94,6 +108,7 @@ def _numbers(text: str) -> list[tuple[str, str]]:
     ("请拨打1069012345", [("1069012345", phones.SERVICE_PORT)]),
     ("请拨打13800138000", [("13800138000", phones.MOBILE)]),
     ("请致电1082217788元", []),  # an amount
+    ("不便通话时可发送短信至12110755报警", [("12110", phones.SHORT)]),
 ])
 def test_landline_without_trunk_zero_in_text(text, found):
     assert _numbers(text) == found

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
 
 import pytest
 from multidict import CIMultiDict
@@ -313,6 +315,31 @@ async def test_a_batch_body_that_cannot_be_read_still_costs_one(aiohttp_client, 
     resp = await client.post("/v1/verify/batch", data=b"[", headers={"Content-Type": "application/json"})
     assert resp.status == 429 and int(resp.headers["Retry-After"]) >= 1
     assert (await post(client, "/v1/verify", {"text": "x"})).status == 429
+
+
+async def test_a_client_with_nothing_left_is_refused_before_its_batch_body_is_read(
+        aiohttp_client, bundled_holder):
+    # The batch's body was read (to count its notices) before the limit was asked, even for a
+    # client with no allowance at all: its 429 waited for the whole body, up to the read
+    # deadline. Here the body never comes, so only a refusal before reading it is answered.
+    client = await aiohttp_client(create_app(make_settings(rate_limit="2/minute", read_timeout_s=60),
+                                             registry_holder=bundled_holder))
+    assert (await post(client, "/v1/verify/batch", {"notices": [{"text": "x"}] * 2})).status == 200
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    try:
+        writer.write(b"POST /v1/verify/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                     b"\r\nContent-Length: 1000\r\n\r\n{\"notices\": [")
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    finally:
+        writer.close()
+    assert head.startswith(b"HTTP/1.1 429 "), head
+    assert b"application/problem+json" in head and re.search(rb"Retry-After: [1-9]", head), head
+    resp = await post(client, "/v1/verify/batch", {"notices": [{"text": "x"}]})
+    problem = await resp.json()
+    assert_problem(resp, problem, 429)
+    assert "each notice of a batch counts" in problem["detail"]
+    assert 1 <= int(resp.headers["Retry-After"]) <= 30
 
 
 async def test_rate_limit_per_forwarded_client(aiohttp_client, bundled_holder):

@@ -46,11 +46,31 @@ def test_serve_exits_with_file_and_line(registry_copy):
     break_file(registry_copy)
     env = os.environ | {"VERIFIER_REGISTRY": str(registry_copy), "VERIFIER_PORT": "0",
                         "VERIFIER_NETWORK_CHECKS": "off", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "verifier.web.server"], env=env,
+    proc = subprocess.run([sys.executable, "-m", "verifier", "serve"], env=env,
                           capture_output=True, text=True, check=False, timeout=60)
-    assert proc.returncode == 3
+    assert proc.returncode == 1
     assert re.search(rf"{re.escape(str(registry_copy))}:\d+:\d+:", proc.stderr)
     assert "Traceback" not in proc.stderr
+
+
+def test_the_server_module_starts_as_verifier_serve_does(registry_copy):
+    # `python -m verifier.web.server` was a second start-up path that built its settings itself:
+    # a misspelt setting served on the default, a bad value was a traceback, and a broken
+    # registry was found only after the port was bound (exit 3, not 1). Each is now answered as
+    # `verifier serve` answers it, before listening.
+    base = os.environ | {"VERIFIER_PORT": "0", "PYTHONPATH": str(ROOT)}
+    broken = base | {"VERIFIER_REGISTRY": str(registry_copy)}
+    break_file(registry_copy)
+    cases = [(base | {"VERIFIER_RATE_LIMT": "5/minute"}, [], "unknown setting VERIFIER_RATE_LIMT"),
+             (base | {"VERIFIER_PORT": "abc"}, [], "bad setting VERIFIER_PORT"),
+             (base, ["--workers", "0"], "bad setting VERIFIER_WORKERS"),
+             (broken, [], "the registry is invalid")]
+    for env, args, words in cases:
+        server, cli = (subprocess.run([sys.executable, "-m", *command, *args], env=env,
+                                      capture_output=True, text=True, check=False, timeout=60)
+                       for command in (["verifier.web.server"], ["verifier", "serve"]))
+        assert server.returncode == cli.returncode != 0, (words, server.stderr[-2000:])
+        assert server.stderr == cli.stderr and words in server.stderr, (words, server.stderr[-2000:])
 
 
 async def wait_for(client, predicate, timeout: float = 20.0) -> dict:

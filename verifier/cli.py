@@ -52,13 +52,6 @@ def _load(path: Path):  # type: ignore[no-untyped-def]
 MAX_INPUT_BYTES = 4 * 1024 * 1024  # one notice from standard input, or one --jsonl line
 
 
-def _request_from_obj(obj: Any) -> VerifyRequest:
-    req = VerifyRequest.model_validate(obj)
-    if req.is_empty():
-        raise ValueError("give at least one of text, sender, links, institution")
-    return req
-
-
 def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
     """Numbered lines, None for one longer than MAX_INPUT_BYTES (skipped, never held whole)."""
     number = 0
@@ -104,13 +97,25 @@ class _Checker:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """The arguments first, then the settings, then the registry: a mistyped argument is
+    answered at once, not after the second or more the registry takes to load (and not as a
+    registry or settings problem when both are wrong)."""
     from verifier.render import render_text
 
+    given = _open_jsonl(args.jsonl) if args.jsonl else _request_from_args(args)
+    if isinstance(given, int):
+        return given
     settings = _settings(registry=args.registry)
     reg = _load(settings.registry)
     checker = _Checker(settings, reg)
+    lang = args.lang or "zh-Hans"
     try:
-        return _check(args, checker, render_text)
+        if isinstance(given, VerifyRequest):
+            resp = checker(given, lang)
+            print(resp.model_dump_json() if args.json else render_text(resp))
+            return 0
+        with given:
+            return _check_jsonl(given, checker, lang)
     finally:
         checker.close()
 
@@ -132,14 +137,17 @@ def _argv_not_utf8(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # type: ignore[no-untyped-def]
-    lang = args.lang or "zh-Hans"
+# The request field each `check` argument fills: an error names the argument the person typed.
+_ARGUMENT_OF_FIELD = {"text": "TEXT", "sender": "--sender", "links": "--link",
+                      "institution": "--institution"}
+
+
+def _request_from_args(args: argparse.Namespace) -> VerifyRequest | int:
+    """The notice the arguments give, or the exit status after saying which argument is wrong."""
     not_utf8 = _argv_not_utf8(args)
     if not_utf8:
         print(not_utf8, file=sys.stderr)
         return 2
-    if args.jsonl:
-        return _check_jsonl(args.jsonl, check, lang)
     text = args.text
     if text == "-":
         if sys.stdin is None:
@@ -155,61 +163,65 @@ def _check(args: argparse.Namespace, check: _Checker, render_text) -> int:  # ty
                   "first, e.g. iconv -f GBK -t UTF-8 notice.txt | verifier check -", file=sys.stderr)
             return 2
     try:
-        req = _request_from_obj({"text": text, "sender": args.sender, "links": args.link or None,
-                                 "institution": args.institution, "lang": lang})
+        req = VerifyRequest.model_validate({"text": text, "sender": args.sender,
+                                            "links": args.link or None,
+                                            "institution": args.institution, "lang": args.lang})
     except ValidationError as exc:
-        for err in exc.errors():  # field and reason only: never echo the notice back into logs
-            where = ".".join(str(x) for x in err["loc"]) or "request"
+        for err in exc.errors():  # argument and reason only: never echo the notice back
+            loc = [str(x) for x in err["loc"]]
+            where = _ARGUMENT_OF_FIELD.get(loc[0], loc[0]) if loc else "request"
+            if where == "TEXT" and args.text == "-":
+                where = "standard input"
+            elif where == "--link" and len(loc) > 1 and loc[1].isdigit():
+                where = f"--link (number {int(loc[1]) + 1})"
             print(f"verifier check: {where}: {err['msg']}", file=sys.stderr)
         return 2
-    except ValueError as exc:
-        print(f"verifier check: {exc}", file=sys.stderr)
+    if req.is_empty():
+        print("verifier check: give at least one of TEXT (or - for standard input), --sender, "
+              "--link, --institution", file=sys.stderr)
         return 2
-    resp = check(req, lang)
-    if args.json:
-        print(resp.model_dump_json())
-    else:
-        print(render_text(resp))
-    return 0
+    return req
 
 
-def _check_jsonl(name: str, check: _Checker, lang: str) -> int:
+def _open_jsonl(name: str) -> BinaryIO | int:
+    """The --jsonl input opened for reading, or the exit status after saying why it cannot be."""
+    try:
+        if name != "-":
+            return open(name, "rb")  # noqa: SIM115 - the caller closes it
+        if sys.stdin is None:
+            raise OSError(errno.EBADF, "standard input is closed")
+        return open(sys.stdin.fileno(), "rb", closefd=False)
+    except OSError as exc:
+        print(f"verifier check: cannot read {name}: {exc.strerror}", file=sys.stderr)
+        return 2
+
+
+def _check_jsonl(stream: BinaryIO, check: _Checker, lang: str) -> int:
     """One response or error object per input line, in order (a blank line gets an error object
     too): a line is read exactly as the endpoint reads a body (strict UTF-8 JSON, no NUL,
     surrogates, duplicate keys or deep nesting)."""
     from verifier.web.body import parse_json_object, parse_notice
     from verifier.web.problems import ProblemError, problem_body
 
-    try:
-        if name != "-":
-            stream: BinaryIO = open(name, "rb")  # noqa: SIM115 - closed below
-        elif sys.stdin is None:
-            raise OSError(errno.EBADF, "standard input is closed")
-        else:
-            stream = open(sys.stdin.fileno(), "rb", closefd=False)
-    except OSError as exc:
-        print(f"verifier check: cannot read {name}: {exc.strerror}", file=sys.stderr)
-        return 2
-    with stream:
-        for number, line in _lines(stream):
-            if line is not None and not line.strip() and not line.endswith(b"\n"):
-                continue  # spaces after the last newline: not a line of their own
-            try:
-                if line is None:
-                    raise ProblemError(413, f"The line is longer than {MAX_INPUT_BYTES} bytes.",
-                                       errors=[(("line",), "too long")])
-                if not line.strip():  # answered, so output line N stays input line N's answer
-                    raise ProblemError(400, "The line is blank; give one JSON request object a "
-                                            "line.", errors=[(("line",), "blank")])
-                req = parse_notice(parse_json_object(line), ())
-                out = check(req, req.lang or lang).model_dump_json()
-            except ProblemError as exc:
-                exc.detail = f"line {number}: {exc.detail}"
-                out = json.dumps({"error": problem_body(exc.problem(None))}, ensure_ascii=False)
-            except Exception as exc:  # noqa: BLE001 - one failing line must not lose the rest
-                error = ProblemError(500, f"line {number}: the check failed ({type(exc).__name__}).")
-                out = json.dumps({"error": problem_body(error.problem(None))}, ensure_ascii=False)
-            sys.stdout.write(out.translate(_LINE_BREAKS_ESCAPED) + "\n")
+    for number, line in _lines(stream):
+        if line is not None and not line.strip() and not line.endswith(b"\n"):
+            continue  # spaces after the last newline: not a line of their own
+        try:
+            if line is None:
+                raise ProblemError(413, f"The line is longer than {MAX_INPUT_BYTES} bytes.",
+                                   errors=[(("line",), "too long")])
+            if not line.strip():  # answered, so output line N stays input line N's answer
+                raise ProblemError(400, "The line is blank; give one JSON request object a "
+                                        "line.", errors=[(("line",), "blank")])
+            req = parse_notice(parse_json_object(line), ())
+            out = check(req, req.lang or lang).model_dump_json()
+        except ProblemError as exc:
+            exc.detail = f"line {number}: {exc.detail}"
+            out = json.dumps({"error": problem_body(exc.problem(None))}, ensure_ascii=False)
+        except Exception as exc:  # noqa: BLE001 - one failing line must not lose the rest
+            error = ProblemError(500, f"line {number}: the check failed ({type(exc).__name__}).")
+            out = json.dumps({"error": problem_body(error.problem(None))}, ensure_ascii=False)
+        sys.stdout.write(out.translate(_LINE_BREAKS_ESCAPED) + "\n")
     return 0
 
 
@@ -246,11 +258,12 @@ def cmd_registry_check(args: argparse.Namespace) -> int:
 
 
 def cmd_registry_eval(args: argparse.Namespace) -> int:
-    from verifier.registry.evaluate import run_eval
+    from verifier.registry.evaluate import read_corpus, run_eval
 
+    cases = read_corpus(Path(args.corpus))  # a missing or bad corpus is told before the registry loads
     settings = _settings(registry=args.registry)
     reg = _load(settings.registry)
-    return run_eval(Path(args.corpus), reg, args.min_recall, args.max_false_positive_rate, args.json)
+    return run_eval(cases, reg, args.min_recall, args.max_false_positive_rate, args.json)
 
 
 def cmd_registry_schema(args: argparse.Namespace) -> int:

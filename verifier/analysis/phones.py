@@ -120,13 +120,24 @@ def _local_short(digits: str) -> str:
         rest = digits[3:] if digits[1] in "12" else digits[4:]
         if len(rest) == 5 and rest.startswith(("12", "95", "96")):
             return rest
+    if _AREA_AFTER.fullmatch(digits):
+        return digits[:5]
     return digits
+
+
+# The police's SMS alarm number 12110 is also written with the area code after it: its last three
+# digits (12110010 Beijing, 12110755 Shenzhen: 央视新闻, "在12110後加上電話區號後3位") or, in
+# Hebei's older form, the whole code (121100311 Shijiazhuang: 燕赵都市报 2014-01-03); both are
+# the registry's sources for 12110. Either is the police's line for that city.
+_AREA_AFTER = regex.compile(r"12110(?:010|02\d|0?[3-9]\d\d)")
 
 
 def _national(rest: str) -> str:
     """A number after +86 in national form: mobiles, 400/800, 95/96 and other short numbers carry
     no trunk 0; a landline does ('+86 10 8221 7600' is Beijing's 010-82217600, '+86 411 …' Dalian's
     0411-…, '+86 991 …' Urumqi's 0991-…: area codes also begin with 1, 4, 8 and 9)."""
+    if _AREA_AFTER.fullmatch(rest):
+        return rest[:5]
     if len(rest) < 9 or (rest.startswith(("95", "96")) and len(rest) <= 8):
         return rest
     if rest[0] == "1" and not (rest.startswith("10") and len(rest) == 10 and not rest.startswith("106")):

@@ -156,8 +156,10 @@ def _case_problem(case: Any) -> str | None:
     return None
 
 
-def run_eval(path: Path, reg: Registry, min_recall: float | None, max_fpr: float | None, as_json: bool) -> int:
-    rep = evaluate_cases(read_corpus(path), reg)
+def run_eval(cases: list[dict[str, Any]], reg: Registry, min_recall: float | None, max_fpr: float | None,
+             as_json: bool) -> int:
+    """Report on `cases` (read_corpus's, read before the registry so a bad corpus is told at once)."""
+    rep = evaluate_cases(cases, reg)
     if as_json:
         print(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2))
     else:

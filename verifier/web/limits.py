@@ -25,6 +25,11 @@ class RateLimiter(Protocol):
         be allowed). See MemoryRateLimiter.hit for a cost larger than the bucket."""
         ...
 
+    async def retry_after(self, key: str) -> int:
+        """0 when `key` has at least one request's allowance now, else the seconds until it
+        has; counts nothing (a batch is refused by this before its body is read)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -69,6 +74,12 @@ class MemoryRateLimiter:
         if allowed:
             return True, 0
         return False, max(1, math.ceil((need - tokens) / self.rate))
+
+    async def retry_after(self, key: str) -> int:
+        now = self._clock()
+        tokens, last = self._buckets.get(key, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        return 0 if tokens >= 1 else max(1, math.ceil((1 - tokens) / self.rate))
 
     async def close(self) -> None:
         self._buckets.clear()

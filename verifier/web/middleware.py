@@ -150,7 +150,8 @@ def _account(request: web.Request, status: int, seconds: float) -> None:
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Per-client rate limit, then the body (read under its deadline, outside the bound: a client
     trickling its body is not being analysed), then the concurrency bound: past it a fast 503,
-    never a queue. A batch is charged one per notice, so its body is read before the limit."""
+    never a queue. A batch is charged one per notice, so its body is read before the limit is
+    charged; a client with nothing left is refused before that read (its body is never read)."""
     route = request.match_info.route.name
     if route not in GUARDED_ROUTES:
         return await handler(request)
@@ -158,13 +159,15 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     settings = app[keys.SETTINGS]
     key = rate_key(request.remote, request.headers.getall("X-Forwarded-For", ()),
                    settings.proxy_networks)
+    limiter = app[keys.RATE_LIMITER]
+    if route == "verify_batch":
+        wait = await limiter.retry_after(key)
+        if wait:
+            raise _too_many(request, wait, batch=True)
     cost, body_problem = await request_cost(request, settings.max_body_bytes, settings.read_timeout_s)
-    allowed, retry_after = await app[keys.RATE_LIMITER].hit(key, cost)
+    allowed, retry_after = await limiter.hit(key, cost)
     if not allowed:
-        app[keys.METRICS].rate_limited.inc()
-        raise ProblemError(429, f"Too many requests from this client (limit {settings.rate_limit}"
-                                f"{'; each notice of a batch counts' if cost > 1 else ''}); "
-                                f"retry in {retry_after} s.", headers={"Retry-After": str(retry_after)})
+        raise _too_many(request, retry_after, batch=cost > 1)
     if body_problem is not None:
         raise body_problem
     await read_json_object(request, settings.max_body_bytes, settings.read_timeout_s)
@@ -179,3 +182,12 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         limiter.release()
         app[keys.METRICS].in_flight.dec()
+
+
+def _too_many(request: web.Request, retry_after: int, *, batch: bool) -> ProblemError:
+    """The 429 for a client over its limit (counted in the metrics)."""
+    request.app[keys.METRICS].rate_limited.inc()
+    limit = request.app[keys.SETTINGS].rate_limit
+    return ProblemError(429, f"Too many requests from this client (limit {limit}"
+                             f"{'; each notice of a batch counts' if batch else ''}); "
+                             f"retry in {retry_after} s.", headers={"Retry-After": str(retry_after)})

@@ -249,5 +249,11 @@ def serve(settings: Settings) -> None:
         raise SystemExit(status)
 
 
-if __name__ == "__main__":  # python -m verifier.web.server (settings from VERIFIER_* only)
-    serve(Settings())  # type: ignore[call-arg]  # fields come from VERIFIER_* variables
+if __name__ == "__main__":
+    # Not a second way in: `python -m verifier.web.server` built Settings() itself and so skipped
+    # the command line's checks (a misspelt VERIFIER_* variable served on the default, a bad one
+    # was a traceback, a broken registry was found only after binding the port). It is
+    # `verifier serve`, with the same flags.
+    from verifier.cli import main
+
+    main(["serve", *sys.argv[1:]])

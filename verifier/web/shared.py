@@ -44,8 +44,9 @@ HEALTH_ARGS = (1, "1", 1)
 # KEYS[1] the bucket; ARGV: capacity, tokens per millisecond, cost (a batch's notices). A cost
 # larger than the bucket needs a full one and leaves it in debt (MemoryRateLimiter.hit). The key
 # lives until the bucket would be full again: a full bucket needs no key.
-# Returns {1, 0} when allowed, else {0, seconds until the cost is back}.
-TOKEN_BUCKET = """
+# Returns {1, 0} when allowed, else {0, seconds until the cost is back}. _REFILLED, the bucket's
+# tokens now, is shared with BUCKET_WAIT.
+_REFILLED = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local capacity = tonumber(ARGV[1])
@@ -58,6 +59,8 @@ if tokens == nil or ts == nil then
   ts = now
 end
 tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
+"""
+TOKEN_BUCKET = _REFILLED + """\
 local cost = tonumber(ARGV[3])
 local need = math.min(cost, capacity)
 local allowed = 0
@@ -74,14 +77,39 @@ return {0, math.max(1, math.ceil((need - tokens) / rate / 1000))}
 """
 TOKEN_BUCKET_SHA = hashlib.sha1(TOKEN_BUCKET.encode()).hexdigest()
 
+# The bucket read, not stepped (RateLimiter.retry_after): ARGV capacity and tokens per
+# millisecond as above. Returns 0 when one token is there, else the seconds until it is.
+BUCKET_WAIT = _REFILLED + """\
+if tokens >= 1 then
+  return 0
+end
+return math.max(1, math.ceil((1 - tokens) / rate / 1000))
+"""
+BUCKET_WAIT_SHA = hashlib.sha1(BUCKET_WAIT.encode()).hexdigest()
+
+
+async def _script(client: Redis, script: str, sha: str, key: str, args: tuple[Any, ...]) -> Any:
+    """Run a cached script (EVALSHA), or send it (EVAL) when the server has not cached it yet."""
+    try:
+        return await client.evalsha(sha, 1, key, *args)
+    except NoScriptError:
+        return await client.eval(script, 1, key, *args)
+
+
+async def bucket_wait(client: Redis, key: str, args: tuple[Any, ...]) -> int:
+    """Seconds until the bucket at `key` holds one token (0: now); takes none. A reply the
+    script cannot give is a ResponseError, as in bucket_step."""
+    result = await _script(client, BUCKET_WAIT, BUCKET_WAIT_SHA, key, args)
+    if type(result) is not int or result < 0:
+        raise ResponseError(f"the rate-limit script answered a {type(result).__name__}, not a "
+                            "number of seconds; is VERIFIER_REDIS_URL a Redis server?")
+    return result
+
 
 async def bucket_step(client: Redis, key: str, args: tuple[Any, ...]) -> tuple[bool, int]:
     """One atomic step of the bucket at `key`: (allowed, seconds until a token is back).
     A reply the script cannot give (another server or a proxy on the port) is a ResponseError."""
-    try:
-        result: Any = await client.evalsha(TOKEN_BUCKET_SHA, 1, key, *args)
-    except NoScriptError:
-        result = await client.eval(TOKEN_BUCKET, 1, key, *args)
+    result = await _script(client, TOKEN_BUCKET, TOKEN_BUCKET_SHA, key, args)
     pair = isinstance(result, list) and len(result) == 2 and all(type(v) is int for v in result)
     if not pair or not (result == [1, 0] or (result[0] == 0 and result[1] >= 1)):
         raise ResponseError(f"the rate-limit script answered a {type(result).__name__}, not "
@@ -218,6 +246,14 @@ class RedisRateLimiter:
             except FAILURES as exc:
                 self.link.failed(exc)
         return await self.fallback.hit(key, cost)
+
+    async def retry_after(self, key: str) -> int:
+        if self.link.up:
+            try:
+                return await bucket_wait(self.link.client, self.prefix + key, self._args)
+            except FAILURES as exc:
+                self.link.failed(exc)
+        return await self.fallback.retry_after(key)
 
     async def close(self) -> None:
         await self.fallback.close()  # the link is closed by its own cleanup context
