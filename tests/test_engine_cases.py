@@ -941,6 +941,26 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      set(), {"CONTENT_EMERGENCY_CONTACT", "CONTENT_RELAY_REQUEST"}, NOT_FLAGGED),
     ("collector-tells-contact-they-were-named", {"text": "你好，我们核实到李强借款时填写的紧急联系人是你，他已逾期并被申请仲裁，请你转告他今天内还款。", "sender": "17012345678"},
      {"CONTENT_EMERGENCY_CONTACT", "CONTENT_RELAY_REQUEST"}, set(), FLAGGED),
+    # a denial or warning in front of a scam's demand (无需, 请勿, will not, does not) is no demand; a demand
+    # beside it (无需出庭只需缴纳…, …but you must pay) still is
+    ("withdrawal-needs-no-deposit", {"text": "【某某仲裁委】您的案件已受理，撤案无需缴纳任何保证金，请以官网公布信息为准。"},
+     {"CONTENT_NEGATED_WARNING"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
+    ("warning-do-not-pay-by-scanning", {"text": "【某某仲裁委】请勿扫码支付，谨防诈骗。"},
+     {"CONTENT_NEGATED_WARNING"}, {"CONTENT_QR_CODE", "CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
+    ("no-need-to-give-card-password", {"text": "【某某仲裁委】本委无须您提供银行卡密码，也不用您下载任何APP。"},
+     {"CONTENT_NEGATED_WARNING"}, {"CONTENT_CARD_DETAILS", "CONTENT_INSTALL_APP"}, NOT_FLAGGED),
+    ("english-denies-credit-harm", {"text": "Arbitration notice: this hearing does not affect your credit record."},
+     {"CONTENT_NEGATED_WARNING"}, {"CONTENT_THREAT_CREDIT"}, NOT_FLAGGED),
+    ("english-warns-against-paying-personal-account", {"text": "Do not pay any deposit to a personal account."},
+     {"CONTENT_NEGATED_WARNING"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
+    ("no-hearing-only-a-deposit", {"text": "【仲裁委】无需到场只需缴纳保证金即可结案。"},
+     {"CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
+    ("withdrawal-needs-no-hearing-but-a-deposit", {"text": "【仲裁委】撤案无需出庭，但须先缴纳撤案保证金3000元。"},
+     {"CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
+    ("no-app-but-scan-to-pay", {"text": "【仲裁中心】无需下载APP，请扫码支付仲裁费。"},
+     {"CONTENT_PAYMENT_DEMAND", "CONTENT_QR_CODE"}, {"CONTENT_INSTALL_APP"}, FLAGGED),
+    ("english-no-fee-but-gift-card", {"text": "We will not charge you a fee but you must pay the settlement fee by gift card today."},
+     {"CONTENT_PAYMENT_DEMAND", "CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
 ]
 
 
