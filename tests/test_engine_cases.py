@@ -961,6 +961,14 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_PAYMENT_DEMAND", "CONTENT_QR_CODE"}, {"CONTENT_INSTALL_APP"}, FLAGGED),
     ("english-no-fee-but-gift-card", {"text": "We will not charge you a fee but you must pay the settlement fee by gift card today."},
      {"CONTENT_PAYMENT_DEMAND", "CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("warning-do-not-transfer-or-enter-code", {"text": "【某某仲裁委】请勿转入所谓安全账户，请勿输入短信验证码。"},
+     {"CONTENT_NEGATED_WARNING"}, {"CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_VERIFICATION_CODE"}, NOT_FLAGGED),
+    ("english-denies-arrest-and-freeze", {"text": "Arbitration notice: you will not be arrested and the commission cannot freeze your accounts."},
+     {"CONTENT_NEGATED_WARNING"}, {"CONTENT_THREAT_ARREST", "CONTENT_FREEZE_ACCOUNTS"}, NOT_FLAGGED),
+    ("english-condition-is-no-denial", {"text": "If you do not pay today, your accounts will be frozen."},
+     {"CONTENT_FREEZE_ACCOUNTS"}, {"CONTENT_NEGATED_WARNING"}, FLAGGED),
+    ("no-paperwork-but-scan-to-pay-now", {"text": "【仲裁委】您的案件已立案，无需提供材料立即扫码缴费。"},
+     {"CONTENT_PAYMENT_DEMAND", "CONTENT_QR_CODE"}, set(), FLAGGED),
 ]
 
 
