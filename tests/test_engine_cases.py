@@ -969,6 +969,20 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_FREEZE_ACCOUNTS"}, {"CONTENT_NEGATED_WARNING"}, FLAGGED),
     ("no-paperwork-but-scan-to-pay-now", {"text": "【仲裁委】您的案件已立案，无需提供材料立即扫码缴费。"},
      {"CONTENT_PAYMENT_DEMAND", "CONTENT_QR_CODE"}, set(), FLAGGED),
+    # a withdrawal offered to the reader for money or a call is a demand (edition -58); a case withdrawn or
+    # treated as withdrawn is news, not an offer
+    ("court-fee-unpaid-treated-as-withdrawn", {"text": "【最高人民法院】您的案件诉讼费可通过 https://zxfw.court.gov.cn 在线缴纳，请于7日内完成，逾期按撤诉处理。"},
+     set(), {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
+    ("commission-decided-withdrawal", {"text": "【北京仲裁委员会】申请人已撤回仲裁申请，本会已作出撤案决定书，可登录 https://www.bjac.org.cn 查阅。", "sender": "10690012345"},
+     {"LINK_OFFICIAL"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
+    ("claimant-has-withdrawn", {"text": "您好，您与某公司的劳动争议案件，原告已撤诉，案件终结。"},
+     set(), {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
+    ("withdrawal-once-transferred", {"text": "【仲裁中心】您的欠款案件已立案，转账结清后即可撤案，联系经办人 13912345678。"},
+     {"CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
+    ("withdrawal-fee-named", {"text": "原告同意和解，但需你先支付撤诉费800元，收到后当日出具文书。", "sender": "17012345678"},
+     {"CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
+    ("withdrawal-by-telling-the-code", {"text": "【仲裁调解中心】稍后您会收到验证码，请将验证码告知工作人员以完成撤案。"},
+     {"CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
 ]
 
 
