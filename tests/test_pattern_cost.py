@@ -40,8 +40,8 @@ def test_unicode_properties_read_as_one_character():
 
 def test_registry_patterns_run_untimed_only_on_short_texts(registry):
     prepared = registry.prepared
-    assert len(prepared.untimed_up_to) == len(prepared.patterns)
-    for (_code, pattern, _f), limit in zip(prepared.patterns, prepared.untimed_up_to, strict=True):
+    assert len(prepared.untimed_up_to) == len(registry.patterns)
+    for (_code, pattern), limit in zip(registry.patterns, prepared.untimed_up_to, strict=True):
         bound = work_bound(pattern.pattern)
         assert limit == (BUDGET // bound if bound else 0)
         assert limit * (bound or 0) <= BUDGET

@@ -1,9 +1,9 @@
 """Per-registry tables the engine reads on every notice, built once with the compiled registry.
 
-Reason and advice texts by language, code weights as plain tuples, and the registry patterns
-with the literals one of which every match must contain (so a pattern runs only on text that
-holds one; the registry's automaton finds them). Small: nothing here grows with the number of
-institutions or listed domains.
+Reason and advice texts by language, code weights as plain tuples, the patterns that need no
+literal (every other pattern runs only on text holding one of its literals, which the registry's
+automaton finds) and how long a text each pattern may search untimed. Small: nothing here grows
+with the number of institutions or listed domains.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, NamedTuple
 from verifier.registry.cost import BUDGET, work_bound
 
 if TYPE_CHECKING:
-    import regex
-
     from verifier.registry.compiled import Registry
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
@@ -42,8 +40,6 @@ class Prepared:
     min_score: Mapping[str, float]  # group -> cap on its positive evidence
     advice: Mapping[str, Mapping[str, str]]  # lang -> advice id -> template
     channel_names: Mapping[str, tuple[str, ...]]  # lang -> "number name" per reporting channel
-    # registry patterns in registry order; None where every text must be tried
-    patterns: tuple[tuple[str, regex.Pattern[str], frozenset[str] | None], ...]
     always: tuple[int, ...]  # patterns without a required literal
     untimed_up_to: tuple[int, ...]  # per pattern, the longest text it runs on without a timeout (cost.py)
     place_firsts: frozenset[str]  # first characters of city and province names
@@ -67,9 +63,8 @@ def prepare(reg: Registry) -> Prepared:
     advice = {lang: {kind: m.get(lang) for kind, m in reg.advice.items()} for lang in LANGS}
     channels = {lang: tuple(f"{ch.number} {ch.name.get(lang)}" for ch in reg.reporting_channels)
                 for lang in LANGS}
-    patterns = tuple((code, p, f) for (code, p), f in zip(reg.patterns, reg.pattern_factors, strict=True))
     always = tuple(i for i, factors in enumerate(reg.pattern_factors) if factors is None)
     untimed_up_to = tuple(BUDGET // bound if (bound := work_bound(p.pattern)) else 0 for _code, p in reg.patterns)
     place_firsts = frozenset(name[0] for name in [*reg.cities, *reg.provinces] if name)
-    return Prepared(codes, messages, max_score, min_score, advice, channels, patterns, always, untimed_up_to,
+    return Prepared(codes, messages, max_score, min_score, advice, channels, always, untimed_up_to,
                     place_firsts)

@@ -56,7 +56,7 @@ def _phrases(original: str, text: Mapped, registry: Registry,
                 seen.add((t.key, start))
                 hits.append(PhraseHit(t.key, original[start:end], start, end))
     for i in sorted(candidates):  # registry order; the others hold none of their required literals
-        code, pattern, _factors = prepared.patterns[i]
+        code, pattern = registry.patterns[i]
         # The timeout reads a CPU clock per search attempt; a text short enough for the pattern's
         # static bound on its work (cost.py) cannot run long, and is searched untimed.
         timeout = None if len(s) <= prepared.untimed_up_to[i] else PATTERN_TIMEOUT_S

@@ -57,13 +57,19 @@ class MemoryRateLimiter:
     def __len__(self) -> int:
         return len(self._buckets)
 
+    def _refilled(self, bucket: tuple[float, float] | None, now: float) -> float:
+        """The tokens a bucket (tokens, last seen) holds at `now`; a new client's is full."""
+        if bucket is None:
+            return self.capacity
+        tokens, last = bucket
+        return min(self.capacity, tokens + (now - last) * self.rate)
+
     async def hit(self, key: str, cost: int = 1) -> tuple[bool, int]:
         """Take `cost` tokens when that many are there. A cost larger than the bucket (a batch of
         100 under 60/minute) needs a full bucket and leaves it in debt, so the client waits until
         the whole cost has been earned: over time every notice counts, whatever the batch size."""
         now = self._clock()
-        tokens, last = self._buckets.pop(key, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        tokens = self._refilled(self._buckets.pop(key, None), now)
         need = min(float(cost), self.capacity)
         allowed = tokens >= need
         if allowed:
@@ -76,9 +82,7 @@ class MemoryRateLimiter:
         return False, max(1, math.ceil((need - tokens) / self.rate))
 
     async def retry_after(self, key: str) -> int:
-        now = self._clock()
-        tokens, last = self._buckets.get(key, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        tokens = self._refilled(self._buckets.get(key), self._clock())
         return 0 if tokens >= 1 else max(1, math.ceil((1 - tokens) / self.rate))
 
     async def close(self) -> None:
