@@ -705,6 +705,11 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"likely_genuine"}),
     ("sender-area-code-and-12368", {"text": "【北京市朝阳区人民法院】您好，您有一条新的案件信息，请注意查收诉讼材料。", "sender": "010-12368"},
      {"SENDER_OFFICIAL"}, {"SENDER_UNPARSEABLE"}, NOT_FLAGGED),
+    # the Zhejiang courts' 12368 SMS port (a court's own 2015 rules) is a court sender; a port one digit off is not
+    ("sender-zhejiang-courts-12368-port", {"text": "【杭州市西湖区人民法院】您好，您有（2025）浙0106民初1234号案件定于下周开庭，请准时到庭。", "sender": "106352712368"},
+     {"SENDER_OFFICIAL", "SENDER_SERVICE_PORT"}, {"SENDER_NOT_OFFICIAL"}, NOT_FLAGGED),
+    ("sender-port-one-digit-off-the-courts", {"text": "【杭州市西湖区人民法院】您好，您有（2025）浙0106民初1234号案件定于下周开庭，请准时到庭。", "sender": "106352712369"},
+     {"SENDER_SERVICE_PORT"}, {"SENDER_OFFICIAL"}, NOT_FLAGGED),
     ("callback-95-number-with-extension", {"text": "【中国国际经济贸易仲裁委员会】您的仲裁案件即将开庭，如需撤诉请回电95013-8866。"},
      {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED | FLAGGED),
     ("email-sender-official-domain", {"text": "Shenzhen Court of International Arbitration: the notice of arbitration is attached. Case materials: https://online.scia.com.cn/Account/Login", "sender": "arb@scia.com.cn", "channel": "email"},
