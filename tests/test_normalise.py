@@ -37,6 +37,20 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("中国网络仲*裁委", "中国网络仲裁委"),
     ("仲·裁院", "仲裁院"),
     ("男/女", "男/女"),
+    # once a run is split by a mark, the same mark between two characters elsewhere is the same trick
+    ("仲-裁-委：已起-诉，明天冻-结", "仲裁委:已起诉,明天冻结"),
+    ("仲/裁/委：已起-诉", "仲裁委:已起-诉"),  # another mark than the run's stays
+    ("中-英对照，男/女", "中-英对照,男/女"),  # no run: pairs stay
+    # a phone number in Chinese digits (seven or more in a row) reads as digits; a year or an idiom stays
+    ("联系一三八 二七六五 四四三二", "联系13827654432"),
+    ("幺三九零零零零一二三四", "13900001234"),
+    ("二〇二六年三月，一五一十", "二〇二六年三月,一五一十"),
+    # OCR: I for 1 before a run of digits; a model name ("i7") stays
+    ("联系承办人I7052218836", "联系承办人17052218836"),
+    ("买了i7电脑", "买了i7电脑"),
+    # OCR: 合 for 会 closing a body's name and 曰 for 日 in a date; a group photo (委员合影) stays
+    ("【仲裁委员合】今曰17时前", "【仲裁委员会】今日17时前"),
+    ("全体委员合影，子曰", "全体委员合影,子曰"),
     # evasive spellings of the key words, read back only where a name or a term can stand
     ("【冲裁委】", "【仲裁委】"),
     ("冲裁模具", "冲裁模具"),

@@ -6,6 +6,7 @@ lower-case, no spaces inside Chinese words); evidence offsets point into the ori
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
@@ -41,12 +42,20 @@ _ONE_SEPARATOR = regex.compile(_SEPARATOR)
 # "男/女"), so they count only in the run above. A masked name (张*梅) reads as 张梅: no harm.
 _SPLIT_MARK = r"[*~|·•・\p{Extended_Pictographic}]"
 _SPLIT_PAIR = regex.compile(rf"(?<={_CJK}){_SPLIT_MARK}(?={_CJK})")
+# Once a text splits a run by a mark ("仲-裁-委"), the same mark between two characters elsewhere in
+# it is the same trick ("冻-结", "诉/讼"), not a word joined ("中-英" in a text without such a run).
+_PAIR_WITH = {sep: regex.compile(rf"(?<={_CJK}){regex.escape(sep)}(?={_CJK})") for sep in "-_~|/\\+=#.^"}
 # A photographed or OCR'd notice reads 1 as l and 0 as o inside numbers ("致电l7l 3390 6628",
 # "上午l0点", "0755-8350l700"); only in text with Chinese, where such a letter beside digits is no
 # English word. Between digits only when no letter starts the run (a handle such as "wx12l34" stays).
-_OCR_DIGIT = regex.compile(r"(?<![a-z0-9./:@_-])l(?=\d)|(?<=\d[ -]?)l(?![a-z0-9./_-])|(?<=(?<![a-z0-9./:@_-])\d[\d -]{0,20})l(?=\d)"
+_OCR_DIGIT = regex.compile(r"(?<![a-z0-9./:@_-])l(?=\d)|(?<![a-z0-9./@_-])i(?=\d{4})|(?<=\d[ -]?)l(?![a-z0-9./_-])|(?<=(?<![a-z0-9./:@_-])\d[\d -]{0,20})l(?=\d)"
                            r"|(?<=[\s\p{Han}]\d+)o(?=\d)")
 _HAN = regex.compile(r"\p{Han}")
+# A phone number written in Chinese digits ("一三八 二七六五 四四三二", "138二七六五…") slips past filters
+# that look for digit runs; seven or more digit characters in a row are a number in no other use
+# (a year is four, an idiom such as 一五一十 has a 十 or is shorter).
+_HAN_DIGITS = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
+_HAN_NUMBER = re.compile(r"[0-9〇零一二三四五六七八九幺]{7,}")
 # Text copied from some Chinese web pages carries a pinyin gloss after characters the page's
 # converter found ambiguous ("網(wǎng)絡(luò)仲裁委員會(huì)"): a toned syllable in brackets right after a
 # character. It splits words ("網絡仲裁委員會" becomes unreadable), so it goes, offsets kept.
@@ -209,6 +218,12 @@ def _to_simplified(m: Mapped) -> Mapped:
     return Mapped(text.replace(_VARIANT, _FOLDED), m.start, m.end)
 
 
+def _han_digits(m: Mapped) -> Mapped:
+    """Chinese digit characters in a long run of digits read as digits; one character each, offsets kept."""
+    text = _HAN_NUMBER.sub(lambda x: x.group(0).translate(_HAN_DIGITS), m.text)
+    return m if text == m.text else Mapped(text, m.start, m.end)
+
+
 def normalise(original: str) -> Mapped:
     """The one normalisation every check matches against."""
     m = _char_pass(original)
@@ -217,10 +232,20 @@ def normalise(original: str) -> Mapped:
     m = _to_simplified(m)
     if " " in m.text:
         m = m.sub(_SPACE_IN_CJK, "")
-    if ("l" in m.text or "o" in m.text) and _HAN.search(m.text) and _OCR_DIGIT.search(m.text):
-        m = m.sub(_OCR_DIGIT, lambda x: "1" if x.group(0) == "l" else "0")
+    if _HAN_NUMBER.search(m.text):
+        m = _han_digits(m)
+    if ("l" in m.text or "o" in m.text or "i" in m.text) and _HAN.search(m.text) and _OCR_DIGIT.search(m.text):
+        m = m.sub(_OCR_DIGIT, lambda x: "0" if x.group(0) == "o" else "1")
     if _ONE_SEPARATOR.search(m.text):
-        m = m.sub(_SEPARATED_CJK, lambda x: _ONE_SEPARATOR.sub("", x.group(0)))
+        runs: set[str] = set()
+
+        def join(x: regex.Match[str]) -> str:
+            runs.update(_ONE_SEPARATOR.findall(x.group(0)))
+            return _ONE_SEPARATOR.sub("", x.group(0))
+
+        m = m.sub(_SEPARATED_CJK, join)
+        for sep in runs & _PAIR_WITH.keys():
+            m = m.sub(_PAIR_WITH[sep], "")
         if _SPLIT_PAIR.search(m.text):
             m = m.sub(_SPLIT_PAIR, "")
     return respell(m)

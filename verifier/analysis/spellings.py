@@ -91,13 +91,23 @@ def _pinyin_word(m: regex.Match[str], text: str) -> str:
     return s
 
 
+# Characters an OCR'd screenshot misreads in a notice's fixed words: 会 as 合 at the end of a body's
+# name (【仲裁委员合】; 委员合影 is a photo, so only before a bracket, punctuation or line end) and 日 as 曰
+# in a date or deadline (今曰, 3曰前; 曰 is classical "to say" and stands in no date).
+_OCR_WORD = regex.compile(r"委员合(?=[】\]」』)）:：,，。\s]|$)|(?<=[今明昨当次翌\d])曰")
+
+
+def _ocr_word(m: regex.Match[str]) -> str:
+    return "委员会" if m.group(0) == "委员合" else "日"
+
+
 _COURT_HINTS = ("阮", "垸", "珐", "砝", "执刑")
 _SYLLABLES = tuple(dict.fromkeys(syl for syllables in _WORDS.values() for syl in syllables))
 _MESSENGER_HINTS = ("vx", "wx", "v信", "薇信", "威信", "扣扣", "加v", "加 v", "个v", "系v", "系 v")
 # One pass over the text for anything a rewrite below could start from: most texts hold none, and
 # a literal alternation in the standard library's engine is several times faster than the
 # patterns above (the engine's whole budget is a few hundred microseconds a notice).
-_GATE = re.compile("|".join(("仲", "裁", "院", "络", "融", "zc", *_COURT_HINTS, *_MESSENGER_HINTS, *_SYLLABLES)))
+_GATE = re.compile("|".join(("仲", "裁", "院", "络", "融", "zc", "委员合", "曰", *_COURT_HINTS, *_MESSENGER_HINTS, *_SYLLABLES)))
 
 
 def respell(m: Mapped) -> Mapped:
@@ -105,7 +115,9 @@ def respell(m: Mapped) -> Mapped:
     text = m.text
     if not _GATE.search(text):
         return m
-    if ("裁" in text or "仲" in text) and _ARBITRATION.search(text):
+    if ("委员合" in text or "曰" in text) and _OCR_WORD.search(text):
+        m = m.sub(_OCR_WORD, _ocr_word)
+    if ("裁" in m.text or "仲" in m.text) and _ARBITRATION.search(m.text):
         m = m.sub(_ARBITRATION, "仲裁")
     if any(h in text for h in _COURT_HINTS) and _COURT.search(m.text):
         m = m.sub(_COURT, lambda x: "执行" if x.group(0).startswith("执") else "法院")
