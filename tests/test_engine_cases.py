@@ -1019,6 +1019,12 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_NEGATED_WARNING", "CONTENT_NONE"}, {"CONTENT_THREAT_ARREST"}, NOT_FLAGGED),
     ("english-fraudsters-describe-the-scam", {"text": "Bank alert: fraudsters pretending to be courts may ask you to share your screen or transfer to a safe account."},
      {"CONTENT_NEGATED_WARNING", "CONTENT_NONE"}, {"CONTENT_SCREEN_SHARE", "CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
+    ("english-beware-of-delays-then-pay", {"text": "Beware of delays, pay the fee to the officer's account today."},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, {"CONTENT_NEGATED_WARNING"}, FLAGGED),  # not a fake or a scam to beware of
+    ("english-fraudsters-used-your-id", {"text": "Fraudsters have used your ID, you will be arrested unless you transfer the deposit to the safe account."},
+     {"CONTENT_THREAT_ARREST", "CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),  # an accusation, not what fraudsters may do
+    ("english-criminals-used-your-card", {"text": "Criminals used your bank card for money laundering, transfer your funds to the safe account to verify them."},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, {"CONTENT_NEGATED_WARNING"}, FLAGGED),
     ("english-scammers-then-the-demand", {"text": "Scammers copy our name, but you must pay the fee to the officer's account today."},
      {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
     # a caution that held the only content finding leaves CONTENT_NONE (the reader is told nothing is asked)
