@@ -52,7 +52,15 @@ def findings(ev: Evidence, reg: Registry, ctx: Context | None = None) -> list[Fi
     out += consistency.check(ex, reg, ctx)
     out += network.check(ex, reg, ev.network)
     cautions = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
-    return [f for f in out if not _inside_caution(f, cautions)] if cautions else out
+    return _content_none([f for f in out if not _inside_caution(f, cautions)]) if cautions else out
+
+
+def _content_none(out: list[Finding]) -> list[Finding]:
+    """A caution that held the only content finding ("we will never ask you to pay") leaves a
+    message that asks for nothing: the reader is told so, as when nothing was found at all."""
+    if any(f.code in content.EMITS and f.code not in content.INFO_PHRASES for f in out):
+        return out
+    return out + [Finding("CONTENT_NONE", ())]
 
 
 def _institution(inst_id: str | None, reg: Registry) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ PHRASE_CODES = frozenset({
     "CONTENT_PRIZE_CONTRACT", "CONTENT_RELAY_REQUEST", "CONTENT_PRESS_KEY", "CONTENT_CARD_DETAILS",
     "CONTENT_DEBT_RELIEF_SERVICE", "CONTENT_ID_DETAILS", "CONTENT_SERVICE_OFFER",
     "CONTENT_CANCEL_LURE", "CONTENT_ADVANCE_FEE", "CONTENT_CRIME_ACCUSATION",
-    "CONTENT_FEE_FOR_FREE_PROCEDURE", "CONTENT_MEETING_APP",
+    "CONTENT_FEE_FOR_FREE_PROCEDURE", "CONTENT_MEETING_APP", "CONTENT_THREAT_STATUS",
 })
 EMITS = PHRASE_CODES | {"CONTENT_NONE", "CONTENT_BANK_CARD"}
 
@@ -42,6 +42,8 @@ def _courier(original: str, p: phones.Phone) -> bool:
 
 # Information-only phrase codes: they say what kind of message this is, not that it is wrong.
 _INFO_PHRASES = frozenset({"CONTENT_LEGAL_NOTICE", "CONTENT_NEGATED_WARNING", "CONTENT_SERVICE_OFFER"})
+# The same with CONTENT_NONE: content codes that find nothing wrong (the engine reads them).
+INFO_PHRASES = _INFO_PHRASES | {"CONTENT_NONE"}
 # Bodies an advert may name in passing ("劳动仲裁委", a bank) without speaking for them.
 _AD_BODIES = frozenset({names.LAWFUL, names.NOT_ADJUDICATOR})
 
