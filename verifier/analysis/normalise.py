@@ -7,6 +7,7 @@ lower-case, no spaces inside Chinese words); evidence offsets point into the ori
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
@@ -72,6 +73,13 @@ class Mapped(NamedTuple):
             pos = self.start[a] if a < len(self.start) else (self.end[-1] if self.end else 0)
             return pos, pos
         return self.start[a], self.end[b - 1]
+
+    def window(self, lo: int, hi: int) -> str:
+        """The normalised text of original[lo:hi] as the whole notice reads it, stripped like
+        fold(): the characters that came from inside the window. Checks reading the words
+        around a match take this instead of normalising the window again (~13 µs a call, 5%
+        of the engine), and read them as every other check does, not cut off at the edges."""
+        return self.text[bisect_left(self.start, lo):bisect_left(self.start, hi)].strip()
 
     def sub(self, pattern: regex.Pattern[str], repl: str | Callable[[regex.Match[str]], str]) -> Mapped:
         """Like pattern.sub, mapping every replacement character to the whole matched span."""
