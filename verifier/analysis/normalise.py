@@ -6,6 +6,7 @@ lower-case, no spaces inside Chinese words); evidence offsets point into the ori
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable
@@ -144,6 +145,19 @@ def _norm_char(ch: str) -> str:
 # the reload thread); it stays small: only invisible, control and NFKC-expanding characters.
 _IRREGULAR: set[str] = set()
 _TABLE_MAX = 100_000
+# _IRREGULAR as one character class, rebuilt when the set has grown: one C-level scan of a text
+# instead of isdisjoint's string object per character.
+_irregular_re: tuple[int, re.Pattern[str] | None] = (0, None)
+
+
+def _has_irregular(text: str) -> bool:
+    global _irregular_re
+    size, pattern = _irregular_re
+    if size != len(_IRREGULAR):
+        chars = sorted(_IRREGULAR)  # a copy first: the reload thread may add to the set
+        pattern = re.compile("[" + "".join(map(re.escape, chars)) + "]") if chars else None
+        _irregular_re = size, pattern = len(chars), pattern
+    return pattern is not None and pattern.search(text) is not None
 
 
 class _CharTable(dict[int, str]):
@@ -167,7 +181,7 @@ def _char_pass(original: str) -> Mapped:
     # Fast path, the common case: every character becomes exactly one character and no two
     # spaces meet, so the offsets are the identity. Otherwise the general loop below.
     text = original.translate(_TABLE)
-    if len(text) == len(original) and "  " not in text and _IRREGULAR.isdisjoint(original):
+    if len(text) == len(original) and "  " not in text and not _has_irregular(original):
         n = len(text)
         if n < len(_RANGE):  # slices of one shared tuple: the same offsets, no ints to make
             return Mapped(text, _RANGE[:n], _RANGE[1:n + 1])
