@@ -159,3 +159,15 @@ def test_registered_domain_offline():
     assert registered_domain("a.b.bjac.org.cn") == "bjac.org.cn"
     assert registered_domain("zxfw.court.gov.cn") == "court.gov.cn"
     assert registered_domain("localhost") == ""
+
+
+def test_window_reads_the_normalised_text_of_an_original_span() -> None:
+    """Checks read the words around a match from the notice's normalisation, not a second one."""
+    original = "请将款项转入 您的 個人帳戶，網(wǎng)絡仲裁"
+    m = normalise(original)
+    at = original.index("個")
+    assert m.window(0, at) == "请将款项转入您的"  # spaces inside Chinese gone, as in the whole text
+    assert m.window(at, at + 4) == "个人账户"  # simplified, 帐 folded to 账
+    assert m.window(original.index("網"), len(original)) == "网络仲裁"  # the gloss dropped
+    assert m.window(original.index("(") + 1, original.index(")")) == ""  # inside what was dropped
+    assert m.window(len(original), len(original) + 30) == ""  # past the end

@@ -12,6 +12,8 @@ import pytest
 from web_support import make_settings
 
 from verifier.web.app import create_app
+from verifier.web.body import parse_json_object
+from verifier.web.problems import ProblemError
 
 JSON = {"Content-Type": "application/json"}
 BOUND_S = 10  # a correctness bound (no runaway), not a speed target
@@ -175,3 +177,18 @@ async def test_a_problem_lists_at_most_twenty_errors(client, path, raw):
     for problem in problems:
         assert problem["status"] == 422 and len(problem["errors"]) == 20
         assert "the first 20 of" in problem["detail"]
+
+
+@pytest.mark.parametrize("raw,says", [
+    (b'\xef\xbb\xbf{"text": "x"}', "Unexpected UTF-8 BOM"),  # json.loads' own refusal, kept
+    (b'{"text": "x", "risk": NaN}', "NaN is not valid JSON"),
+    (b'{"text": "x", "text": "y"}', "duplicate key"),
+    (b'{"text": "x"} {}', "Extra data"),
+])
+def test_the_shared_decoder_refuses_what_json_loads_refused(raw, says):
+    """The body is parsed by one decoder built at import; it answers each malformed body as the
+    per-call json.loads did, and a good body after a bad one still parses."""
+    with pytest.raises(ProblemError) as exc:
+        parse_json_object(raw)
+    assert exc.value.status == 400 and says in exc.value.detail
+    assert parse_json_object('{"text": "明天开会", "links": []}'.encode()) == {"text": "明天开会", "links": []}

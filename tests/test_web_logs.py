@@ -9,6 +9,7 @@ import logging
 
 import pytest
 
+from verifier.web import logs
 from verifier.web.logs import LOGGER_NAME, JsonFormatter, TextFormatter
 
 SECRETS = ["13812345678", "+8613912345678", "13912345678", "张三丰", "李四", "pay-case", "bjac-pay",
@@ -72,3 +73,14 @@ async def test_logs_hold_no_personal_data(client, captured):
     batch = next(e for e in access if e["route"] == "/v1/verify/batch")
     assert isinstance(batch["verdict"], list) and len(batch["verdict"]) == 2
     assert "level=info event=access" in text and "route=/v1/verify " in text
+
+
+@pytest.mark.parametrize("value,shown", [
+    ("plain", "plain"), ("", '""'), ("a b", '"a b"'), ("a=b", '"a=b"'), ('a"b', '"a\\"b"'),
+    ("a\nb", '"a\\nb"'), ("a\tb", '"a\\tb"'), ("仲裁", "仲裁"), (["A_ONE", "B_TWO"], "A_ONE,B_TWO"),
+    (12.5, "12.5"), (200, "200"),
+])
+def test_a_text_line_quotes_a_value_only_when_it_must(value, shown):
+    """key=value stays one token per field: a value with a space, '=', quote, newline or tab (or
+    none at all) is written as a JSON string."""
+    assert logs._scalar(value) == shown

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
@@ -82,6 +83,13 @@ class Mapped(NamedTuple):
             return pos, pos
         return self.start[a], self.end[b - 1]
 
+    def window(self, lo: int, hi: int) -> str:
+        """The normalised text of original[lo:hi] as the whole notice reads it, stripped like
+        fold(): the characters that came from inside the window. Checks reading the words
+        around a match take this instead of normalising the window again (~13 µs a call, 5%
+        of the engine), and read them as every other check does, not cut off at the edges."""
+        return self.text[bisect_left(self.start, lo):bisect_left(self.start, hi)].strip()
+
     def sub(self, pattern: regex.Pattern[str], repl: str | Callable[[regex.Match[str]], str]) -> Mapped:
         """Like pattern.sub, mapping every replacement character to the whole matched span."""
         out: list[str] = []
@@ -145,6 +153,19 @@ def _norm_char(ch: str) -> str:
 # the reload thread); it stays small: only invisible, control and NFKC-expanding characters.
 _IRREGULAR: set[str] = set()
 _TABLE_MAX = 100_000
+# _IRREGULAR as one character class, rebuilt when the set has grown: one C-level scan of a text
+# instead of isdisjoint's string object per character.
+_irregular_re: tuple[int, re.Pattern[str] | None] = (0, None)
+
+
+def _has_irregular(text: str) -> bool:
+    global _irregular_re
+    size, pattern = _irregular_re
+    if size != len(_IRREGULAR):
+        chars = sorted(_IRREGULAR)  # a copy first: the reload thread may add to the set
+        pattern = re.compile("[" + "".join(map(re.escape, chars)) + "]") if chars else None
+        _irregular_re = size, pattern = len(chars), pattern
+    return pattern is not None and pattern.search(text) is not None
 
 
 class _CharTable(dict[int, str]):
@@ -168,7 +189,7 @@ def _char_pass(original: str) -> Mapped:
     # Fast path, the common case: every character becomes exactly one character and no two
     # spaces meet, so the offsets are the identity. Otherwise the general loop below.
     text = original.translate(_TABLE)
-    if len(text) == len(original) and "  " not in text and _IRREGULAR.isdisjoint(original):
+    if len(text) == len(original) and "  " not in text and not _has_irregular(original):
         n = len(text)
         if n < len(_RANGE):  # slices of one shared tuple: the same offsets, no ints to make
             return Mapped(text, _RANGE[:n], _RANGE[1:n + 1])

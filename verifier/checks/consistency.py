@@ -204,7 +204,8 @@ def _shared_documents(ex: Extraction, reg: Registry, found: list[Finding]) -> li
     catches the rest (贵阳仲裁委员会, a district court, a made-up body); a link faulted is not counted twice."""
     if not reg.shared_documents or not ex.links:
         return []
-    if not any(b.status not in _NOT_SPEAKING and _ADJUDICATOR_NAME.search(fold(b.name)) for b in ex.bodies):
+    # a body's name is normalised text already (a slice of it, or the folded sender/institution)
+    if not any(b.status not in _NOT_SPEAKING and _ADJUDICATOR_NAME.search(b.name) for b in ex.bodies):
         return []
     faulted = {ev for f in found if f.code in _LINK_FAULTS for ev in f.evidence}
     out = []

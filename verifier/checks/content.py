@@ -9,7 +9,7 @@ import regex
 
 from verifier.analysis import names, phones
 from verifier.analysis.extract import Extraction
-from verifier.analysis.normalise import GAPS, fold
+from verifier.analysis.normalise import GAPS
 from verifier.checks.finding import Evidence, Finding, item
 from verifier.registry.compiled import Registry
 
@@ -71,11 +71,11 @@ _CLAUSE_END = regex.compile(r"[。！!？?；;，,\n]")
 
 
 def _own_account(ex: Extraction, value: str, start: int) -> bool:
-    if not _ACCOUNT_TYPE.search(fold(value)):
-        return False
     end = start + len(value)
-    before = _CLAUSE_END.split(fold(ex.original[max(0, start - 30):start]))[-1]
-    after = _CLAUSE_END.split(fold(ex.original[end:end + 30]))[0]
+    if not _ACCOUNT_TYPE.search(ex.text.window(start, end)):
+        return False
+    before = _CLAUSE_END.split(ex.text.window(max(0, start - 30), start))[-1]
+    after = _CLAUSE_END.split(ex.text.window(end, end + 30))[0]
     return _OWN.search(before) is not None and not _MONEY.search(before) and not _MONEY.search(after)
 
 
@@ -89,7 +89,7 @@ _NARRATED = frozenset({"CONTENT_EMERGENCY_CONTACT", "CONTENT_RELAY_REQUEST"})
 
 def _narrated(ex: Extraction, start: int) -> bool:
     """Spaces and invisible marks left out, so spaced-out text reads as written close."""
-    before = _CLAUSE_END.split(GAPS.sub("", fold(ex.original[max(0, start - 48):start])))[-1]
+    before = _CLAUSE_END.split(GAPS.sub("", ex.text.window(max(0, start - 48), start)))[-1]
     return _BY_ME.search(before) is not None
 
 

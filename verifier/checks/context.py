@@ -8,7 +8,7 @@ import regex
 
 from verifier.analysis import names
 from verifier.analysis.extract import Extraction
-from verifier.analysis.normalise import GAPS, fold
+from verifier.analysis.normalise import GAPS
 from verifier.registry.compiled import Registry
 from verifier.registry.schema import ADJUDICATOR_KINDS, Institution
 
@@ -70,7 +70,7 @@ def _preceded_by(ex: Extraction, b: names.NamedBody, words: regex.Pattern[str], 
     marks left out (spaced-out text reads as written close)."""
     if b.field != "text" or not b.start:
         return False
-    before = GAPS.sub("", fold(ex.original[max(0, b.start - 3 * chars):b.start]))
+    before = GAPS.sub("", ex.text.window(max(0, b.start - 3 * chars), b.start))
     return words.search(before[-chars:]) is not None
 
 

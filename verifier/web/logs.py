@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 import sys
 import time
 from typing import Any
@@ -27,7 +26,11 @@ def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
         log.handle(record)
 
 
-_NEEDS_QUOTES = re.compile(r'[ ="\n\t]')
+def _needs_quotes(text: str) -> bool:
+    """A space, '=', '"', newline or tab in it. Five substring scans (memchr) cost less than one
+    regex character class, which tested every character of every field of every access line
+    (a quarter of the access event's instructions)."""
+    return " " in text or "=" in text or '"' in text or "\n" in text or "\t" in text
 
 
 def _scalar(value: Any) -> str:
@@ -37,8 +40,8 @@ def _scalar(value: Any) -> str:
     if kind is list or kind is tuple:
         text = ",".join(map(str, value))
     else:
-        text = str(value)
-    if not text or _NEEDS_QUOTES.search(text):
+        text = value if kind is str else str(value)
+    if not text or _needs_quotes(text):
         return json.dumps(text, ensure_ascii=False)
     return text
 
