@@ -983,6 +983,21 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
     ("withdrawal-by-telling-the-code", {"text": "【仲裁调解中心】稍后您会收到验证码，请将验证码告知工作人员以完成撤案。"},
      {"CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
+    # --- bidi controls: read in the order the phone shows. A right-to-left override shows the
+    # characters after it reversed, so a fake body's name sent backwards was shown as the name
+    # and read by nobody (BODY_NONE); embeddings and isolates around a name reorder nothing.
+    ("fake-body-shown-through-an-override", {"text": "【\u202e会员委裁仲络网京北\u202c】您的欠款案件已立案，请今天联系专员 13800138000。"},
+     {"BODY_KNOWN_FAKE", "CONTENT_CALLBACK_MOBILE"}, {"BODY_NONE"}, SCAM),
+    ("fake-body-override-mirrors-brackets", {"text": "\u202e】会员委裁仲络网【\u202c您的欠款案件已立案，请今天联系专员 13800138000。"},
+     {"BODY_KNOWN_FAKE", "CONTENT_CALLBACK_MOBILE"}, {"BODY_NONE"}, SCAM),
+    ("registered-body-inside-isolates", {"text": "【\u2067\u202e会员委裁仲京北\u202c\u2069】您的案件已受理，请登录 https://www.bjac.org.cn 查看。"},
+     {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"BODY_NONE", "LINK_OBFUSCATED"}, NOT_FLAGGED),
+    ("registered-body-in-an-embedding-keeps-its-order", {"text": "【\u202b北京仲裁委员会\u202c】您的案件已受理，请登录 https://www.bjac.org.cn 查看。"},
+     {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"BODY_NONE"}, NOT_FLAGGED),
+    ("official-link-shown-through-an-override", {"text": "【广州仲裁委员会】请登录 \u202emoc.yap-zcgg//:sptth\u202c 缴纳仲裁费。"},
+     {"LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"LINK_OFFICIAL"}, FLAGGED),
+    ("override-closed-by-its-line-end", {"text": "\u202e会员委裁仲京北\n北京仲裁委员会通知：您的案件已受理，请登录 https://www.bjac.org.cn 查看。"},
+     {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"LINK_OBFUSCATED"}, NOT_FLAGGED),
 ]
 
 

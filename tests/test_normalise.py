@@ -14,7 +14,7 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("网 络 仲 裁 委 员 会", "网络仲裁委员会"),
     ("ＡＢＣ１２３", "abc123"),
     ("①②③", "123"),
-    ("\u202eevil", "evil"),
+    ("\u202eevil", "live"),  # read as shown: a right-to-left override reverses what follows
     ("北-京-仲-裁-委-员-会", "北京仲裁委员会"),
     ("仲😊裁😊委😊员😊会", "仲裁委员会"),
     ("中-英对照", "中-英对照"),  # one separator between two characters is ordinary text

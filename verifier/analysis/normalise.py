@@ -7,13 +7,14 @@ lower-case, no spaces inside Chinese words); evidence offsets point into the ori
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
 import opencc
 import regex
 
+from verifier.analysis.bidi import MIRROR, display_order
 from verifier.analysis.spellings import respell
 
 # Characters that render as nothing (or reorder text) and are used to split words past filters.
@@ -24,6 +25,7 @@ _INVISIBLE = frozenset(
     + list(range(0x2060, 0x2070))
     + list(range(0xFE00, 0xFE10))
 )
+_RLO = "\u202e"  # the control that reorders Chinese and English text as it is shown
 _SPACES = frozenset(" \t\r\n\u00a0\u1680\u3000") | frozenset(chr(c) for c in range(0x2000, 0x200B))
 
 # Spaces and invisible marks, for reading the words before a match as written close ("填 了 我").
@@ -65,12 +67,17 @@ class Mapped(NamedTuple):
     text: str
     start: tuple[int, ...]
     end: tuple[int, ...]
+    # In display order, not the original's (a right-to-left override): a slice's characters
+    # may come from anywhere in their span, so its span is their smallest start to largest end.
+    reordered: bool = False
 
     def span(self, a: int, b: int) -> tuple[int, int]:
         """Original offsets of the normalised slice [a, b)."""
         if not self.text or b <= a:
             pos = self.start[a] if a < len(self.start) else (self.end[-1] if self.end else 0)
             return pos, pos
+        if self.reordered:
+            return min(self.start[a:b]), max(self.end[a:b])
         return self.start[a], self.end[b - 1]
 
     def sub(self, pattern: regex.Pattern[str], repl: str | Callable[[regex.Match[str]], str]) -> Mapped:
@@ -100,7 +107,7 @@ class Mapped(NamedTuple):
         out.append(self.text[pos:])
         starts.extend(self.start[pos:])
         ends.extend(self.end[pos:])
-        return Mapped("".join(out), tuple(starts), tuple(ends))
+        return Mapped("".join(out), tuple(starts), tuple(ends), self.reordered)
 
 
 # NFKC turns one character into as many as 18 (U+FDFA, an Arabic honorific), so a notice within
@@ -155,19 +162,34 @@ _TABLE = _CharTable()
 _RANGE = tuple(range(10_002))  # identity offsets for texts up to models.MAX_TEXT_CHARS
 
 
-def _char_pass(original: str) -> Mapped:
+def _char_pass(original: str, display: bool = True) -> Mapped:
     # Fast path, the common case: every character becomes exactly one character and no two
     # spaces meet, so the offsets are the identity. Otherwise the general loop below.
     text = original.translate(_TABLE)
+    if display and _RLO in original:
+        return _display_pass(original)
     if len(text) == len(original) and "  " not in text and _IRREGULAR.isdisjoint(original):
         n = len(text)
         if n < len(_RANGE):  # slices of one shared tuple: the same offsets, no ints to make
             return Mapped(text, _RANGE[:n], _RANGE[1:n + 1])
         return Mapped(text, tuple(range(n)), tuple(range(1, n + 1)))
+    return _general_pass(original, enumerate(original))
+
+
+def _display_pass(original: str) -> Mapped:
+    """A notice with a right-to-left override, read in the order it is displayed (bidi.py)."""
+    order, levels = display_order(original)
+    shown = ((i, MIRROR.get(original[i], original[i]) if levels[i] % 2 else original[i])
+             for i in order)
+    return _general_pass(original, shown)._replace(reordered=True)
+
+
+def _general_pass(original: str, chars: Iterable[tuple[int, str]]) -> Mapped:
+    """Each (offset, character) normalised, dropped or expanded; runs of spaces made one."""
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for i, ch in enumerate(original):
+    for i, ch in chars:
         code = ord(ch)
         if code in _INVISIBLE:
             continue
@@ -202,16 +224,17 @@ def _to_simplified(m: Mapped) -> Mapped:
         return m
     converted = _t2s().convert(m.text).replace(_VARIANT, _FOLDED)
     if len(converted) == len(m.text):
-        return Mapped(converted, m.start, m.end)
+        return Mapped(converted, m.start, m.end, m.reordered)
     # Phrase conversion changed the length: fall back to character by character.
     conv = _t2s().convert
     text = "".join(conv(c) if len(conv(c)) == 1 else c for c in m.text)
-    return Mapped(text.replace(_VARIANT, _FOLDED), m.start, m.end)
+    return Mapped(text.replace(_VARIANT, _FOLDED), m.start, m.end, m.reordered)
 
 
-def normalise(original: str) -> Mapped:
-    """The one normalisation every check matches against."""
-    m = _char_pass(original)
+def normalise(original: str, *, display: bool = True) -> Mapped:
+    """The one normalisation every check matches against: in the order the text is shown, or
+    as sent (`display=False`: what a link in it opens)."""
+    m = _char_pass(original, display)
     if "(" in m.text and _PINYIN_GLOSS.search(m.text):
         m = m.sub(_PINYIN_GLOSS, "")
     m = _to_simplified(m)
