@@ -996,6 +996,17 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"BODY_NONE"}, NOT_FLAGGED),
     ("official-link-shown-through-an-override", {"text": "【广州仲裁委员会】请登录 \u202emoc.yap-zcgg//:sptth\u202c 缴纳仲裁费。"},
      {"LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"LINK_OFFICIAL"}, FLAGGED),
+    # --- a Latin app name spelled one letter at a time is the name
+    ("remote-app-spelled-out-with-spaces", {"text": "【仲裁中心】请下载 A n y D e s k 配合核查账户，否则冻结。"},
+     {"CONTENT_SCREEN_SHARE"}, set(), FLAGGED),
+    ("remote-app-spelled-out-with-hyphens", {"text": "【仲裁中心】请安装T-e-a-m-V-i-e-w-e-r，专员远程协助您处理。"},
+     {"CONTENT_SCREEN_SHARE"}, set(), FLAGGED),
+    ("remote-app-spelled-out-in-english", {"text": "Arbitration notice: install T o D e s k now so our officer can check your account.", "sender": "17012345678"},
+     {"CONTENT_SCREEN_SHARE"}, set(), FLAGGED),
+    ("spaced-out-link-is-not-a-word", {"text": "【仲裁中心】请登录 w w w . a n y d e s k . c o m 查看。"},
+     {"LINK_OBFUSCATED"}, {"CONTENT_SCREEN_SHARE"}, FLAGGED),
+    ("multiple-choice-letters-stay-letters", {"text": "问卷第3题请在 A B C D 中选择一项，谢谢参与。", "sender": "10690012345"},
+     set(), {"CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
     ("override-closed-by-its-line-end", {"text": "\u202e会员委裁仲京北\n北京仲裁委员会通知：您的案件已受理，请登录 https://www.bjac.org.cn 查看。"},
      {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"LINK_OBFUSCATED"}, NOT_FLAGGED),
 ]

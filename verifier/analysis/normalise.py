@@ -38,6 +38,17 @@ _SPACE_IN_CJK = regex.compile(rf"(?<={_CJK})[ ]+(?={_CJK})")
 _SEPARATOR = r"[-_*~|/\\·•・+=#.^\p{Extended_Pictographic}]"
 _SEPARATED_CJK = regex.compile(rf"{_CJK}(?:{_SEPARATOR}{_CJK}){{2,}}")
 _ONE_SEPARATOR = regex.compile(_SEPARATOR)
+# "w w w . x y z . c o m": one character at a time, spaced out to dodge filters (urls.py joins
+# such a run whole when it holds a dot: a link).
+SPACED_OUT = regex.compile(r"(?<![a-z0-9])(?:[a-z0-9.\-/:] ){5,80}[a-z0-9./]\b")
+# A Latin word spelled one letter at a time ("A n y D e s k", "T-e-a-m-V-i-e-w-e-r") dodges
+# filters the same way: four letters or more, each alone between spaces or one of the marks
+# above, read as the word (a spaced-out link is left whole for urls.py).
+_GAP = r"[ \-_*~|·•・]"
+_SPACED_LETTERS = regex.compile(
+    rf"(?<![a-z0-9.:/@])(?<!(?<![a-z0-9])[a-z0-9]{_GAP})"  # a run's first letter
+    rf"(?:[a-z]{_GAP}){{3,200}}[a-z](?![a-z0-9])(?!{_GAP}[a-z0-9](?![a-z0-9]))")  # and last
+_LETTER_GAP = regex.compile(_GAP)
 # A mark that joins nothing in Chinese writing (an asterisk, a middle dot, a bullet, an emoji)
 # splits even a two-character word ("仲*裁委", "仲·裁"); hyphens and slashes join words ("中-英",
 # "男/女"), so they count only in the run above. A masked name (张*梅) reads as 张梅: no harm.
@@ -231,6 +242,17 @@ def _to_simplified(m: Mapped) -> Mapped:
     return Mapped(text.replace(_VARIANT, _FOLDED), m.start, m.end, m.reordered)
 
 
+def _join_spaced_letters(m: Mapped) -> Mapped:
+    links = [x.span() for x in SPACED_OUT.finditer(m.text) if "." in x.group(0)]
+
+    def join(x: regex.Match[str]) -> str:
+        if any(a < x.end() and x.start() < b for a, b in links):
+            return x.group(0)
+        return _LETTER_GAP.sub("", x.group(0))
+
+    return m.sub(_SPACED_LETTERS, join)
+
+
 def normalise(original: str, *, display: bool = True) -> Mapped:
     """The one normalisation every check matches against: in the order the text is shown, or
     as sent (`display=False`: what a link in it opens)."""
@@ -240,6 +262,8 @@ def normalise(original: str, *, display: bool = True) -> Mapped:
     m = _to_simplified(m)
     if " " in m.text:
         m = m.sub(_SPACE_IN_CJK, "")
+    if _SPACED_LETTERS.search(m.text):
+        m = _join_spaced_letters(m)
     if ("l" in m.text or "o" in m.text) and _HAN.search(m.text) and _OCR_DIGIT.search(m.text):
         m = m.sub(_OCR_DIGIT, lambda x: "1" if x.group(0) == "l" else "0")
     if _ONE_SEPARATOR.search(m.text):

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import regex
 import tldextract
 
+from verifier.analysis.normalise import SPACED_OUT as _SPACED_OUT
 from verifier.analysis.normalise import Mapped, normalise
 
 MAX_LINKS = 50
@@ -29,8 +30,6 @@ _DOT_WORDS = regex.compile(
     rf"|(?<=[a-z0-9])(?<!\b(?:{_ABBREVIATIONS}))(?:\s(?:dot|\.)\s?|\.\s)(?={_TLDS})"
 )
 _HXXP = regex.compile(r"\bh(?:xx|\*\*|tt)p(s?)\s?(?::|：|\[[:：]\]|\([:：]\))\s?/\s?/\s?")
-# "w w w . x y z . c o m": one character at a time, spaced out to dodge filters.
-_SPACED_OUT = regex.compile(r"(?<![a-z0-9])(?:[a-z0-9.\-/:] ){5,80}[a-z0-9./]\b")
 _SLASH_SPACES = regex.compile(r"(?<=[a-z0-9])\s?/\s?(?=[a-z0-9])")
 
 _LABEL = r"(?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9](?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9-]{0,61}[\p{Latin}\p{Cyrillic}\p{Greek}0-9])?)"
