@@ -333,3 +333,21 @@ async def test_a_partner_with_nothing_left_is_refused_before_its_body_is_read(
 async def test_an_unknown_key_is_refused_before_its_body_is_read(client):
     head = await _head_of_unsent_body(client, "/v1/verify", {"X-Verifier-Key": "no-such-key"})
     assert head.startswith(b"HTTP/1.1 403 "), head
+
+
+@pytest.mark.parametrize("key", ["tiny-limit", "no-such-key"])
+async def test_a_refused_partner_key_is_not_asked_for_its_body(client, key):
+    # "100 Continue" was said before the key was looked at: the body was asked for, then refused
+    headers = {"Origin": PARTNER, "X-Verifier-Key": "tiny-limit"}
+    for _ in range(2):
+        assert (await post_verify(client, headers)).status == 200
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    try:
+        writer.write(f"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     f"Origin: {PARTNER}\r\nX-Verifier-Key: {key}\r\n"
+                     "Expect: 100-continue\r\nContent-Length: 20\r\n\r\n".encode())
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    finally:
+        writer.close()
+    assert head.startswith((b"HTTP/1.1 429 ", b"HTTP/1.1 403 ")), head

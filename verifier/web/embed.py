@@ -238,32 +238,50 @@ async def partner_gate(request: web.Request, handler: Handler) -> web.StreamResp
         return await handler(request)
     if PARTNER_KEY_HEADER not in request.headers:  # an ordinary API client
         return await handler(request)
-    partner, allowed_origin = _allowed_cross_origin(request)
-    if partner is None:
-        raise _refuse(f"The {PARTNER_KEY_HEADER} given is not a known partner key. Check the "
-                      "key in your script tag, or ask the operators to add your site.")
-    origin_raw = request.headers.get("Origin")
-    if origin_raw is not None and allowed_origin is None \
-            and origin_of(origin_raw) not in _own_origins(request):
-        raise _refuse("This partner key is not enabled for the page's origin "
-                      f"({origin_of(origin_raw) or 'unknown'}). Ask the operators to add the "
-                      "origin to the key.")
+    partner, refusal = await _partner_refusal(request)
+    if refusal is not None:
+        if refusal.status == 429:
+            request.app[keys.METRICS].rate_limited.inc()
+        raise refusal
+    assert partner is not None
     limiter = request.app[PARTNER_LIMITERS][partner.key]
-    wait = await limiter.retry_after(partner.key)  # counts nothing
-    if wait:
-        raise _partner_too_many(request, partner, wait)
 
     async def charge(cost: int) -> None:
         allowed, retry_after = await limiter.hit(partner.key, cost)
         if not allowed:
-            raise _partner_too_many(request, partner, retry_after)
+            request.app[keys.METRICS].rate_limited.inc()
+            raise _partner_too_many(partner, retry_after)
 
     request.setdefault(CHARGES, []).append(charge)
     return await handler(request)
 
 
-def _partner_too_many(request: web.Request, partner: Partner, retry_after: int) -> ProblemError:
-    request.app[keys.METRICS].rate_limited.inc()
+async def _partner_refusal(request: web.Request) -> tuple[Partner | None, ProblemError | None]:
+    """The request's partner, or why it is refused before its body is read: the key is unknown,
+    not enabled for the page's origin, or has nothing left (its limit read, not charged)."""
+    partner, allowed_origin = _allowed_cross_origin(request)
+    if partner is None:
+        return None, _refuse(f"The {PARTNER_KEY_HEADER} given is not a known partner key. Check "
+                             "the key in your script tag, or ask the operators to add your site.")
+    origin_raw = request.headers.get("Origin")
+    if origin_raw is not None and allowed_origin is None \
+            and origin_of(origin_raw) not in _own_origins(request):
+        return partner, _refuse("This partner key is not enabled for the page's origin "
+                                f"({origin_of(origin_raw) or 'unknown'}). Ask the operators to "
+                                "add the origin to the key.")
+    wait = await request.app[PARTNER_LIMITERS][partner.key].retry_after(partner.key)
+    return partner, (_partner_too_many(partner, wait) if wait else None)
+
+
+async def _partner_refuses_unread(request: web.Request) -> bool:
+    """keys.REFUSED_UNREAD for a request carrying a partner key (counted when answered)."""
+    if PARTNER_KEY_HEADER not in request.headers:
+        return False
+    _partner, refusal = await _partner_refusal(request)
+    return refusal is not None
+
+
+def _partner_too_many(partner: Partner, retry_after: int) -> ProblemError:
     return ProblemError(
         429, f"Too many checks through this partner's widget (limit {partner.rate_limit}); "
              f"retry in {retry_after} s.", headers={"Retry-After": str(retry_after)})
@@ -338,6 +356,7 @@ def setup_embed(app: web.Application, settings: Settings) -> None:
     app[ASSETS] = load_assets()
     app.cleanup_ctx.extend([partners_ctx, partner_limiters_ctx])
     app.middlewares.insert(app.middlewares.index(guard), partner_gate)  # see partner_gate
+    app[keys.REFUSED_UNREAD].append(_partner_refuses_unread)
     app.on_response_prepare.append(_cors_headers)
     r = app.router
     r.add_get("/embed", embed_page, name="embed")

@@ -162,8 +162,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     app = request.app
     settings = app[keys.SETTINGS]
-    key = rate_key(request.remote, request.headers.getall("X-Forwarded-For", ()),
-                   settings.proxy_networks)
+    key = _client_key(request)
     limiter = app[keys.RATE_LIMITER]
     if route == "verify_batch":
         wait = await limiter.retry_after(key)
@@ -189,6 +188,17 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         limiter.release()
         app[keys.METRICS].in_flight.dec()
+
+
+def _client_key(request: web.Request) -> str:
+    settings = request.app[keys.SETTINGS]
+    return rate_key(request.remote, request.headers.getall("X-Forwarded-For", ()),
+                    settings.proxy_networks)
+
+
+async def client_has_nothing_left(request: web.Request) -> bool:
+    """The client would be refused 429 before its body is read (keys.REFUSED_UNREAD)."""
+    return bool(await request.app[keys.RATE_LIMITER].retry_after(_client_key(request)))
 
 
 def _too_many(request: web.Request, retry_after: int, *, batch: bool) -> ProblemError:
