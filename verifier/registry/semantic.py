@@ -63,6 +63,12 @@ def trusted_suffix_problem(suffix: str, open_domains: Mapping[str, str],
     or organisation category, an abused TLD, or a suffix under which a shortener, free host,
     document share or company (`open_domains`, domain -> why) is registered. `xn--zfr164b` (.政务)
     is one label, reserved for public bodies, and passes."""
+    if not suffix.isascii():  # links' domains are compared in their punycode form
+        try:
+            spelled = suffix.encode("idna").decode("ascii")
+        except UnicodeError:
+            spelled = "its xn-- form"
+        return f"is not in punycode, so no link's domain ends with it; write {spelled}"
     if registered_domain("x." + suffix) != "x." + suffix:
         return ("is not a public suffix, so no link's registered domain ends with it (the entry "
                 "never matched); list a body's own domain under its institution instead")
