@@ -145,3 +145,39 @@ def test_registered_domain_offline():
     assert registered_domain("a.b.bjac.org.cn") == "bjac.org.cn"
     assert registered_domain("zxfw.court.gov.cn") == "court.gov.cn"
     assert registered_domain("localhost") == ""
+
+
+def _l2_as_written(line: list[int], levels: list[int]) -> list[int]:
+    """UAX #9 L2 as the standard words it: from the highest level to the lowest odd level,
+    reverse every run at that level or higher (one pass a level)."""
+    top = max((levels[i] for i in line), default=0)
+    lowest_odd = min((levels[i] for i in line if levels[i] % 2), default=top + 1)
+    for level in range(top, lowest_odd - 1, -1):
+        out: list[int] = []
+        run: list[int] = []
+        for i in line:
+            if levels[i] >= level:
+                run.append(i)
+            else:
+                out.extend(reversed(run))
+                run = []
+                out.append(i)
+        out.extend(reversed(run))
+        line = out
+    return line
+
+
+def test_display_order_is_l2_as_the_standard_words_it():
+    # the linear-time reordering (a pass a level cost 4-5 normal notices for 125 nested
+    # overrides) gives the order the standard's own steps give
+    import random
+
+    from verifier.analysis import bidi
+
+    rng = random.Random(7)
+    pieces = ["a", "北", "1", "(", "】", " ", *"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"]
+    for size in [10] * 3000 + [400] * 200:
+        text = "".join(rng.choice(pieces) for _ in range(size))
+        levels = bidi._levels(text)
+        line = [i for i in range(len(text)) if levels[i] >= 0]
+        assert bidi.display_order(text)[0] == _l2_as_written(line, levels), repr(text)
