@@ -458,5 +458,5 @@ def test_thresholds_that_contradict_the_codes_are_refused(reg: Path, old: str, n
 
 def test_threshold_above_all_warnings_together_is_refused(reg: Path) -> None:
     text = reg.read_text("utf-8")
-    reg.write_text(regex.sub(r"(?m)^  max_score: \d+$", "  max_score: 5", text), "utf-8")
+    reg.write_text(regex.sub(r"(?m)^    max_score: \d+$", "    max_score: 5", text), "utf-8")
     refused(reg, line_of(reg, "  likely_scam: 70"), "no notice could be likely_scam")
