@@ -1067,6 +1067,32 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_NEGATED_WARNING", "CONTENT_NONE"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
     ("caution-and-a-demand-no-content-none", {"text": "【某某仲裁委】请勿相信他人，立即转入安全账户。"},
      {"CONTENT_PAY_PERSONAL_ACCOUNT"}, {"CONTENT_NONE"}, FLAGGED),
+    # --- bidi controls: read in the order the phone shows. A right-to-left override shows the
+    # characters after it reversed, so a fake body's name sent backwards was shown as the name
+    # and read by nobody (BODY_NONE); embeddings and isolates around a name reorder nothing.
+    ("fake-body-shown-through-an-override", {"text": "【\u202e会员委裁仲络网京北\u202c】您的欠款案件已立案，请今天联系专员 13800138000。"},
+     {"BODY_KNOWN_FAKE", "CONTENT_CALLBACK_MOBILE"}, {"BODY_NONE"}, SCAM),
+    ("fake-body-override-mirrors-brackets", {"text": "\u202e】会员委裁仲络网【\u202c您的欠款案件已立案，请今天联系专员 13800138000。"},
+     {"BODY_KNOWN_FAKE", "CONTENT_CALLBACK_MOBILE"}, {"BODY_NONE"}, SCAM),
+    ("registered-body-inside-isolates", {"text": "【\u2067\u202e会员委裁仲京北\u202c\u2069】您的案件已受理，请登录 https://www.bjac.org.cn 查看。"},
+     {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"BODY_NONE", "LINK_OBFUSCATED"}, NOT_FLAGGED),
+    ("registered-body-in-an-embedding-keeps-its-order", {"text": "【\u202b北京仲裁委员会\u202c】您的案件已受理，请登录 https://www.bjac.org.cn 查看。"},
+     {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"BODY_NONE"}, NOT_FLAGGED),
+    ("official-link-shown-through-an-override", {"text": "【广州仲裁委员会】请登录 \u202emoc.yap-zcgg//:sptth\u202c 缴纳仲裁费。"},
+     {"LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"LINK_OFFICIAL"}, FLAGGED),
+    # --- a Latin app name spelled one letter at a time is the name
+    ("remote-app-spelled-out-with-spaces", {"text": "【仲裁中心】请下载 A n y D e s k 配合核查账户，否则冻结。"},
+     {"CONTENT_SCREEN_SHARE"}, set(), FLAGGED),
+    ("remote-app-spelled-out-with-hyphens", {"text": "【仲裁中心】请安装T-e-a-m-V-i-e-w-e-r，专员远程协助您处理。"},
+     {"CONTENT_SCREEN_SHARE"}, set(), FLAGGED),
+    ("remote-app-spelled-out-in-english", {"text": "Arbitration notice: install T o D e s k now so our officer can check your account.", "sender": "17012345678"},
+     {"CONTENT_SCREEN_SHARE"}, set(), FLAGGED),
+    ("spaced-out-link-is-not-a-word", {"text": "【仲裁中心】请登录 w w w . a n y d e s k . c o m 查看。"},
+     {"LINK_OBFUSCATED"}, {"CONTENT_SCREEN_SHARE"}, FLAGGED),
+    ("multiple-choice-letters-stay-letters", {"text": "问卷第3题请在 A B C D 中选择一项，谢谢参与。", "sender": "10690012345"},
+     set(), {"CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
+    ("override-closed-by-its-line-end", {"text": "\u202e会员委裁仲京北\n北京仲裁委员会通知：您的案件已受理，请登录 https://www.bjac.org.cn 查看。"},
+     {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"LINK_OBFUSCATED"}, NOT_FLAGGED),
 ]
 
 

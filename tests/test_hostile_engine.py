@@ -112,3 +112,33 @@ def test_nfkc_cannot_grow_a_notice_past_four_times_its_length(registry):
     assert len(normalise(text).text) == MAX_TEXT_CHARS
     check_offline(VerifyRequest(text=text), registry)
     assert normalise("㍻㈱㍿").text == "平成(株)株式会社"  # the short expansions still read as words
+
+
+def _best_ms(registry, text: str) -> float:
+    check_offline(VerifyRequest(text=text), registry)
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        check_offline(VerifyRequest(text=text), registry)
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000
+
+
+@pytest.mark.parametrize("shape", ["nested", "override-per-character", "override-per-line"])
+def test_bidi_controls_read_in_display_order_cost_a_few_normal_notices(registry, shape):
+    # A notice is read in the order an override shows it (analysis/bidi.py): the evidence still
+    # points at the text as sent, and the most an attacker's controls can cost (every character
+    # at its own level, 125 deep) stays within a few normal notices of the length limit.
+    normal = ("【北京仲裁委员会】您的案件已受理，请登录 https://www.bjac.org.cn 查看，联系13800138000。" * 200)
+    normal = normal[:MAX_TEXT_CHARS]
+    text = {
+        "nested": "\u202e\u202d" * 62 + normal,
+        "override-per-character": "\u202e北" * (MAX_TEXT_CHARS // 2),
+        "override-per-line": "\u202e北京仲裁委员会\n" * (MAX_TEXT_CHARS // 9),
+    }[shape][:MAX_TEXT_CHARS]
+    resp = check_offline(VerifyRequest(text=text), registry)
+    for reason in resp.reasons:
+        for ev in reason.evidence:
+            if ev.field == "text" and not reason.code.startswith(("LINK_", "CONSISTENCY_LINK")):
+                assert 0 <= ev.start <= ev.end <= len(text) and text[ev.start:ev.end] == ev.value
+    assert _best_ms(registry, text) < 4 * _best_ms(registry, normal)

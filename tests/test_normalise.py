@@ -14,7 +14,7 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("网 络 仲 裁 委 员 会", "网络仲裁委员会"),
     ("ＡＢＣ１２３", "abc123"),
     ("①②③", "123"),
-    ("\u202eevil", "evil"),
+    ("\u202eevil", "live"),  # read as shown: a right-to-left override reverses what follows
     ("北-京-仲-裁-委-员-会", "北京仲裁委员会"),
     ("仲😊裁😊委😊员😊会", "仲裁委员会"),
     ("中-英对照", "中-英对照"),  # one separator between two characters is ordinary text
@@ -171,3 +171,48 @@ def test_window_reads_the_normalised_text_of_an_original_span() -> None:
     assert m.window(original.index("網"), len(original)) == "网络仲裁"  # the gloss dropped
     assert m.window(original.index("(") + 1, original.index(")")) == ""  # inside what was dropped
     assert m.window(len(original), len(original) + 30) == ""  # past the end
+def _l2_as_written(line: list[int], levels: list[int]) -> list[int]:
+    """UAX #9 L2 as the standard words it: from the highest level to the lowest odd level,
+    reverse every run at that level or higher (one pass a level)."""
+    top = max((levels[i] for i in line), default=0)
+    lowest_odd = min((levels[i] for i in line if levels[i] % 2), default=top + 1)
+    for level in range(top, lowest_odd - 1, -1):
+        out: list[int] = []
+        run: list[int] = []
+        for i in line:
+            if levels[i] >= level:
+                run.append(i)
+            else:
+                out.extend(reversed(run))
+                run = []
+                out.append(i)
+        out.extend(reversed(run))
+        line = out
+    return line
+
+
+def test_display_order_is_l2_as_the_standard_words_it():
+    # the linear-time reordering (a pass a level cost 4-5 normal notices for 125 nested
+    # overrides) gives the order the standard's own steps give
+    import random
+
+    from verifier.analysis import bidi
+
+    rng = random.Random(7)
+    pieces = ["a", "北", "1", "(", "】", " ", *"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"]
+    for size in [10] * 3000 + [400] * 200:
+        text = "".join(rng.choice(pieces) for _ in range(size))
+        levels = bidi._levels(text)
+        line = [i for i in range(len(text)) if levels[i] >= 0]
+        assert bidi.display_order(text)[0] == _l2_as_written(line, levels), repr(text)
+
+
+def test_window_of_a_reordered_notice_reads_its_characters_as_shown() -> None:
+    # a right-to-left override: offsets are out of order, so the window cannot be one slice
+    original = "通知【\u202e会员委裁仲京北\u202c】请回复"
+    m = normalise(original)
+    assert m.reordered and "北京仲裁委员会" in m.text
+    assert m.window(original.index("\u202e"), original.index("\u202c")) == "北京仲裁委员会"
+    assert m.window(original.index("委"), original.index("京")) == "仲裁委"  # part of the name, as shown
+    assert m.window(0, 2) == "通知"
+    assert m.window(original.index("请"), len(original)) == "请回复"

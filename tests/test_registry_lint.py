@@ -406,3 +406,57 @@ def test_name_blank_after_normalisation_is_refused(reg: Path, bad: str) -> None:
 def test_registry_check_names_the_entry(reg: Path) -> None:
     line = edit(reg, "  - value: cietac.org\n", "  - value: t.cn\n")
     expect(reg, line, "'t.cn' is a URL shortener .* cannot be cietac's official domain")
+
+
+@pytest.mark.parametrize(("bad", "words"), [
+    ("cn", "country's top-level domain"),          # every .cn scam site read as official
+    ("hk", "country's top-level domain"),
+    ("com", "open category 'com'"),
+    ("com.cn", "open category 'com'"),
+    ("org.mo", "open category 'org'"),
+    ("top", "lists/abused_tlds.txt"),
+    ("ly", "country's top-level domain"),
+    ("github.io", "not a public suffix"),           # never matched: a dead entry
+    ("court.gov.cn", "not a public suffix"),
+    ("政务", "write xn--zfr164b"),                    # links are compared in punycode: never matched
+])
+def test_trusted_suffix_anyone_can_register_under_is_refused(reg: Path, bad: str, words: str) -> None:
+    # accepted before: `cn` made every link under .cn LINK_OFFICIAL, a scam likely_genuine
+    problem = refused(reg, edit(reg, "\n- value: gov.hk\n", f"\n- value: {bad}\n"), words)
+    assert f"trusted suffix {bad!r}" in problem.message
+
+
+def test_trusted_suffix_with_an_open_host_below_it_is_refused(reg: Path) -> None:
+    # a suffix the registry knows a company's site is under: not for public bodies only
+    append(reg.parent / "lists" / "shorteners.txt", "go.gov.tw")
+    problem = refused(reg, line_of(reg, "- value: gov.tw"), "has go.gov.tw below it")
+    assert "lists/shorteners.txt" in problem.message
+
+
+def test_one_label_suffix_reserved_for_public_bodies_still_loads(reg: Path) -> None:
+    # .政务 (xn--zfr164b) is one label and only public bodies register below it
+    assert "xn--zfr164b" in reg.read_text("utf-8")
+    load_registry(reg)
+
+
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ("  suspicious: 30\n", "  suspicious: 0.01\n", "whole number"),
+    ("  likely_scam: 70\n", "  likely_scam: 69.5\n", "whole number"),
+    ("  suspicious: 30\n", "  suspicious: 1\n", "one weak sign would make a notice suspicious"),
+    ("  likely_scam: 70\n", "  likely_scam: 40\n", "one sign would make a notice likely_scam"),
+    ("  likely_scam: 70\n", "  likely_scam: 100\n", None),  # reachable: still loads
+])
+def test_thresholds_that_contradict_the_codes_are_refused(reg: Path, old: str, new: str,
+                                                          words: str | None) -> None:
+    # suspicious 0.01 / likely_scam 0.02 passed: any two weak signs made a notice likely_scam
+    line = edit(reg, old, new)
+    if words is None:
+        load_registry(reg)
+    else:
+        assert old.split(":")[0].strip() in refused(reg, line, words).message
+
+
+def test_threshold_above_all_warnings_together_is_refused(reg: Path) -> None:
+    text = reg.read_text("utf-8")
+    reg.write_text(regex.sub(r"(?m)^    max_score: \d+$", "    max_score: 5", text), "utf-8")
+    refused(reg, line_of(reg, "  likely_scam: 70"), "no notice could be likely_scam")

@@ -389,3 +389,21 @@ async def test_network_checks_on_with_unreachable_dns(aiohttp_client, bundled_ho
     body = await resp.json()
     assert body["verdict"] in {"suspicious", "likely_scam"}
     assert any(r["code"].startswith("NET_") for r in body["reasons"])
+
+
+@pytest.mark.parametrize("path", ["/v1/verify", "/v1/verify/batch"])
+async def test_a_client_with_nothing_left_is_not_asked_for_its_body(aiohttp_client, bundled_holder, path):
+    # "Expect: 100-continue" was answered "100 Continue" before the limit was looked at: a client
+    # with no allowance was asked to send its whole body, then refused 429 anyway.
+    client = await aiohttp_client(create_app(make_settings(rate_limit="1/minute"),
+                                             registry_holder=bundled_holder))
+    assert (await post(client, "/v1/verify", {"text": "x"})).status == 200
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    try:
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Expect: 100-continue\r\nContent-Length: 20\r\n\r\n".encode())
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    finally:
+        writer.close()
+    assert head.startswith(b"HTTP/1.1 429 "), head

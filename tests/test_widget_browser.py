@@ -322,6 +322,27 @@ def test_genuine_court_notice_shows_no_warning(visit, servers):
     v.check_traffic()
 
 
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+@pytest.mark.parametrize("name", ["网络仲\u202d裁委员会", "网络仲裁\u202e会员委\u202c"])
+def test_bidi_controls_in_an_echoed_name_cannot_reorder_the_widgets_words(visit, servers, name):
+    # A name quoted in a reason came with the controls it was sent with: an override left open
+    # inside it reversed the rest of the widget's own sentence. Now it is quoted as shown, as
+    # plain text; the copy of the message the person pasted keeps them.
+    v = visit()
+    v.page.goto(servers.partner + "/?lang=zh-Hans")
+    frame = v.frame()
+    text = f"【{name}】您的欠款案件已立案，请今天联系专员 13800138000，否则冻结名下账户。"
+    submit(frame, text)
+    expect_verdict(frame, "likely_scam", "很可能是诈骗")
+    reasons = frame.locator(".vw-reason-warn").all_inner_texts()
+    assert not [r for r in reasons if _BIDI.search(r)], reasons
+    assert any("“网络仲裁委员会”" in r for r in reasons), reasons
+    assert frame.locator(".vw-copy").text_content() == text
+    v.check_traffic()
+
+
 def _embed_response(v: Visit) -> Any:
     found = [r for r in v.responses if "/embed?" in r.url or r.url.endswith("/embed")]
     assert found, "the frame asked for /embed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -295,3 +296,58 @@ async def test_per_client_limit_keeps_cors(
     assert resp.headers["Access-Control-Allow-Origin"] == PARTNER
     refused = await post_verify(client, {"Origin": EVIL, "X-Verifier-Key": KEY})
     assert "Access-Control-Allow-Origin" not in refused.headers
+
+
+async def _head_of_unsent_body(client, path: str, headers: dict[str, str]) -> bytes:
+    """The status line and headers answered to a request whose body never comes."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    try:
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: 1000\r\n{lines}\r\n{{\"notices\": [".encode())
+        await writer.drain()
+        return await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize("path", ["/v1/verify", "/v1/verify/batch"])
+async def test_a_partner_with_nothing_left_is_refused_before_its_body_is_read(
+        aiohttp_client, bundled_holder, partners_file, path):  # noqa: F811
+    # The client's limit and the body were handled first, the key's limit last: a key with no
+    # allowance still had every body read in full (up to the read deadline) before its 429.
+    app = create_app(widget_settings(partners=partners_file, read_timeout_s=60),
+                     registry_holder=bundled_holder)
+    client = await aiohttp_client(app)
+    headers = {"Origin": PARTNER, "X-Verifier-Key": "tiny-limit"}
+    assert (await post_verify(client, headers)).status == 200
+    assert (await post_verify(client, headers)).status == 200
+    head = await _head_of_unsent_body(client, path, headers)
+    assert head.startswith(b"HTTP/1.1 429 "), head
+    assert re.search(rb"Retry-After: [1-9]", head), head
+    assert f"Access-Control-Allow-Origin: {PARTNER}".encode() in head, "the page can read why"
+    # another key from the same client is still served (the refusal charged nothing)
+    assert (await post_verify(client, {"Origin": PARTNER, "X-Verifier-Key": KEY})).status == 200
+
+
+async def test_an_unknown_key_is_refused_before_its_body_is_read(client):
+    head = await _head_of_unsent_body(client, "/v1/verify", {"X-Verifier-Key": "no-such-key"})
+    assert head.startswith(b"HTTP/1.1 403 "), head
+
+
+@pytest.mark.parametrize("key", ["tiny-limit", "no-such-key"])
+async def test_a_refused_partner_key_is_not_asked_for_its_body(client, key):
+    # "100 Continue" was said before the key was looked at: the body was asked for, then refused
+    headers = {"Origin": PARTNER, "X-Verifier-Key": "tiny-limit"}
+    for _ in range(2):
+        assert (await post_verify(client, headers)).status == 200
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    try:
+        writer.write(f"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     f"Origin: {PARTNER}\r\nX-Verifier-Key: {key}\r\n"
+                     "Expect: 100-continue\r\nContent-Length: 20\r\n\r\n".encode())
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    finally:
+        writer.close()
+    assert head.startswith((b"HTTP/1.1 429 ", b"HTTP/1.1 403 ")), head

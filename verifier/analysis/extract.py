@@ -78,7 +78,8 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
 
     links, total = urls.find_links(original, text, official=registry.official_owner)
     for raw in req.links or []:
-        link = urls.parse_link(fold(raw), field="links", known_link=True)
+        # as sent, not as shown: a link given as one opens what its characters say
+        link = urls.parse_link(normalise(raw, display=False).text.strip(), field="links", known_link=True)
         if link and all(link.url != other.url for other in links) and len(links) < urls.MAX_LINKS:
             links.append(link)
             total += 1

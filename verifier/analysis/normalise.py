@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
 import opencc
 import regex
 
+from verifier.analysis.bidi import MIRROR, display_order
 from verifier.analysis.spellings import respell
 
 # Characters that render as nothing (or reorder text) and are used to split words past filters.
@@ -26,6 +27,7 @@ _INVISIBLE = frozenset(
     + list(range(0x2060, 0x2070))
     + list(range(0xFE00, 0xFE10))
 )
+_RLO = "\u202e"  # the control that reorders Chinese and English text as it is shown
 _SPACES = frozenset(" \t\r\n\u00a0\u1680\u3000") | frozenset(chr(c) for c in range(0x2000, 0x200B))
 
 # Spaces and invisible marks, for reading the words before a match as written close ("填 了 我").
@@ -38,6 +40,17 @@ _SPACE_IN_CJK = regex.compile(rf"(?<={_CJK})[ ]+(?={_CJK})")
 _SEPARATOR = r"[-_*~|/\\·•・+=#.^\p{Extended_Pictographic}]"
 _SEPARATED_CJK = regex.compile(rf"{_CJK}(?:{_SEPARATOR}{_CJK}){{2,}}")
 _ONE_SEPARATOR = regex.compile(_SEPARATOR)
+# "w w w . x y z . c o m": one character at a time, spaced out to dodge filters (urls.py joins
+# such a run whole when it holds a dot: a link).
+SPACED_OUT = regex.compile(r"(?<![a-z0-9])(?:[a-z0-9.\-/:] ){5,80}[a-z0-9./]\b")
+# A Latin word spelled one letter at a time ("A n y D e s k", "T-e-a-m-V-i-e-w-e-r") dodges
+# filters the same way: four letters or more, each alone between spaces or one of the marks
+# above, read as the word (a spaced-out link is left whole for urls.py).
+_GAP = r"[ \-_*~|·•・]"
+_SPACED_LETTERS = regex.compile(
+    rf"(?<![a-z0-9.:/@])(?<!(?<![a-z0-9])[a-z0-9]{_GAP})"  # a run's first letter
+    rf"(?:[a-z]{_GAP}){{3,200}}[a-z](?![a-z0-9])(?!{_GAP}[a-z0-9](?![a-z0-9]))")  # and last
+_LETTER_GAP = regex.compile(_GAP)
 # A mark that joins nothing in Chinese writing (an asterisk, a middle dot, a bullet, an emoji)
 # splits even a two-character word ("仲*裁委", "仲·裁"); hyphens and slashes join words ("中-英",
 # "男/女"), so they count only in the run above. A masked name (张*梅) reads as 张梅: no harm.
@@ -75,12 +88,17 @@ class Mapped(NamedTuple):
     text: str
     start: tuple[int, ...]
     end: tuple[int, ...]
+    # In display order, not the original's (a right-to-left override): a slice's characters
+    # may come from anywhere in their span, so its span is their smallest start to largest end.
+    reordered: bool = False
 
     def span(self, a: int, b: int) -> tuple[int, int]:
         """Original offsets of the normalised slice [a, b)."""
         if not self.text or b <= a:
             pos = self.start[a] if a < len(self.start) else (self.end[-1] if self.end else 0)
             return pos, pos
+        if self.reordered:
+            return min(self.start[a:b]), max(self.end[a:b])
         return self.start[a], self.end[b - 1]
 
     def window(self, lo: int, hi: int) -> str:
@@ -88,6 +106,8 @@ class Mapped(NamedTuple):
         fold(): the characters that came from inside the window. Checks reading the words
         around a match take this instead of normalising the window again (~13 µs a call, 5%
         of the engine), and read them as every other check does, not cut off at the edges."""
+        if self.reordered:  # offsets out of order: pick the window's characters one by one
+            return "".join(c for c, at in zip(self.text, self.start) if lo <= at < hi).strip()
         return self.text[bisect_left(self.start, lo):bisect_left(self.start, hi)].strip()
 
     def sub(self, pattern: regex.Pattern[str], repl: str | Callable[[regex.Match[str]], str]) -> Mapped:
@@ -117,7 +137,7 @@ class Mapped(NamedTuple):
         out.append(self.text[pos:])
         starts.extend(self.start[pos:])
         ends.extend(self.end[pos:])
-        return Mapped("".join(out), tuple(starts), tuple(ends))
+        return Mapped("".join(out), tuple(starts), tuple(ends), self.reordered)
 
 
 # NFKC turns one character into as many as 18 (U+FDFA, an Arabic honorific), so a notice within
@@ -185,19 +205,34 @@ _TABLE = _CharTable()
 _RANGE = tuple(range(10_002))  # identity offsets for texts up to models.MAX_TEXT_CHARS
 
 
-def _char_pass(original: str) -> Mapped:
+def _char_pass(original: str, display: bool = True) -> Mapped:
     # Fast path, the common case: every character becomes exactly one character and no two
     # spaces meet, so the offsets are the identity. Otherwise the general loop below.
     text = original.translate(_TABLE)
+    if display and _RLO in original:
+        return _display_pass(original)
     if len(text) == len(original) and "  " not in text and not _has_irregular(original):
         n = len(text)
         if n < len(_RANGE):  # slices of one shared tuple: the same offsets, no ints to make
             return Mapped(text, _RANGE[:n], _RANGE[1:n + 1])
         return Mapped(text, tuple(range(n)), tuple(range(1, n + 1)))
+    return _general_pass(original, enumerate(original))
+
+
+def _display_pass(original: str) -> Mapped:
+    """A notice with a right-to-left override, read in the order it is displayed (bidi.py)."""
+    order, levels = display_order(original)
+    shown = ((i, MIRROR.get(original[i], original[i]) if levels[i] % 2 else original[i])
+             for i in order)
+    return _general_pass(original, shown)._replace(reordered=True)
+
+
+def _general_pass(original: str, chars: Iterable[tuple[int, str]]) -> Mapped:
+    """Each (offset, character) normalised, dropped or expanded; runs of spaces made one."""
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for i, ch in enumerate(original):
+    for i, ch in chars:
         code = ord(ch)
         if code in _INVISIBLE:
             continue
@@ -232,22 +267,34 @@ def _to_simplified(m: Mapped) -> Mapped:
         return m
     converted = _t2s().convert(m.text).replace(_VARIANT, _FOLDED)
     if len(converted) == len(m.text):
-        return Mapped(converted, m.start, m.end)
+        return Mapped(converted, m.start, m.end, m.reordered)
     # Phrase conversion changed the length: fall back to character by character.
     conv = _t2s().convert
     text = "".join(conv(c) if len(conv(c)) == 1 else c for c in m.text)
-    return Mapped(text.replace(_VARIANT, _FOLDED), m.start, m.end)
+    return Mapped(text.replace(_VARIANT, _FOLDED), m.start, m.end, m.reordered)
 
 
 def _han_digits(m: Mapped) -> Mapped:
     """Chinese digit characters in a long run of digits read as digits; one character each, offsets kept."""
     text = _HAN_NUMBER.sub(lambda x: x.group(0).translate(_HAN_DIGITS), m.text)
-    return m if text == m.text else Mapped(text, m.start, m.end)
+    return m if text == m.text else m._replace(text=text)
 
 
-def normalise(original: str) -> Mapped:
-    """The one normalisation every check matches against."""
-    m = _char_pass(original)
+def _join_spaced_letters(m: Mapped) -> Mapped:
+    links = [x.span() for x in SPACED_OUT.finditer(m.text) if "." in x.group(0)]
+
+    def join(x: regex.Match[str]) -> str:
+        if any(a < x.end() and x.start() < b for a, b in links):
+            return x.group(0)
+        return _LETTER_GAP.sub("", x.group(0))
+
+    return m.sub(_SPACED_LETTERS, join)
+
+
+def normalise(original: str, *, display: bool = True) -> Mapped:
+    """The one normalisation every check matches against: in the order the text is shown, or
+    as sent (`display=False`: what a link in it opens)."""
+    m = _char_pass(original, display)
     if "(" in m.text and _PINYIN_GLOSS.search(m.text):
         m = m.sub(_PINYIN_GLOSS, "")
     m = _to_simplified(m)
@@ -255,6 +302,8 @@ def normalise(original: str) -> Mapped:
         m = m.sub(_SPACE_IN_CJK, "")
     if _HAN_NUMBER.search(m.text):
         m = _han_digits(m)
+    if _SPACED_LETTERS.search(m.text):
+        m = _join_spaced_letters(m)
     if ("l" in m.text or "o" in m.text or "i" in m.text) and _HAN.search(m.text) and _OCR_DIGIT.search(m.text):
         m = m.sub(_OCR_DIGIT, lambda x: "0" if x.group(0) == "o" else "1")
     if _ONE_SEPARATOR.search(m.text):

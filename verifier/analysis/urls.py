@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import regex
 import tldextract
 
-from verifier.analysis.normalise import Mapped
+from verifier.analysis.normalise import SPACED_OUT as _SPACED_OUT
+from verifier.analysis.normalise import Mapped, normalise
 
 MAX_LINKS = 50
 
@@ -29,8 +30,6 @@ _DOT_WORDS = regex.compile(
     rf"|(?<=[a-z0-9])(?<!\b(?:{_ABBREVIATIONS}))(?:\s(?:dot|\.)\s?|\.\s)(?={_TLDS})"
 )
 _HXXP = regex.compile(r"\bh(?:xx|\*\*|tt)p(s?)\s?(?::|：|\[[:：]\]|\([:：]\))\s?/\s?/\s?")
-# "w w w . x y z . c o m": one character at a time, spaced out to dodge filters.
-_SPACED_OUT = regex.compile(r"(?<![a-z0-9])(?:[a-z0-9.\-/:] ){5,80}[a-z0-9./]\b")
 _SLASH_SPACES = regex.compile(r"(?<=[a-z0-9])\s?/\s?(?=[a-z0-9])")
 
 _LABEL = r"(?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9](?:[\p{Latin}\p{Cyrillic}\p{Greek}0-9-]{0,61}[\p{Latin}\p{Cyrillic}\p{Greek}0-9])?)"
@@ -261,7 +260,22 @@ def _may_hold_url(s: str) -> bool:
 def find_links(original: str, text: Mapped,
                official: Callable[[str], object] | None = None) -> tuple[list[Link], int]:
     """Links in the text (at most MAX_LINKS) and how many were found in all (`official`: see
-    parse_link)."""
+    parse_link). A text an override reorders is read both ways: as shown (what the person reads)
+    and as sent (what the link opens; 'bjac.org.cn<RLO>/esac' shows as 'bjac.org.cncase/')."""
+    links, total = _find_links(original, text, official)
+    if not text.reordered:
+        return links, total
+    sent, more = _find_links(original, normalise(original, display=False), official)
+    seen = {link.url for link in links}
+    for link in sent:
+        if link.url not in seen and len(links) < MAX_LINKS:
+            seen.add(link.url)
+            links.append(link)
+    return sorted(links, key=lambda link: link.start), max(total, more)
+
+
+def _find_links(original: str, text: Mapped,
+                official: Callable[[str], object] | None = None) -> tuple[list[Link], int]:
     s = text.text
     if not ("." in s or "/" in s or "dot" in s or (("点" in s or "。" in s) and _LINK_HINT.search(s))):
         return [], 0
@@ -281,11 +295,14 @@ def find_links(original: str, text: Mapped,
     for m in _URL.finditer(clean.text) if _may_hold_url(clean.text) else ():
         a, b = m.span()
         start, end = clean.span(a, b)
-        obfuscated = bool(_OBFUSCATION_HINT.search(original[start:end]))
+        # shown in another order than sent (a right-to-left override around it): obfuscated
+        shown_reordered = clean.reordered and any(
+            clean.start[i] > clean.start[i + 1] for i in range(a, b - 1))
+        obfuscated = shown_reordered or bool(_OBFUSCATION_HINT.search(original[start:end]))
         link = parse_link(m.group(0), start, end, obfuscated, official=official)
         if link is None:
             continue
-        if obfuscated and _BIDI.search(original, start, end):
+        if shown_reordered or (obfuscated and _BIDI.search(original, start, end)):
             link = link._replace(bidi=True)
         total += 1
         if link.url in seen or len(links) >= MAX_LINKS:

@@ -44,7 +44,13 @@ from verifier.registry.schema import (
     ReportingChannel,
     Verdicts,
 )
-from verifier.registry.semantic import open_host_problem, pattern_problem, verdict_problem
+from verifier.registry.semantic import (
+    open_host_problem,
+    pattern_problem,
+    threshold_problems,
+    trusted_suffix_problem,
+    verdict_problem,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -242,6 +248,28 @@ def _freeze(d: Mapping[str, set[str]]) -> Mapping[str, frozenset[str]]:
     return MappingProxyType({k: frozenset(v) for k, v in d.items()})
 
 
+def _semantic_checks(m: Any, lists: Mapping[str, list[tuple[int, str]]],
+                     open_lists: list[frozenset[str]], bad: Any) -> None:
+    """Entries well formed but meaning what no maintainer can want (see semantic.py)."""
+    warning_groups = [c.group for c in m.codes.values() if c.severity in ("high", "medium", "low")]
+    if why := verdict_problem(m.verdicts.likely_scam_min_groups, warning_groups):
+        bad(("verdicts", "likely_scam_min_groups"), why)
+    caps = {name: g.max_score for name, g in m.groups.items()}
+    for name, why in threshold_problems(m.verdicts, m.codes, caps):
+        bad(("verdicts", name), why)
+    open_domains = {d: f"lists/{name}.txt" for name, entries in zip(
+        ("shorteners", "free_hosting", "shared_documents"), open_lists, strict=True) for d in entries}
+    for inst in m.institutions:
+        if inst.kind in PLATFORM_KINDS:
+            open_domains.update({d.value.lower(): f"{inst.id}'s, a {inst.kind.replace('_', ' ')}"
+                                 for d in inst.domains})
+    abused = frozenset(e.lower() for _n, e in lists.get("abused_tlds", []))
+    for i, e in enumerate(m.trusted_suffixes):
+        suffix = e.value.lower().strip(".")
+        if why := trusted_suffix_problem(suffix, open_domains, abused):
+            bad(("trusted_suffixes", i, "value"), f"trusted suffix {e.value!r} {why}")
+
+
 def compile_registry(raw: RawRegistry, emitted_codes: frozenset[str],
                      early: biglists.EarlyLists | None = None) -> Registry:
     """Cross-check and index; raise RegistryError listing every problem found."""
@@ -348,9 +376,7 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
             if why := open_host_problem(d.value.lower().strip("."), *open_lists):
                 bad(("institutions", i, "domains", j), f"domain {d.value!r} {why}; it cannot be "
                                                        f"{inst.id}'s official domain")
-    warning_groups = [c.group for c in m.codes.values() if c.severity in ("high", "medium", "low")]
-    if why := verdict_problem(m.verdicts.likely_scam_min_groups, warning_groups):
-        bad(("verdicts", "likely_scam_min_groups"), why)
+    _semantic_checks(m, lists, open_lists, bad)
     big = pending.result()
     scam_domains = big["scam_domains"]
     if pending.conflict:

@@ -24,7 +24,7 @@ from verifier.web.embed import setup_embed
 from verifier.web.limits import ConcurrencyLimiter, InFlight
 from verifier.web.logs import event
 from verifier.web.metrics import Metrics
-from verifier.web.middleware import guard, outer
+from verifier.web.middleware import client_has_nothing_left, guard, outer
 from verifier.web.openapi import build_openapi
 from verifier.web.shared import RedisLink, connect, shared_limiter
 
@@ -125,12 +125,16 @@ async def rate_limiter_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def expect_continue(request: web.Request) -> None:
     """Say "100 Continue" only to a body we would read: an oversized one gets the 413 problem
-    from the handler, a text/plain or x-gzip one the 415, without the client sending it (the
-    415 came after the client had been asked for the body); an unknown Expect value is ignored."""
+    from the handler, a text/plain or x-gzip one the 415, a client or partner key with nothing
+    left the 429, without the client sending it (the 415 and 429 came after the client had been
+    asked for the body); an unknown Expect value is ignored."""
     if request.version != HttpVersion11 or request.headers.get("Expect", "").lower() != "100-continue":
         return
     if refused_unread(request, request.app[keys.SETTINGS].max_body_bytes):
         return
+    for refused in request.app[keys.REFUSED_UNREAD]:  # a client or key with nothing left
+        if await refused(request):
+            return
     await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     request.writer.output_size = 0
 
@@ -152,6 +156,7 @@ def create_app(settings: Settings, *, registry_holder: RegistryHolder | None = N
     app[keys.IN_FLIGHT] = InFlight()
     app[keys.OPENAPI] = build_openapi()
     app[keys.DOCS_HTML] = render_docs(app[keys.OPENAPI])
+    app[keys.REFUSED_UNREAD] = [client_has_nothing_left]
     app.cleanup_ctx.extend([registry_ctx, watcher_ctx, probes_ctx, redis_ctx,
                             rate_limiter_ctx])
 

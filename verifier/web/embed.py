@@ -20,10 +20,9 @@ from aiohttp import web
 
 from verifier.settings import Settings
 from verifier.web import keys
-from verifier.web.body import request_cost
 from verifier.web.lang import choose
 from verifier.web.limits import RateLimiter
-from verifier.web.middleware import GUARDED_ROUTES, Handler
+from verifier.web.middleware import CHARGES, GUARDED_ROUTES, Handler, guard
 from verifier.web.partners import (
     NO_PARTNERS,
     Partner,
@@ -232,36 +231,60 @@ def _allowed_cross_origin(request: web.Request) -> tuple[Partner | None, str | N
 @web.middleware
 async def partner_gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """On the verify routes: a request carrying a partner key must come from one of the key's
-    origins (or from our own page); it then counts against the key's own rate limit."""
+    origins (or from our own page); it then counts against the key's own rate limit. Runs before
+    `guard`, so a bad key and a key with nothing left are refused before the body is read (a
+    refused key's body was read in full, up to the read deadline); `guard` charges the key."""
     if request.match_info.route.name not in GUARDED_ROUTES or request.method != "POST":
         return await handler(request)
     if PARTNER_KEY_HEADER not in request.headers:  # an ordinary API client
         return await handler(request)
-    partner, allowed_origin = _allowed_cross_origin(request)
-    if partner is None:
-        raise _refuse(f"The {PARTNER_KEY_HEADER} given is not a known partner key. Check the "
-                      "key in your script tag, or ask the operators to add your site.")
-    origin_raw = request.headers.get("Origin")
-    if origin_raw is not None and allowed_origin is None \
-            and origin_of(origin_raw) not in _own_origins(request):
-        raise _refuse("This partner key is not enabled for the page's origin "
-                      f"({origin_of(origin_raw) or 'unknown'}). Ask the operators to add the "
-                      "origin to the key.")
-    await _partner_limit(request, partner)
+    partner, refusal = await _partner_refusal(request)
+    if refusal is not None:
+        if refusal.status == 429:
+            request.app[keys.METRICS].rate_limited.inc()
+        raise refusal
+    assert partner is not None
+    limiter = request.app[PARTNER_LIMITERS][partner.key]
+
+    async def charge(cost: int) -> None:
+        allowed, retry_after = await limiter.hit(partner.key, cost)
+        if not allowed:
+            request.app[keys.METRICS].rate_limited.inc()
+            raise _partner_too_many(partner, retry_after)
+
+    request.setdefault(CHARGES, []).append(charge)
     return await handler(request)
 
 
-async def _partner_limit(request: web.Request, partner: Partner) -> None:
-    settings = request.app[keys.SETTINGS]
-    cost, body_problem = await request_cost(request, settings.max_body_bytes, settings.read_timeout_s)
-    allowed, retry_after = await request.app[PARTNER_LIMITERS][partner.key].hit(partner.key, cost)
-    if not allowed:
-        request.app[keys.METRICS].rate_limited.inc()
-        raise ProblemError(
-            429, f"Too many checks through this partner's widget (limit {partner.rate_limit}); "
-                 f"retry in {retry_after} s.", headers={"Retry-After": str(retry_after)})
-    if body_problem is not None:
-        raise body_problem
+async def _partner_refusal(request: web.Request) -> tuple[Partner | None, ProblemError | None]:
+    """The request's partner, or why it is refused before its body is read: the key is unknown,
+    not enabled for the page's origin, or has nothing left (its limit read, not charged)."""
+    partner, allowed_origin = _allowed_cross_origin(request)
+    if partner is None:
+        return None, _refuse(f"The {PARTNER_KEY_HEADER} given is not a known partner key. Check "
+                             "the key in your script tag, or ask the operators to add your site.")
+    origin_raw = request.headers.get("Origin")
+    if origin_raw is not None and allowed_origin is None \
+            and origin_of(origin_raw) not in _own_origins(request):
+        return partner, _refuse("This partner key is not enabled for the page's origin "
+                                f"({origin_of(origin_raw) or 'unknown'}). Ask the operators to "
+                                "add the origin to the key.")
+    wait = await request.app[PARTNER_LIMITERS][partner.key].retry_after(partner.key)
+    return partner, (_partner_too_many(partner, wait) if wait else None)
+
+
+async def _partner_refuses_unread(request: web.Request) -> bool:
+    """keys.REFUSED_UNREAD for a request carrying a partner key (counted when answered)."""
+    if PARTNER_KEY_HEADER not in request.headers:
+        return False
+    _partner, refusal = await _partner_refusal(request)
+    return refusal is not None
+
+
+def _partner_too_many(partner: Partner, retry_after: int) -> ProblemError:
+    return ProblemError(
+        429, f"Too many checks through this partner's widget (limit {partner.rate_limit}); "
+             f"retry in {retry_after} s.", headers={"Retry-After": str(retry_after)})
 
 
 async def _cors_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -332,7 +355,8 @@ def setup_embed(app: web.Application, settings: Settings) -> None:
     app[PARTNERS] = NO_PARTNERS
     app[ASSETS] = load_assets()
     app.cleanup_ctx.extend([partners_ctx, partner_limiters_ctx])
-    app.middlewares.append(partner_gate)
+    app.middlewares.insert(app.middlewares.index(guard), partner_gate)  # see partner_gate
+    app[keys.REFUSED_UNREAD].append(_partner_refuses_unread)
     app.on_response_prepare.append(_cors_headers)
     r = app.router
     r.add_get("/embed", embed_page, name="embed")

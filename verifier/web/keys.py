@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -25,3 +26,6 @@ IN_FLIGHT = web.AppKey("in_flight", InFlight)
 METRICS = web.AppKey("metrics", Metrics)
 OPENAPI = web.AppKey[dict[str, Any]]("openapi")
 DOCS_HTML = web.AppKey("docs_html", str)
+# Checks that would refuse a verify request before its body is read (a client or partner key
+# with nothing left): "Expect: 100-continue" is then not answered "100 Continue".
+REFUSED_UNREAD = web.AppKey[list[Callable[[web.Request], Awaitable[bool]]]]("refused_unread")

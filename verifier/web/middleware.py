@@ -28,6 +28,10 @@ REQUEST_ID = web.RequestKey("request_id", str)
 # Filled by the verify handlers for the access event and metrics: verdicts and reason codes.
 OUTCOMES = web.RequestKey("outcomes", list)
 REGISTRY_VERSION = web.RequestKey("registry_version", str)
+# Limits besides the client's (a partner key's), set by middlewares before `guard`: each has
+# already refused a request with nothing left before its body was read, and is charged here once
+# the request's cost is known, raising its own 429 problem.
+CHARGES = web.RequestKey("charges", list)
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # A client's id goes into our log: one carrying seven or more digits in a row (a phone, card or ID
@@ -151,14 +155,14 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Per-client rate limit, then the body (read under its deadline, outside the bound: a client
     trickling its body is not being analysed), then the concurrency bound: past it a fast 503,
     never a queue. A batch is charged one per notice, so its body is read before the limit is
-    charged; a client with nothing left is refused before that read (its body is never read)."""
+    charged; a client with nothing left is refused before that read (its body is never read).
+    The other limits of the request (CHARGES) are charged the same cost after the client's."""
     route = request.match_info.route.name
     if route not in GUARDED_ROUTES:
         return await handler(request)
     app = request.app
     settings = app[keys.SETTINGS]
-    key = rate_key(request.remote, request.headers.getall("X-Forwarded-For", ()),
-                   settings.proxy_networks)
+    key = _client_key(request)
     limiter = app[keys.RATE_LIMITER]
     if route == "verify_batch":
         wait = await limiter.retry_after(key)
@@ -168,6 +172,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     allowed, retry_after = await limiter.hit(key, cost)
     if not allowed:
         raise _too_many(request, retry_after, batch=cost > 1)
+    for charge in request.get(CHARGES, ()):
+        await charge(cost)
     if body_problem is not None:
         raise body_problem
     await read_json_object(request, settings.max_body_bytes, settings.read_timeout_s)
@@ -182,6 +188,17 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         limiter.release()
         app[keys.METRICS].in_flight.dec()
+
+
+def _client_key(request: web.Request) -> str:
+    settings = request.app[keys.SETTINGS]
+    return rate_key(request.remote, request.headers.getall("X-Forwarded-For", ()),
+                    settings.proxy_networks)
+
+
+async def client_has_nothing_left(request: web.Request) -> bool:
+    """The client would be refused 429 before its body is read (keys.REFUSED_UNREAD)."""
+    return bool(await request.app[keys.RATE_LIMITER].retry_after(_client_key(request)))
 
 
 def _too_many(request: web.Request, retry_after: int, *, batch: bool) -> ProblemError:
