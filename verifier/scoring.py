@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from verifier.analysis.bidi import MIRROR, display_order
+from verifier.analysis.bidi import as_shown
 from verifier.checks.finding import Evidence, Finding
 from verifier.registry.compiled import Registry
 
@@ -45,22 +45,6 @@ def is_legal_notice(codes: Iterable[str]) -> bool:
     """The message presents itself as a legal notice: it names a body, cites a case number or
     uses legal vocabulary. Some warnings weigh more then (registry `legal_score`)."""
     return any(c in _LEGAL_MARKERS or (c.startswith("BODY_") and c not in _NOT_LEGAL_BODY) for c in codes)
-
-
-# Bidi controls (embeddings, overrides, isolates, marks) in a value put into a message: an
-# override the notice left open reversed the message's own words after it, in the widget and
-# wherever the message is shown. The value goes in as it was shown, without them; the evidence
-# keeps the text as sent.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-
-
-def as_shown(value: str) -> str:
-    """`value` in the order it is displayed, without bidi controls."""
-    if _BIDI_CONTROLS.isdisjoint(value):
-        return value
-    order, levels = display_order(value)
-    return "".join(MIRROR.get(value[i], value[i]) if levels[i] % 2 else value[i]
-                   for i in order if value[i] not in _BIDI_CONTROLS)
 
 
 _NOT_LEGAL_BODY = frozenset({"BODY_NONE", "BODY_NOT_ADJUDICATOR"})

@@ -11,18 +11,36 @@ letters, digits and punctuation keep their order unless overridden.
 
 from __future__ import annotations
 
-import regex
-
 # LRE RLE PDF LRO RLO and LRI RLI FSI PDI.
 _LRE, _RLE, _PDF, _LRO, _RLO = "\u202a\u202b\u202c\u202d\u202e"
 _LRI, _RLI, _FSI, _PDI = "\u2066\u2067\u2068\u2069"
 _PARAGRAPH = frozenset("\n\r\u2029\u0085\u001c\u001d\u001e")
 _MAX_DEPTH = 125  # UAX #9 BD2
-# Only a right-to-left override reorders text made of left-to-right characters.
-HAS_OVERRIDE = regex.compile(_RLO)
+# The explicit controls and the marks (LRM, RLM, ALM): all display as nothing.
+CONTROLS = frozenset(_LRE + _RLE + _PDF + _LRO + _RLO + _LRI + _RLI + _FSI + _PDI + "\u200e\u200f\u061c")
 _PAIRS = "()[]{}<>«»‹›（）［］｛｝〈〉《》「」『』【】〔〕〖〗〘〙〚〛｟｠⁅⁆"
-MIRROR = {a: b for i in range(0, len(_PAIRS), 2) for a, b in ((_PAIRS[i], _PAIRS[i + 1]),
+_MIRROR = {a: b for i in range(0, len(_PAIRS), 2) for a, b in ((_PAIRS[i], _PAIRS[i + 1]),
                                                             (_PAIRS[i + 1], _PAIRS[i]))}
+
+
+def reorders(text: str) -> bool:
+    """Only a right-to-left override reorders text made of left-to-right characters."""
+    return _RLO in text
+
+
+def shown(text: str) -> list[tuple[int, str]]:
+    """Each displayed character's index in `text` and the character shown for it, in display
+    order: mirrored at an odd level ('【' as '】', L4); the explicit controls left out."""
+    order, levels = display_order(text)
+    return [(i, _MIRROR.get(text[i], text[i]) if levels[i] % 2 else text[i]) for i in order]
+
+
+def as_shown(value: str) -> str:
+    """`value` as displayed, without bidi controls: a value put into one of our messages must not
+    reorder the message's own words after it (an override the notice left open)."""
+    if CONTROLS.isdisjoint(value):
+        return value
+    return "".join(ch for _i, ch in shown(value) if ch not in CONTROLS)
 
 
 def _levels(text: str) -> list[int]:

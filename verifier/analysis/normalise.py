@@ -16,7 +16,7 @@ from typing import NamedTuple
 import opencc
 import regex
 
-from verifier.analysis.bidi import MIRROR, display_order
+from verifier.analysis.bidi import reorders, shown
 from verifier.analysis.spellings import respell
 
 # Characters that render as nothing (or reorder text) and are used to split words past filters.
@@ -27,7 +27,6 @@ _INVISIBLE = frozenset(
     + list(range(0x2060, 0x2070))
     + list(range(0xFE00, 0xFE10))
 )
-_RLO = "\u202e"  # the control that reorders Chinese and English text as it is shown
 _SPACES = frozenset(" \t\r\n\u00a0\u1680\u3000") | frozenset(chr(c) for c in range(0x2000, 0x200B))
 
 # Spaces and invisible marks, for reading the words before a match as written close ("填 了 我").
@@ -209,7 +208,7 @@ def _char_pass(original: str, display: bool = True) -> Mapped:
     # Fast path, the common case: every character becomes exactly one character and no two
     # spaces meet, so the offsets are the identity. Otherwise the general loop below.
     text = original.translate(_TABLE)
-    if display and _RLO in original:
+    if display and reorders(original):
         return _display_pass(original)
     if len(text) == len(original) and "  " not in text and not _has_irregular(original):
         n = len(text)
@@ -221,10 +220,7 @@ def _char_pass(original: str, display: bool = True) -> Mapped:
 
 def _display_pass(original: str) -> Mapped:
     """A notice with a right-to-left override, read in the order it is displayed (bidi.py)."""
-    order, levels = display_order(original)
-    shown = ((i, MIRROR.get(original[i], original[i]) if levels[i] % 2 else original[i])
-             for i in order)
-    return _general_pass(original, shown)._replace(reordered=True)
+    return _general_pass(original, shown(original))._replace(reordered=True)
 
 
 def _general_pass(original: str, chars: Iterable[tuple[int, str]]) -> Mapped:

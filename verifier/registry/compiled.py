@@ -26,7 +26,6 @@ from verifier.registry import biglists
 from verifier.registry.bigset import SortedStrings
 from verifier.registry.factors import required_factors
 from verifier.registry.lint_regex import load_problem
-from verifier.registry.nearnames import NearNames
 from verifier.registry.load import (
     Problem,
     RawRegistry,
@@ -35,6 +34,7 @@ from verifier.registry.load import (
     list_entries,
     read_registry,
 )
+from verifier.registry.nearnames import NearNames
 from verifier.registry.schema import (
     PLATFORM_KINDS,
     CodeDef,
