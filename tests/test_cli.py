@@ -41,6 +41,17 @@ def test_check_stdin_and_traditional():
 def test_check_needs_input():
     r = run("check", "   ")
     assert r.returncode == 2 and "at least one" in r.stderr
+    r = run("check")
+    assert r.returncode == 2 and "--sender" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_check_without_text():
+    """TEXT is optional (`check [TEXT | -]`): the number that called, or a link, checked alone."""
+    r = run("check", "--sender", "17012345678", "--json")
+    assert r.returncode == 0, r.stderr
+    assert "SENDER_VIRTUAL_OPERATOR" in {x["code"] for x in json.loads(r.stdout)["reasons"]}
+    r = run("check", "--link", "http://bjac.org.cn.pay-case.cc", "--lang", "en")
+    assert r.returncode == 0 and "LINK_EMBEDDED_OFFICIAL" in r.stdout, r.stderr
 
 
 def test_jsonl_bad_lines_get_error_objects():

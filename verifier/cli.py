@@ -328,8 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    if args.command == "check" and not args.jsonl and args.text is None:
-        build_parser().error("check needs TEXT, - for standard input, or --jsonl FILE")
+    if (args.command == "check" and not args.jsonl and args.text is None
+            and not (args.sender or args.link or args.institution)):
+        # TEXT is optional (SPEC: `check [TEXT | -]`): a number that called, or a link alone, is checked
+        build_parser().error("check needs TEXT, - for standard input, --sender, --link, "
+                             "--institution, or --jsonl FILE")
     if args.command == "check" and args.jsonl and (args.text is not None or args.sender or args.link
                                                    or args.institution):
         build_parser().error("--jsonl reads every notice from its lines; give TEXT, --sender, "
