@@ -1080,6 +1080,9 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"BODY_NONE"}, NOT_FLAGGED),
     ("official-link-shown-through-an-override", {"text": "【广州仲裁委员会】请登录 \u202emoc.yap-zcgg//:sptth\u202c 缴纳仲裁费。"},
      {"LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"LINK_OFFICIAL"}, FLAGGED),
+    # any bidi control inside a link hides part of what it opens, the Arabic letter mark too
+    ("arabic-letter-mark-inside-a-link", {"text": "【北京仲裁委员会】请登录 https://bjac.org.cn\u061c/case 查看。"},
+     {"LINK_OBFUSCATED"}, set(), FLAGGED),
     # --- a Latin app name spelled one letter at a time is the name
     ("remote-app-spelled-out-with-spaces", {"text": "【仲裁中心】请下载 A n y D e s k 配合核查账户，否则冻结。"},
      {"CONTENT_SCREEN_SHARE"}, set(), FLAGGED),
@@ -1267,13 +1270,24 @@ def test_emergency_contact_advice(registry):
     # a genuine-looking notice and an ordinary message get neither
     ("【广州仲裁委员会】您好，（2026）穗仲案字第1234号案件已受理，请登录 https://www.gzac.org 查看。",
      set(), {"not_yours", "owe_nothing", "do_not_pay"}),
-    ("明天下午三点开会，记得带电脑。", {"not_a_legal_notice"}, {"not_yours", "owe_nothing"}),
+    ("明天下午三点开会，记得带电脑。", {"not_a_legal_notice"}, {"not_yours", "owe_nothing", "take_care"}),
 ])
 def test_advice_for_whom_the_notice_may_not_concern(registry, text, kinds, not_kinds):
     for lang in ("zh-Hans", "zh-Hant", "en"):
         resp = check_offline(VerifyRequest(text=text), registry, lang)
         got = {a.kind for a in resp.advice}
         assert kinds <= got and not got & not_kinds, (lang, resp.verdict, got)
+
+
+@pytest.mark.parametrize("req", [
+    {"sender": "17012345678"},  # a virtual-operator number checked on its own
+    {"text": "明天下午三点开会，记得带电脑。", "sender": "17012345678"},
+])
+def test_a_risk_below_the_threshold_is_not_called_nothing_suspicious(registry, req):
+    resp = check_offline(VerifyRequest(**req), registry, "en")
+    assert resp.verdict == "unverified" and any(r.score > 0 for r in resp.reasons)
+    got = {a.kind for a in resp.advice}
+    assert "take_care" in got and "not_a_legal_notice" not in got
 
 
 def test_advice_contacts_come_from_registry(registry):

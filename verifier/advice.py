@@ -14,7 +14,7 @@ from verifier.scoring import is_legal_notice
 ADVICE_IDS = frozenset({
     "confirm_official", "confirm_unknown_body", "still_confirm", "do_not_pay", "do_not_click",
     "do_not_call_back", "do_not_share_code", "not_yours", "owe_nothing", "not_a_legal_notice",
-    "report",
+    "take_care", "report",
 })
 _LINKS = {"LINK_LOOKALIKE", "LINK_EMBEDDED_OFFICIAL", "LINK_APK", "LINK_SHORTENER", "LINK_IP_LITERAL",
           "LINK_KNOWN_SCAM", "LINK_PUNYCODE", "LINK_FREE_HOSTING", "LINK_ABUSED_TLD", "LINK_OBFUSCATED",
@@ -66,7 +66,10 @@ def build(verdict: str, reasons: list[dict[str, Any]], ctx: Context, reg: Regist
     elif warned and legal:  # many get a threat meant for someone else (a reused or mistyped number)
         out.append(say("not_yours"))
     if not legal and not warned and verdict == "unverified":
-        out.append(say("not_a_legal_notice"))
+        # "nothing suspicious was found" is untrue beside a risk reason below the warning threshold
+        # (a virtual-operator sender checked on its own)
+        risky = any(r["score"] > 0 for r in reasons)
+        out.append(say("take_care" if risky else "not_a_legal_notice"))
     if warned:
         names = tables.channel_names[tables.lang(lang)]
         contacts = [names[i] for i, ch in enumerate(reg.reporting_channels)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import regex
 import tldextract
 
+from verifier.analysis.bidi import CONTROLS
 from verifier.analysis.normalise import SPACED_OUT as _SPACED_OUT
 from verifier.analysis.normalise import Mapped, normalise
 
@@ -53,10 +54,9 @@ _URL = regex.compile(
 )
 _OBFUSCATION_HINT = regex.compile(
     r"点|點|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|\s|hxxp|h\*\*p"
-    r"|[\uff00-\uffef\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]", regex.I
+    r"|[\uff00-\uffef\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069\u061c]", regex.I
 )
 _TRAILING = ".,;:!?)]}>'\"-_"
-_BIDI = regex.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 
 
 # Text without ".", "/" or "dot" and without this cannot hold a link: every URL match needs
@@ -302,7 +302,7 @@ def _find_links(original: str, text: Mapped,
         link = parse_link(m.group(0), start, end, obfuscated, official=official)
         if link is None:
             continue
-        if shown_reordered or (obfuscated and _BIDI.search(original, start, end)):
+        if shown_reordered or (obfuscated and not CONTROLS.isdisjoint(original[start:end])):
             link = link._replace(bidi=True)
         total += 1
         if link.url in seen or len(links) >= MAX_LINKS:
