@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verifier.analysis import urls
+from verifier.analysis.bidi import CONTROLS
 from verifier.analysis.normalise import normalise
 
 HOSTS = [
@@ -71,7 +72,7 @@ def _find_links_unguarded(original: str, text) -> tuple[list, int]:
         link = urls.parse_link(m.group(0), start, end, reordered or hint)
         if link is None:
             continue
-        if reordered or (hint and urls._BIDI.search(original, start, end)):
+        if reordered or (hint and not CONTROLS.isdisjoint(original[start:end])):
             link = link._replace(bidi=True)
         total += 1
         if link.url in seen or len(links) >= urls.MAX_LINKS:
