@@ -6,6 +6,7 @@ ports, 95/96 and 12xxx short numbers, 400/800 hotlines, landlines with area code
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
@@ -185,9 +186,32 @@ def classify(key: str, virtual_prefixes: tuple[str, ...]) -> str:
         return SHORT
     if key[0] == "0" and 10 <= n <= 12 and key[1] != "0":
         return LANDLINE if _area(key) else OTHER
-    if 16 <= n <= 19 and key[0] in "3456":
+    if 16 <= n <= 19 and key[0] in "3456" and not identity_number(key):
         return BANK_CARD
     return OTHER
+
+
+# The first two digits of a resident identity number: the province (GB 11643, GB/T 2260), and
+# 71/81/82/91 for Taiwan, Hong Kong, Macao and abroad.
+_PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+                       "61 62 63 64 65 71 81 82 91".split())
+
+
+def identity_number(key: str) -> bool:
+    """Eighteen digits shaped as a resident identity number (a province and region, a birth date, a
+    sequence; the check digit is not tested, so a mistyped one still reads): Hubei's court
+    e-service SMS gives one as the reader's sign-in account ('账号 4209…'); it is no bank card to
+    pay into. A card of that length whose digits seven to fourteen also form a date is rare."""
+    if len(key) != 18 or not key.isdigit() or key[:2] not in _PROVINCES:
+        return False
+    year, month, day = int(key[6:10]), int(key[10:12]), int(key[12:14])
+    if not 1900 <= year <= 2099:
+        return False
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_sender(sender: str, virtual_prefixes: tuple[str, ...]) -> Phone:
@@ -243,7 +267,8 @@ def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tupl
             raw = "+" + raw  # '(853) 2875 2088': a calling code in brackets, as HK, Macao, Taiwan write it
         key = digits_key(raw)
         kind = classify(key, virtual_prefixes)
-        if kind == OTHER and 10 <= len(key) <= 25 and _ACCOUNT_LABEL.search(text.text, max(0, a - 10), a):
+        if (kind == OTHER and 10 <= len(key) <= 25 and not identity_number(key)
+                and _ACCOUNT_LABEL.search(text.text, max(0, a - 10), a)):
             kind = BANK_CARD
         if kind == OTHER and (ext := _EXTENSION.fullmatch(raw)) and classify(digits_key(ext[1]), virtual_prefixes) == LANDLINE:
             raw, key, kind, b = ext[1], digits_key(ext[1]), LANDLINE, a + ext.end(1)
