@@ -1093,6 +1093,27 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      set(), {"CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
     ("override-closed-by-its-line-end", {"text": "\u202e会员委裁仲京北\n北京仲裁委员会通知：您的案件已受理，请登录 https://www.bjac.org.cn 查看。"},
      {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"LINK_OBFUSCATED"}, NOT_FLAGGED),
+    # --- the China Arbitration Association (revised Arbitration Law, in force 2026-03-01): a real
+    # self-regulatory body that hears no case. A case notice or a fee in its name is not its own; a
+    # mention of it (news, the law, its own caution) is no claim and no impossible name.
+    ("association-sends-a-case-notice", {"text": "【中国仲裁协会】您的借款纠纷案已立案，请于24小时内缴纳仲裁费，否则将强制执行。"},
+     {"BODY_ASSOCIATION_CASE", "CONTENT_PAYMENT_DEMAND"}, {"BODY_IMPOSSIBLE_NAME", "BODY_REGISTERED"}, SCAM),
+    ("association-case-number-no-demand", {"text": "中国仲裁协会通知：(2026)仲协字第0012号案件定于下周开庭，请按时参加。"},
+     {"BODY_ASSOCIATION_CASE"}, {"BODY_NOT_ADJUDICATOR", "BODY_IMPOSSIBLE_NAME"}, FLAGGED),
+    ("association-as-sender-name", {"text": "您的借款纠纷案已受理，请今日缴纳受理费。", "sender": "中国仲裁协会"},
+     {"BODY_ASSOCIATION_CASE", "SENDER_DISPLAY_NAME"}, {"BODY_IMPOSSIBLE_NAME"}, FLAGGED),
+    ("association-english-case-notice", {"text": "China Arbitration Association: your loan case has been accepted, pay the hearing fee today."},
+     {"BODY_ASSOCIATION_CASE"}, {"BODY_IMPOSSIBLE_NAME", "BODY_UNRECOGNISED"}, FLAGGED),
+    ("association-collects-a-debt", {"text": "中国仲裁协会提示：您的网贷已逾期，欠款将移交处理，请尽快联系专员 13912345678 还款。"},
+     {"BODY_ASSOCIATION_CASE", "CONTENT_CALLBACK_MOBILE"}, {"BODY_NOT_ADJUDICATOR"}, FLAGGED),
+    ("association-news-on-disputes", {"text": "中国仲裁协会成立后将依照章程监督仲裁员，化解商事纠纷的仍是当事人选定的仲裁机构。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_IMPOSSIBLE_NAME"}, {"unverified"}),
+    ("association-in-the-news", {"text": "新修订的仲裁法自2026年3月1日起施行，中国仲裁协会是仲裁机构的自律性组织，依照章程对仲裁机构和仲裁员进行监督。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_IMPOSSIBLE_NAME"}, {"unverified"}),
+    ("association-own-caution", {"text": "中国仲裁协会提醒：协会不受理具体案件，也不会向当事人收取费用，请勿相信以协会名义发送的缴费短信。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
+    ("association-in-english-news", {"text": "Under the revised Arbitration Law the China Arbitration Association supervises arbitrators; it does not hear cases."},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_UNRECOGNISED"}, NOT_FLAGGED),
 ]
 
 

@@ -13,7 +13,7 @@ import regex
 
 from verifier.analysis.normalise import Mapped, normalise
 from verifier.registry.compiled import Entry, Registry
-from verifier.registry.schema import PLATFORM_KINDS
+from verifier.registry.schema import ASSOCIATION_KINDS, PLATFORM_KINDS
 
 REGISTERED = "registered"
 SUB_BRAND = "sub_brand"
@@ -24,6 +24,7 @@ NEAR_MISS = "near_miss"
 NON_BODY = "non_body"
 UNRECOGNISED = "unrecognised"
 NOT_ADJUDICATOR = "not_adjudicator"  # a bank, a police force: named, but not as an arbitration body or court
+ASSOCIATION = "association"  # the arbitration institutions' self-regulatory association: real, hears no case
 
 # Also the misspellings scams use to slip past filters (仲栽, 委会): they become near misses.
 _SUFFIX_ZH = regex.compile(
@@ -117,10 +118,13 @@ _NATIONAL = ("中国", "国家", "最高")  # read as a place for commissions (�
 
 def registered(inst_id: str, registry: Registry) -> str:
     """The status of a registry institution named: a payment platform or lender (支付宝, 微粒贷) is
-    named, with its id, but not as an arbitration body or court."""
+    named, with its id, but not as an arbitration body or court; the arbitration association is real
+    but decides no case."""
     inst = registry.institutions[inst_id]
     if inst.kind in PLATFORM_KINDS:
         return NOT_ADJUDICATOR
+    if inst.kind in ASSOCIATION_KINDS:
+        return ASSOCIATION
     return SUB_BRAND if inst.parent else REGISTERED
 
 
