@@ -1093,6 +1093,20 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      set(), {"CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
     ("override-closed-by-its-line-end", {"text": "\u202e会员委裁仲京北\n北京仲裁委员会通知：您的案件已受理，请登录 https://www.bjac.org.cn 查看。"},
      {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"LINK_OBFUSCATED"}, NOT_FLAGGED),
+    # --- news about the revised Arbitration Law, which calls every body 仲裁机构: bodies at large after a
+    # policy verb, of a class or counted are no names; a signature or a centre so named is still judged.
+    ("revised-law-news-policy-verbs", {"text": "新修订的仲裁法支持仲裁机构到境外设立业务机构，规范仲裁机构内部治理，鼓励仲裁机构加强国际交流合作。"},
+     set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS", "BODY_UNRECOGNISED"}, {"unverified"}),
+    ("revised-law-news-foreign-institutions", {"text": "新仲裁法允许境外仲裁机构在自由贸易试验区设立业务机构，国内仲裁机构也可以到境外开展仲裁活动。"},
+     set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS", "BODY_UNRECOGNISED"}, {"unverified"}),
+    ("revised-law-news-counted-bodies", {"text": "截至2025年8月底，全国依法设立285家仲裁委员会，其中有三家仲裁委员会参与试点。"},
+     set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS", "BODY_UNRECOGNISED"}, {"unverified"}),
+    ("class-word-signature-is-judged", {"text": "【境外仲裁中心】您的借款纠纷已立案，请今日缴纳受理费。"},
+     {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
+    ("class-word-before-a-centre-is-judged", {"text": "境外仲裁中心通知：您的借款纠纷已立案，请今日缴纳受理费。"},
+     {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
+    ("policy-verb-signature-is-judged", {"text": "【支持仲裁中心】您的借款纠纷已立案，请今日缴纳受理费。"},
+     {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
     # --- the China Arbitration Association (revised Arbitration Law, in force 2026-03-01): a real
     # self-regulatory body that hears no case. A case notice or a fee in its name is not its own; a
     # mention of it (news, the law, its own caution) is no claim and no impossible name.
