@@ -1105,6 +1105,41 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      set(), {"CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
     ("override-closed-by-its-line-end", {"text": "\u202e会员委裁仲京北\n北京仲裁委员会通知：您的案件已受理，请登录 https://www.bjac.org.cn 查看。"},
      {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"LINK_OBFUSCATED"}, NOT_FLAGGED),
+    # --- news about the revised Arbitration Law, which calls every body 仲裁机构: bodies at large after a
+    # policy verb, of a class or counted are no names; a signature or a centre so named is still judged.
+    ("revised-law-news-policy-verbs", {"text": "新修订的仲裁法支持仲裁机构到境外设立业务机构，规范仲裁机构内部治理，鼓励仲裁机构加强国际交流合作。"},
+     set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS", "BODY_UNRECOGNISED"}, {"unverified"}),
+    ("revised-law-news-foreign-institutions", {"text": "新仲裁法允许境外仲裁机构在自由贸易试验区设立业务机构，国内仲裁机构也可以到境外开展仲裁活动。"},
+     set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS", "BODY_UNRECOGNISED"}, {"unverified"}),
+    ("revised-law-news-counted-bodies", {"text": "截至2025年8月底，全国依法设立285家仲裁委员会，其中有三家仲裁委员会参与试点。"},
+     set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS", "BODY_UNRECOGNISED"}, {"unverified"}),
+    ("class-word-signature-is-judged", {"text": "【境外仲裁中心】您的借款纠纷已立案，请今日缴纳受理费。"},
+     {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
+    ("class-word-before-a-centre-is-judged", {"text": "境外仲裁中心通知：您的借款纠纷已立案，请今日缴纳受理费。"},
+     {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
+    ("policy-verb-signature-is-judged", {"text": "【支持仲裁中心】您的借款纠纷已立案，请今日缴纳受理费。"},
+     {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
+    # --- the China Arbitration Association (revised Arbitration Law, in force 2026-03-01): a real
+    # self-regulatory body that hears no case. A case notice or a fee in its name is not its own; a
+    # mention of it (news, the law, its own caution) is no claim and no impossible name.
+    ("association-sends-a-case-notice", {"text": "【中国仲裁协会】您的借款纠纷案已立案，请于24小时内缴纳仲裁费，否则将强制执行。"},
+     {"BODY_ASSOCIATION_CASE", "CONTENT_PAYMENT_DEMAND"}, {"BODY_IMPOSSIBLE_NAME", "BODY_REGISTERED"}, SCAM),
+    ("association-case-number-no-demand", {"text": "中国仲裁协会通知：(2026)仲协字第0012号案件定于下周开庭，请按时参加。"},
+     {"BODY_ASSOCIATION_CASE"}, {"BODY_NOT_ADJUDICATOR", "BODY_IMPOSSIBLE_NAME"}, FLAGGED),
+    ("association-as-sender-name", {"text": "您的借款纠纷案已受理，请今日缴纳受理费。", "sender": "中国仲裁协会"},
+     {"BODY_ASSOCIATION_CASE", "SENDER_DISPLAY_NAME"}, {"BODY_IMPOSSIBLE_NAME"}, FLAGGED),
+    ("association-english-case-notice", {"text": "China Arbitration Association: your loan case has been accepted, pay the hearing fee today."},
+     {"BODY_ASSOCIATION_CASE"}, {"BODY_IMPOSSIBLE_NAME", "BODY_UNRECOGNISED"}, FLAGGED),
+    ("association-collects-a-debt", {"text": "中国仲裁协会提示：您的网贷已逾期，欠款将移交处理，请尽快联系专员 13912345678 还款。"},
+     {"BODY_ASSOCIATION_CASE", "CONTENT_CALLBACK_MOBILE"}, {"BODY_NOT_ADJUDICATOR"}, FLAGGED),
+    ("association-news-on-disputes", {"text": "中国仲裁协会成立后将依照章程监督仲裁员，化解商事纠纷的仍是当事人选定的仲裁机构。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_IMPOSSIBLE_NAME"}, {"unverified"}),
+    ("association-in-the-news", {"text": "新修订的仲裁法自2026年3月1日起施行，中国仲裁协会是仲裁机构的自律性组织，依照章程对仲裁机构和仲裁员进行监督。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_IMPOSSIBLE_NAME"}, {"unverified"}),
+    ("association-own-caution", {"text": "中国仲裁协会提醒：协会不受理具体案件，也不会向当事人收取费用，请勿相信以协会名义发送的缴费短信。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
+    ("association-in-english-news", {"text": "Under the revised Arbitration Law the China Arbitration Association supervises arbitrators; it does not hear cases."},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_UNRECOGNISED"}, NOT_FLAGGED),
 ]
 
 

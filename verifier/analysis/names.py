@@ -13,7 +13,7 @@ import regex
 
 from verifier.analysis.normalise import Mapped, normalise
 from verifier.registry.compiled import Entry, Registry
-from verifier.registry.schema import PLATFORM_KINDS
+from verifier.registry.schema import ASSOCIATION_KINDS, PLATFORM_KINDS
 
 REGISTERED = "registered"
 SUB_BRAND = "sub_brand"
@@ -24,6 +24,7 @@ NEAR_MISS = "near_miss"
 NON_BODY = "non_body"
 UNRECOGNISED = "unrecognised"
 NOT_ADJUDICATOR = "not_adjudicator"  # a bank, a police force: named, but not as an arbitration body or court
+ASSOCIATION = "association"  # the arbitration institutions' self-regulatory association: real, hears no case
 
 # Also the misspellings scams use to slip past filters (仲栽, 委会): they become near misses.
 _SUFFIX_ZH = regex.compile(
@@ -53,6 +54,13 @@ _LEAD_WORDS = frozenset(
 # Words that end a clause about a body, never part of one's name: "仲裁法第十条规定仲裁委员会由…",
 # "合同约定仲裁委员会": read back from the suffix, the name starts after the last of them.
 _CLAUSE_WORDS = frozenset("规定 约定 载明 写明 指出 表示 显示 认为 明确 组建 设立".split())
+# News about the revised law, which calls every body 仲裁机构, speaks of bodies at large: after a policy
+# verb ("支持仲裁机构到境外设立业务机构", "规范仲裁机构内部治理"), of a class ("境外仲裁机构", "国内仲裁机构") or
+# counted ("全国依法设立285家仲裁委员会", "三家仲裁机构"). None of these words starts a name; what follows
+# them is read as the name (a bare 仲裁机构 is a reference). Not in a signature: 【境外仲裁中心】 is judged whole.
+_POLICY_WORDS = frozenset("支持 鼓励 引导 推动 推进 加强 规范 指导 允许 培育".split())
+_CLASS_WORDS = frozenset("境外 境内 国外 国内 外国".split())  # only before the generic noun 仲裁机构
+_NUMERALS = frozenset("0123456789几数两二三四五六七八九十")  # not 万家, 百家: words of their own
 # Verbs of impersonation end a clause too, wherever they stand ("近期有不法分子冒充仲裁委发送…"): the
 # name, if any, is what follows them; no lawful body's name holds one.
 _POSE_WORDS = frozenset("冒充 冒用 假冒 仿冒 假借 谎称 自称".split())
@@ -117,10 +125,13 @@ _NATIONAL = ("中国", "国家", "最高")  # read as a place for commissions (�
 
 def registered(inst_id: str, registry: Registry) -> str:
     """The status of a registry institution named: a payment platform or lender (支付宝, 微粒贷) is
-    named, with its id, but not as an arbitration body or court."""
+    named, with its id, but not as an arbitration body or court; the arbitration association is real
+    but decides no case."""
     inst = registry.institutions[inst_id]
     if inst.kind in PLATFORM_KINDS:
         return NOT_ADJUDICATOR
+    if inst.kind in ASSOCIATION_KINDS:
+        return ASSOCIATION
     return SUB_BRAND if inst.parent else REGISTERED
 
 
@@ -157,10 +168,23 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
         if text[i:i + 2] in _CLAUSE_WORDS or text[i:i + 2] in _POSE_WORDS:
             start = i + 2
             break
+    if not text[max(0, start - 3):start].rstrip().endswith(("【", "[")):  # spaced-out text keeps 【 支持…
+        start = _after_talk_of_bodies(text, start, end)
     if start > 0 and text[start - 1:start + 1] in _LEAD_WORDS:  # "当地…": 当 stopped the reading
         start += 1
     while text[start:start + 2] in _LEAD_WORDS and start + 2 <= end:  # "留意仲裁委员会", "冒充仲裁机构"
         start += 2
+    return start
+
+
+def _after_talk_of_bodies(text: str, start: int, end: int) -> int:
+    """Start of the name after the last policy verb, class word or count in text[start:end], if any."""
+    for i in range(end - 1, start - 1, -1):
+        if text[i] == "家" and text[max(0, i - 3):i].rstrip()[-1:] in _NUMERALS:  # "285家", "2 8 5 家"
+            return i + 1
+        word = text[i:i + 2]
+        if i + 2 <= end and (word in _POLICY_WORDS or (word in _CLASS_WORDS and text.startswith("仲裁机构", i + 2))):
+            return i + 2
     return start
 
 

@@ -24,10 +24,15 @@ Kind = Literal[
     "hotline",
     "payment_platform",
     "lender",
+    "arbitration_association",
 ]
 # Payment platforms and lenders that scams name ("您在借呗的借款已逾期…"): never an adjudicator. Naming one
 # does not make a notice an arbitration body's; their channels tell whether a message is theirs.
 PLATFORM_KINDS = frozenset({"payment_platform", "lender"})
+# The China Arbitration Association: the arbitration institutions' self-regulatory body under the
+# Arbitration Law. It supervises institutions and arbitrators and hears no case, so a case notice or a
+# fee demand in its name is not its own; a mention of it (news, a law text) is no claim at all.
+ASSOCIATION_KINDS = frozenset({"arbitration_association"})
 # Bodies that decide or serve cases: their names and channels make a notice a legal one.
 ADJUDICATOR_KINDS = frozenset({"commercial_arbitration", "international_arbitration", "labour_arbitration",
                                "rural_land_arbitration", "court", "court_delivery_platform"})
