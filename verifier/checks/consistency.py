@@ -7,6 +7,7 @@ import regex
 from verifier.analysis import names, phones, urls
 from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import fold
+from verifier.checks import sender_fit
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
 from verifier.checks.links import is_official
@@ -292,11 +293,14 @@ def _channels(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         out.append(Finding("CONSISTENCY_SENDER_NAME_OTHER_BODY", (item("sender", s.raw), item("institution", shown))))
     elif s is not None and s.kind != phones.HIDDEN:
         official = s.key in used_phones or s.key in reg.senders_of(used)
-        if official:
+        misfit = sender_fit.misfit(ex, reg, ctx) is not None
+        if official and not misfit:
             channels += 1
         elif _other_bodys(s.key, reg, used):  # caller id borrowed from another commission
             all_official = False
             out.append(Finding("CONSISTENCY_OTHER_BODY_NUMBER", (item("sender", s.raw),)))
+        elif misfit:
+            all_official = False  # another body's, or another province's, sender: SENDER_OTHER_BODY says so
         elif s.kind not in _NEUTRAL_SENDERS:
             all_official = False
             if own_phones or reg.senders_of(ctx.family):
