@@ -1079,6 +1079,21 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_NEGATED_WARNING", "CONTENT_NONE"}, {"CONTENT_SCREEN_SHARE", "CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
     ("english-beware-of-delays-then-pay", {"text": "Beware of delays, pay the fee to the officer's account today."},
      {"CONTENT_PAY_PERSONAL_ACCOUNT"}, {"CONTENT_NEGATED_WARNING"}, FLAGGED),  # not a fake or a scam to beware of
+    # a caution covers what it warns of, not an instruction after a comma in the same sentence
+    ("english-fraudsters-caution-then-transfer", {"text": "Fraudsters may impersonate us, transfer the deposit to the officer's account 6222 0210 0112 3456 789 today."},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_BANK_CARD"}, {"CONTENT_NONE"}, FLAGGED),
+    ("english-scammers-pose-then-pay-the-fee", {"text": "Scammers often pose as court staff, pay the fee of HKD 5,000 to Mr Chan now."},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, {"CONTENT_NONE"}, FLAGGED),
+    ("english-fraudsters-list-of-what-they-do", {"text": "Fraudsters may call you, share your screen, install apps or ask you to transfer money to a safe account."},
+     {"CONTENT_NEGATED_WARNING", "CONTENT_NONE"}, {"CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
+    ("english-warning-then-wire-the-fee", {"text": "We warn you about fake court messages, wire the fee to the clerk's account 6222 0210 0112 3456 789."},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_BANK_CARD"}, {"CONTENT_NONE"}, FLAGGED),
+    ("caution-posing-then-deposit-to-a-handler", {"text": "谨防不法分子冒充本会，将保证金转至经办人个人账户6222021001123456789。"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT", "CONTENT_BANK_CARD"}, {"CONTENT_NONE"}, FLAGGED),
+    ("caution-posing-then-pay-now", {"text": "近期有人冒充仲裁委，立即缴纳保证金至个人账户。"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, {"CONTENT_NONE"}, FLAGGED),
+    ("caution-posing-describes-the-demand", {"text": "近期有不法分子冒充仲裁委，要求转账到安全账户，均属诈骗。"},
+     {"CONTENT_NEGATED_WARNING", "CONTENT_NONE"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
     ("english-fraudsters-used-your-id", {"text": "Fraudsters have used your ID, you will be arrested unless you transfer the deposit to the safe account."},
      {"CONTENT_THREAT_ARREST", "CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),  # an accusation, not what fraudsters may do
     ("english-criminals-used-your-card", {"text": "Criminals used your bank card for money laundering, transfer your funds to the safe account to verify them."},
