@@ -431,8 +431,18 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"LINK_OFFICIAL", "CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_OBFUSCATED"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
     ("redirect-within-the-official-site", {"text": "【广州仲裁委员会】您的案件已受理，请登录 https://www.gzac.org/sso?service=https://case.gzac.org/list 查看。"},
      {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"likely_genuine"}),
-    ("unread-number-after-traditional-call-word", {"text": "【香港國際仲裁中心】閣下為案件 HKIAC/A26203 之被申請人，詳情請瀏覽 www.hkiac.org。如有疑問請致電 5123 4567 聯絡個案主任。"},
-     {"LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
+    ("hk-mobile-without-852-after-traditional-call-word", {"text": "【香港國際仲裁中心】閣下為案件 HKIAC/A26203 之被申請人，詳情請瀏覽 www.hkiac.org。如有疑問請致電 5123 4567 聯絡個案主任。"},
+     {"LINK_OFFICIAL", "CONTENT_CALLBACK_MOBILE"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),  # a Hong Kong mobile, +852 left out
+    ("hk-fps-id-and-mobile-in-a-tribunal-notice", {"text": "小額錢債審裁處通知：閣下欠款HK$8,000，請於三日內以轉數快繳付至FPS ID 1234567，查詢請致電 6123 4567。"},
+     {"CONTENT_FPS_PAYEE", "CONTENT_CALLBACK_MOBILE"}, {"CONTENT_BANK_CARD"}, NOT_FLAGGED | FLAGGED),
+    ("hk-landline-without-852-is-no-mobile", {"text": "【香港國際仲裁中心】閣下之案件 HKIAC/A26203 已排期，詳情請瀏覽 www.hkiac.org 或致電 2525 2381。"},
+     {"LINK_OFFICIAL"}, {"CONTENT_CALLBACK_MOBILE", "CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED),  # a line we cannot attribute
+    ("hk-reference-number-is-no-phone", {"text": "【香港國際仲裁中心】閣下之申請已收到，參考編號 51234567，詳情請瀏覽 www.hkiac.org。"},
+     {"LINK_OFFICIAL"}, {"CONTENT_CALLBACK_MOBILE"}, NOT_FLAGGED),
+    ("mainland-eight-digits-stay-unread", {"text": "【广州仲裁委员会】您的案件已受理，请致电 88886666 咨询。"},
+     set(), {"CONTENT_CALLBACK_MOBILE", "CONTENT_FPS_PAYEE", "CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED),
+    ("mainland-street-named-hong-kong-stays-unread", {"text": "青岛香港中路营业厅：您的宽带已开通，客服电话 58886666。"},
+     set(), {"CONTENT_CALLBACK_MOBILE"}, NOT_FLAGGED),  # 香港 in simplified script is no Hong Kong notice
     ("money-to-an-unread-number", {"text": "HKIAC: you are the respondent in HKIAC/A26041. Documents: www.hkiac.org. To settle, pay HKD 5,000 via FPS to 98765432 (Chan Tai Man).", "lang": "en"},
      {"LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),
     # --- set 12: traditional script, OCR'd screenshots, real commissions with a personal channel, adverts
