@@ -431,6 +431,19 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"LINK_OFFICIAL", "CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_OBFUSCATED"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),
     ("redirect-within-the-official-site", {"text": "【广州仲裁委员会】您的案件已受理，请登录 https://www.gzac.org/sso?service=https://case.gzac.org/list 查看。"},
      {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"likely_genuine"}),
+    # a link a copy replaced with [链接]/[Link]: told, never counted against the notice
+    ("link-placeholder-only", {"text": "【广州仲裁委员会】您的案件已受理，请点击[链接]查看仲裁文书。", "sender": "10690123456"},
+     {"LINK_PLACEHOLDER", "BODY_REGISTERED"}, {"LINK_NONE", "LINK_UNKNOWN_DOMAIN", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"unverified"}),
+    ("link-placeholder-english", {"text": "HKIAC: your case documents are ready, view them here: [Link]"},
+     {"LINK_PLACEHOLDER"}, {"LINK_NONE"}, {"unverified"}),
+    ("link-placeholder-traditional-brackets", {"text": "【廣州仲裁委員會】您的案件已受理，請點擊【鏈接】查看。", "sender": "+86 138 1234 5678"},
+     {"LINK_PLACEHOLDER", "SENDER_PERSONAL_MOBILE"}, {"LINK_NONE"}, NOT_FLAGGED | FLAGGED),
+    ("link-placeholder-beside-an-official-link", {"text": "【广州仲裁委员会】您的案件已受理，请登录 www.gzac.org 查阅，或点击[链接]。"},
+     {"LINK_PLACEHOLDER", "LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, {"unverified"}),  # the other link may be anyone's
+    ("link-placeholder-at-the-start-is-no-signature", {"text": "[链接] 您的案件已受理，请查看。", "sender": "13812345678"},
+     {"LINK_PLACEHOLDER"}, {"SENDER_SIGNATURE_TYPED"}, NOT_FLAGGED | FLAGGED),
+    ("bracketed-word-is-no-link-placeholder", {"text": "[通知] 您的快递已到驿站，请凭取件码领取。"},
+     {"LINK_NONE"}, {"LINK_PLACEHOLDER"}, NOT_FLAGGED),
     ("hk-mobile-without-852-after-traditional-call-word", {"text": "【香港國際仲裁中心】閣下為案件 HKIAC/A26203 之被申請人，詳情請瀏覽 www.hkiac.org。如有疑問請致電 5123 4567 聯絡個案主任。"},
      {"LINK_OFFICIAL", "CONTENT_CALLBACK_MOBILE"}, {"CONSISTENCY_ALL_OFFICIAL"}, FLAGGED),  # a Hong Kong mobile, +852 left out
     ("hk-fps-id-and-mobile-in-a-tribunal-notice", {"text": "小額錢債審裁處通知：閣下欠款HK$8,000，請於三日內以轉數快繳付至FPS ID 1234567，查詢請致電 6123 4567。"},
@@ -1316,6 +1329,10 @@ def test_emergency_contact_advice(registry):
     ("【广州仲裁委员会】您好，（2026）穗仲案字第1234号案件已受理，请登录 https://www.gzac.org 查看。",
      set(), {"not_yours", "owe_nothing", "do_not_pay"}),
     ("明天下午三点开会，记得带电脑。", {"not_a_legal_notice"}, {"not_yours", "owe_nothing"}),
+    # a link a WeChat copy dropped: how to give it, whatever the verdict
+    ("【广州仲裁委员会】您的案件已受理，请点击[链接]查看仲裁文书。", {"paste_link"}, {"do_not_pay"}),
+    ("【网络仲裁委员会】您的借款纠纷已立案，请今日内点击[链接]缴纳保证金，否则上门执行。", {"paste_link", "do_not_pay"}, set()),
+    ("【广州仲裁委员会】您的案件已受理，请登录 https://www.gzac.org 查看。", set(), {"paste_link"}),
 ])
 def test_advice_for_whom_the_notice_may_not_concern(registry, text, kinds, not_kinds):
     for lang in ("zh-Hans", "zh-Hant", "en"):

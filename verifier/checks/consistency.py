@@ -10,7 +10,7 @@ from verifier.analysis.normalise import fold
 from verifier.checks import sender_fit
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
-from verifier.checks.links import is_official
+from verifier.checks.links import is_official, placeholders
 from verifier.registry.compiled import Registry
 from verifier.registry.schema import ADJUDICATOR_KINDS, PLATFORM_KINDS
 
@@ -325,6 +325,7 @@ def _channels(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         # no evidence; only a legal or collection threat in its name does.
         out = []
     if (all_official and channels and not programs and not payees and not _unread_callback(ex)
+            and not placeholders(ex)  # a link we were not given may be anyone's
             and not _unconfirmed(ex) and not _personal_channel(ex)
             and not (platform and (ctx.named_fake or _legal_claim(ex)))):
         # A lender's own number or site says the message is the lender's, never that a case,

@@ -9,7 +9,7 @@ from verifier.analysis.extract import Extraction
 from verifier.checks import sender_fit
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
-from verifier.checks.links import embedded_official, lookalike_of
+from verifier.checks.links import PLACEHOLDER, embedded_official, lookalike_of
 from verifier.registry.compiled import Registry
 
 _BY_KIND = {
@@ -70,7 +70,7 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         elif not (ctx.primary and sender_fit.borrowed_from_commission(ex, reg, ctx.channels or ctx.family)):
             # (a commission's number borrowed for another's notice: CONSISTENCY_OTHER_BODY_NUMBER says so)
             out.append(Finding("SENDER_OTHER_BODY", ev + (item("institution", other.name),)))
-    elif s.kind in _PHONE_KINDS and (m := _SIGNATURE.match(ex.text.text)):
+    elif s.kind in _PHONE_KINDS and (m := _SIGNATURE.match(ex.text.text)) and not PLACEHOLDER.fullmatch(m[0].strip()):
         start, end = ex.text.span(m.start(1) - 1, m.end())  # the brackets, not the spaces before
         out.append(Finding("SENDER_SIGNATURE_TYPED", (item("text", ex.original[start:end], start, end),)))
     return out
