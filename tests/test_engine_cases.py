@@ -354,6 +354,13 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("content-relay-in-chat", {"text": "请转告你爸明天早点回家吃饭"}, {"CONTENT_RELAY_REQUEST"}, set(), {"unverified"}),
     ("content-qr", {"text": "【北京仲裁委員會】閣下案件已裁決，請掃描附件二維碼繳納執行款。"}, {"CONTENT_QR_CODE", "CONTENT_PAYMENT_DEMAND"}, set(), NOT_FLAGGED | FLAGGED),
     ("content-bank-card", {"text": "Arbitration award: transfer the amount to account 6222 0000 1234 5678 901 (holder: Zhang Wei)."}, {"CONTENT_BANK_CARD", "CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    # a spaced-out run is joined up to a dot that ends a sentence (lower case or digit, then a capital)
+    ("link-spaced-sentence-dot-is-no-label", {"text": " ".join("Shenzhen Court of International Arbitration (SCIA): your case materials have been uploaded to the SCIA Online Arbitration Service Platform, https://online.scia.com.cn . Tel: +86 755 8350 1700.")},
+     {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"LINK_EMBEDDED_OFFICIAL", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"likely_genuine"}),
+    ("link-spaced-in-capitals-joins-whole", {"text": "【广州仲裁委员会】请登录 W W W . G Z A C - C A S E . T O P 查看"},
+     {"LINK_LOOKALIKE", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"LINK_OFFICIAL"}, FLAGGED),
+    ("link-spaced-lookalike-before-a-sentence", {"text": "Guangzhou Arbitration Commission: log in at w w w . g z a c - c a s e . t o p . Then pay the fee."},
+     {"LINK_LOOKALIKE", "LINK_ABUSED_TLD"}, {"LINK_OFFICIAL"}, FLAGGED),
     ("content-callback-spaced", {"text": "通知：你的仲裁案件已下达，撤案联系 1 3 9 - 0 0 1 3 - 9 0 0 0，过了今天晚上10点就没有机会了。"}, {"CONTENT_CALLBACK_MOBILE", "CONTENT_DEADLINE_HOURS"}, set(), FLAGGED),
     ("content-caution-not-counted", {"text": "【中国国际经济贸易仲裁委员会】本会不会要求您向任何个人账户转账，也不会索要验证码。"}, {"CONTENT_NEGATED_WARNING"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
     ("content-anti-fraud-notice", {"text": "【国家反诈中心】近期冒充“网络仲裁委员会”发送仲裁通知的诈骗高发，凡要求转账到个人账户、下载APP、共享屏幕的都是诈骗。", "sender": "12381"}, set(), {"BODY_KNOWN_FAKE", "CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
