@@ -314,21 +314,18 @@ def _find_links(original: str, text: Mapped,
 
 
 def _join_spaced(m: regex.Match[str], text: Mapped, original: str) -> str:
-    """A spaced-out run joined into the link it spells, up to a dot that ends a sentence: one
+    """A spaced-out run joined into the link it spells, split at each dot that ends a sentence: one
     between a lower-case letter or digit and a capital ('c n . T e l', "…scia.com.cn . Tel:" spaced
     out) starts a word, not a host label. A run in capitals ('W W W . G Z A C . O R G') joins whole."""
     run = m.group(0)
     if "." not in run:
         return run
-    cut = len(run)
-    for j, c in enumerate(run):
-        if c == "." and 0 < j < len(run) - 2 and _sentence_dot(text, original, m.start() + j):
-            cut = j
-            break
-    head = run[:cut]
-    if "." not in head:
-        return run
-    return head.replace(" ", "") + (" " + run[cut:] if cut < len(run) else "")
+    cuts = [j for j, c in enumerate(run)
+            if c == "." and 0 < j < len(run) - 2 and _sentence_dot(text, original, m.start() + j)]
+    if not cuts:
+        return run.replace(" ", "")
+    pieces = [run[a + 1 if a else 0:b] for a, b in zip([0, *cuts], [*cuts, len(run)])]
+    return " . ".join(p.replace(" ", "") if "." in p or "/" in p else p.strip() for p in pieces)
 
 
 def _sentence_dot(text: Mapped, original: str, i: int) -> bool:

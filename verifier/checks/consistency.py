@@ -136,7 +136,24 @@ def _unread_callback(ex: Extraction) -> bool:
         a, b = ex.text.span(*m.span(1))
         if sum(c.isdigit() for c in m[1]) >= 7 and not any(s < b and a < e for s, e in read):
             return True
-    return False
+    return _unread_spaced(ex)
+
+
+# A text spelled one character at a time ("p a y … v i a F P S t o 9 8 7 6 5 4 3 2") has no word
+# boundaries left: its words are read run together, and a number after one that no reader placed
+# (compared by its last seven digits) is as unconfirmed as in plain text.
+_CALLBACK_RUN_TOGETHER = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|phone|tel|dial|whatsapp|fps|转数快|payme"
+                                       r"|转账|转帐|汇款|pay)\D{0,24}?(\d{7,20})")
+_DIGIT_JOINS = regex.compile(r"(?<=\d)[ \-](?=\d)")
+
+
+def _unread_spaced(ex: Extraction) -> bool:
+    s = ex.text.text
+    if len(s) < 20 or s.count(" ") * 3 < len(s):
+        return False
+    flat = _DIGIT_JOINS.sub("", s).replace(" ", "")
+    read = {p.key[-7:] for p in (*ex.phones, *ex.bank_cards)}
+    return any(m[1][-7:] not in read for m in _CALLBACK_RUN_TOGETHER.finditer(flat))
 
 
 def _city_of_prefix(prefix: str, reg: Registry) -> str | None:
