@@ -59,7 +59,7 @@ def test_ip_precheck_rejects_only_what_cannot_be_an_ip(host):
 
 def _find_links_unguarded(original: str, text) -> tuple[list, int]:
     """find_links as it was before its shortcuts: every rewrite and the URL search, always."""
-    clean = text.sub(urls._SPACED_OUT, lambda m: m.group(0).replace(" ", "") if "." in m.group(0) else m.group(0))
+    clean = text.sub(urls._SPACED_OUT, lambda m: urls._join_spaced(m, text, original))  # split at sentence dots
     clean = clean.sub(urls._HXXP, lambda m: f"http{m.group(1)}://")
     clean = clean.sub(urls._DOT_WORDS, ".")
     clean = clean.sub(urls._SLASH_SPACES, "/")

@@ -14,7 +14,7 @@ from verifier.scoring import is_legal_notice
 ADVICE_IDS = frozenset({
     "confirm_official", "confirm_unknown_body", "still_confirm", "do_not_pay", "do_not_click",
     "do_not_call_back", "do_not_share_code", "not_yours", "owe_nothing", "not_a_legal_notice",
-    "take_care", "report",
+    "take_care", "report", "paste_link",
 })
 _LINKS = {"LINK_LOOKALIKE", "LINK_EMBEDDED_OFFICIAL", "LINK_APK", "LINK_SHORTENER", "LINK_IP_LITERAL",
           "LINK_KNOWN_SCAM", "LINK_PUNYCODE", "LINK_FREE_HOSTING", "LINK_ABUSED_TLD", "LINK_OBFUSCATED",
@@ -61,6 +61,8 @@ def build(verdict: str, reasons: list[dict[str, Any]], ctx: Context, reg: Regist
         out.append(say("do_not_call_back"))
     if codes & _CODES:
         out.append(say("do_not_share_code"))
+    if "LINK_PLACEHOLDER" in fired:
+        out.append(say("paste_link"))
     if fired & {"CONTENT_EMERGENCY_CONTACT", "CONTENT_RELAY_REQUEST"} and (warned or legal):
         out.append(say("owe_nothing"))
     elif warned and legal:  # many get a threat meant for someone else (a reused or mistyped number)

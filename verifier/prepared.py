@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
+from verifier.analysis.normalise import fold
+from verifier.analysis.phones import digits_key
 from verifier.registry.cost import BUDGET, work_bound
 
 if TYPE_CHECKING:
@@ -43,6 +45,12 @@ class Prepared:
     always: tuple[int, ...]  # patterns without a required literal
     untimed_up_to: tuple[int, ...]  # per pattern, the longest text it runs on without a timeout (cost.py)
     place_firsts: frozenset[str]  # first characters of city and province names
+    # Sender number -> the provinces whose bodies alone send from it (the Zhejiang courts' port);
+    # a number with any fact without a region is absent: it serves its body anywhere.
+    sender_regions: Mapping[str, frozenset[str]]
+    # The channels every people's court uses (the SPC's, through uses_channels_of on the listed
+    # courts): a court the registry does not list uses them too.
+    court_channels: frozenset[str]
 
     def lang(self, lang: str) -> str:
         """Messages.get's fallback: anything but the two Chinese scripts reads English."""
@@ -67,4 +75,22 @@ def prepare(reg: Registry) -> Prepared:
     untimed_up_to = tuple(BUDGET // bound if (bound := work_bound(p.pattern)) else 0 for _code, p in reg.patterns)
     place_firsts = frozenset(name[0] for name in [*reg.cities, *reg.provinces] if name)
     return Prepared(codes, messages, max_score, min_score, advice, channels, always, untimed_up_to,
-                    place_firsts)
+                    place_firsts, _sender_regions(reg), _court_channels(reg))
+
+
+def _sender_regions(reg: Registry) -> dict[str, frozenset[str]]:
+    regions: dict[str, set[str]] = {}
+    anywhere: set[str] = set()
+    for inst in reg.institutions.values():
+        for f in (*inst.senders, *inst.phones):
+            key = digits_key(f.value)
+            if f.region is None:
+                anywhere.add(key)
+            else:
+                regions.setdefault(key, set()).add(fold(f.region))
+    return {k: frozenset(v) for k, v in regions.items() if k not in anywhere}
+
+
+def _court_channels(reg: Registry) -> frozenset[str]:
+    used = {u.value for inst in reg.institutions.values() if inst.kind == "court" for u in inst.uses_channels_of}
+    return frozenset().union(*(reg.families[u] for u in used if u in reg.families))

@@ -13,6 +13,10 @@ from verifier.models import VerifyRequest
 from verifier.registry.compiled import PATTERN_TIMEOUT_S, Entry, Registry
 
 
+# Numbers money is sent to, not lines to call: a bank account or card, an FPS payee.
+_ACCOUNTS = (phones.BANK_CARD, phones.FPS_ID)
+
+
 class PhraseHit(NamedTuple):
     """Immutable; a tuple because one is built per hit and a frozen dataclass costs 5x more."""
 
@@ -91,7 +95,7 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
     cases = find_cases(text, today.year if today else None)
     skip = [(lk.start, lk.end) for lk in links if lk.start is not None]
     skip_norm = _norm_spans(text, skip + [(c.start, c.end) for c in cases if c.start is not None])
-    numbers = phones.find_phones(text, registry.virtual_prefixes, skip_norm)
+    numbers = phones.find_phones(text, registry.virtual_prefixes, skip_norm, original)
     matches = list(registry.automaton.iter(text.text))  # one pass for names, phrases and patterns
     bodies = names.find_bodies(text, registry, matches)
     if req.institution and req.institution.strip():
@@ -105,8 +109,8 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
         original=original,
         text=text,
         sender=sender,
-        phones=tuple(p for p in numbers if p.kind != phones.BANK_CARD),
-        bank_cards=tuple(p for p in numbers if p.kind == phones.BANK_CARD),
+        phones=tuple(p for p in numbers if p.kind not in _ACCOUNTS),
+        bank_cards=tuple(p for p in numbers if p.kind in _ACCOUNTS),
         links=tuple(links),
         links_total=total,
         bodies=tuple(bodies),

@@ -49,6 +49,19 @@ _CALL_LABEL = regex.compile(
     r"(?:电话|致电|拨打|来电|热线|座机|联系|咨询|\bcall|\bphone|\btel)\s?(?:号码|电话)?\s?(?:为|是|:|：)?\s?\Z",
     regex.IGNORECASE,
 )
+# Hong Kong writes its numbers without +852 (8 digits: '致電 5123 4567') and pays by FPS (轉數快) to an
+# FPS ID of 7-9 digits or a phone ('FPS to 98765432'). Read so only in a notice that is Hong Kong's by
+# its own marks (read in the normalised text): its currency, FPS, a tribunal (審裁處), HKIAC, a .hk site,
+# +852 elsewhere; or 香港/Hong Kong in traditional script. Mainland text keeps its 8-digit runs unread
+# (a local landline without its area code, a reference).
+_HK_MARKS = regex.compile(r"hk\$|\bhkd\b|港元|港币|转数快|\bfps\b|审裁处|\bhkiac\b|香港国际仲裁中心|\.hk\b|\+\s?852|\(852\)")
+_HK_NAMED = regex.compile(r"香港|hong\s?kong")
+# Characters only traditional script writes (the simplified forms differ): a notice in them with
+# 香港 in it is written in Hong Kong (or Macao or Taiwan, whose numbers are not 8-digit HK numbers).
+_TRADITIONAL = regex.compile(r"[請於為們閣電話號碼處將會與這個錢費資單戶賬帳屬聯繫銀機構審應須時間書則額內]")
+_FPS_LABEL = regex.compile(r"(?:转数快|\bfps\b)[^0-9\n。；;]{0,14}\Z")
+# A run after such a label is a reference, not a number to call ('訂單編號 12345678', 'Ref. No. 20251234').
+_REFERENCE_LABEL = regex.compile(r"(?:编号|单号|订单|参考号|\bref(?:erence)?\.?(?:\s?no\.?)?|\bno\.|#)\s?(?:为|是|:|：)?\s?\Z")
 _HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
 
 
@@ -68,6 +81,7 @@ HOTLINE = "hotline_400_800"
 LANDLINE = "landline"
 FOREIGN = "foreign"
 BANK_CARD = "bank_card"
+FPS_ID = "fps_id"  # a Hong Kong FPS (轉數快) payee: an FPS ID or a phone money is sent to
 ALPHANUMERIC = "alphanumeric"
 EMAIL = "email"
 HIDDEN = "hidden"
@@ -249,9 +263,39 @@ def email_host(sender: Phone) -> str:
     return sender.key.rsplit("@", 1)[-1] if sender.kind == EMAIL else ""
 
 
-def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tuple[int, int]]) -> list[Phone]:
-    """Numbers in the normalised text, except inside `skip` spans (links, case numbers)."""
+def hong_kong(text: Mapped, original: str) -> bool:
+    """The notice is Hong Kong's by its own marks (see _HK_MARKS)."""
+    s = text.text
+    return _HK_MARKS.search(s) is not None or (_HK_NAMED.search(s) is not None and _TRADITIONAL.search(original) is not None)
+
+
+@lru_cache(maxsize=1024)
+def _hk_number(digits: str) -> bool:
+    """Eight digits that Hong Kong's plan gives to a line (2/3 fixed, 4-9 mobile and others)."""
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse("+852" + digits))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _hong_kong_reading(text: Mapped, raw: str, key: str, a: int) -> tuple[str, str] | None:
+    """A run in a Hong Kong notice: an FPS payee after 轉數快/FPS (7-9 digits), or an 8-digit
+    Hong Kong number written without +852; None when it is neither."""
+    if raw.startswith(("+", "00")) or not key.isdigit():
+        return None
+    if 7 <= len(key) <= 9 and _FPS_LABEL.search(text.text, max(0, a - 24), a):
+        return key, FPS_ID
+    if len(key) == 8 and _hk_number(key) and not _REFERENCE_LABEL.search(text.text, max(0, a - 16), a):
+        return "+852" + key, FOREIGN
+    return None
+
+
+def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tuple[int, int]],
+                original: str = "") -> list[Phone]:
+    """Numbers in the normalised text, except inside `skip` spans (links, case numbers); in a Hong
+    Kong notice (of `original`) also its local numbers and FPS payees."""
     out: list[Phone] = []
+    hk: bool | None = None  # decided the first time a run could be a Hong Kong one
     for m in _NUMBER.finditer(text.text):
         a, b = m.span()
         if any(s <= a < e or s < b <= e for s, e in skip):
@@ -277,6 +321,11 @@ def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tupl
         if (kind == OTHER and not raw.startswith(("+", "00")) and (landline := without_trunk(key))
                 and _CALL_LABEL.search(text.text, max(0, a - 10), a)):
             key, kind = landline, LANDLINE  # '请致电1082217788': a number to call, its trunk 0 left out
+        if kind == OTHER and 7 <= len(key) <= 9:
+            if hk is None:
+                hk = hong_kong(text, original)
+            if hk and (read := _hong_kong_reading(text, raw, key, a)):
+                key, kind = read
         if kind == OTHER:
             continue
         start, end = text.span(a, b)

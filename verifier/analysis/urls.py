@@ -283,7 +283,8 @@ def _find_links(original: str, text: Mapped,
     # when it holds a dot (and has five spaces), and both "hxxp://" and "a / b" need a slash.
     clean = text
     if "." in clean.text and clean.text.count(" ") >= 5:  # five "x " pairs at the least
-        clean = clean.sub(_SPACED_OUT, lambda m: m.group(0).replace(" ", "") if "." in m.group(0) else m.group(0))
+        spaced = clean
+        clean = clean.sub(_SPACED_OUT, lambda m: _join_spaced(m, spaced, original))
     if "/" in clean.text:
         clean = clean.sub(_HXXP, lambda m: f"http{m.group(1)}://")
     clean = clean.sub(_DOT_WORDS, ".")
@@ -310,6 +311,29 @@ def _find_links(original: str, text: Mapped,
         seen.add(link.url)
         links.append(link)
     return links, total
+
+
+def _join_spaced(m: regex.Match[str], text: Mapped, original: str) -> str:
+    """A spaced-out run joined into the link it spells, split at each dot that ends a sentence: one
+    between a lower-case letter or digit and a capital ('c n . T e l', "…scia.com.cn . Tel:" spaced
+    out) starts a word, not a host label. A run in capitals ('W W W . G Z A C . O R G') joins whole."""
+    run = m.group(0)
+    if "." not in run:
+        return run
+    cuts = [j for j, c in enumerate(run)
+            if c == "." and 0 < j < len(run) - 2 and _sentence_dot(text, original, m.start() + j)]
+    if not cuts:
+        return run.replace(" ", "")
+    pieces = [run[a + 1 if a else 0:b] for a, b in zip([0, *cuts], [*cuts, len(run)])]
+    return " . ".join(p.replace(" ", "") if "." in p or "/" in p else p.strip() for p in pieces)
+
+
+def _sentence_dot(text: Mapped, original: str, i: int) -> bool:
+    """The dot at normalised index i sits, in the original, between a lower-case letter or digit
+    and a capital letter."""
+    before = original[:text.start[i]].rstrip()[-1:]
+    after = original[text.end[i]:].lstrip()[:1]
+    return bool(before) and (before.islower() or before.isdigit()) and after.isupper()
 
 
 # A URL inside another's path or query ('bjac.org.cn/login?redirect=https://evil.example/…'): an

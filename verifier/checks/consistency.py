@@ -7,9 +7,10 @@ import regex
 from verifier.analysis import names, phones, urls
 from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import fold
+from verifier.checks import sender_fit
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
-from verifier.checks.links import is_official
+from verifier.checks.links import is_official, placeholders
 from verifier.registry.compiled import Registry
 from verifier.registry.schema import ADJUDICATOR_KINDS, PLATFORM_KINDS
 
@@ -135,7 +136,24 @@ def _unread_callback(ex: Extraction) -> bool:
         a, b = ex.text.span(*m.span(1))
         if sum(c.isdigit() for c in m[1]) >= 7 and not any(s < b and a < e for s, e in read):
             return True
-    return False
+    return _unread_spaced(ex)
+
+
+# A text spelled one character at a time ("p a y … v i a F P S t o 9 8 7 6 5 4 3 2") has no word
+# boundaries left: its words are read run together, and a number after one that no reader placed
+# (compared by its last seven digits) is as unconfirmed as in plain text.
+_CALLBACK_RUN_TOGETHER = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|phone|tel|dial|whatsapp|fps|转数快|payme"
+                                       r"|转账|转帐|汇款|pay)\D{0,24}?(\d{7,20})")
+_DIGIT_JOINS = regex.compile(r"(?<=\d)[ \-](?=\d)")
+
+
+def _unread_spaced(ex: Extraction) -> bool:
+    s = ex.text.text
+    if len(s) < 20 or s.count(" ") * 3 < len(s):
+        return False
+    flat = _DIGIT_JOINS.sub("", s).replace(" ", "")
+    read = {p.key[-7:] for p in (*ex.phones, *ex.bank_cards)}
+    return any(m[1][-7:] not in read for m in _CALLBACK_RUN_TOGETHER.finditer(flat))
 
 
 def _city_of_prefix(prefix: str, reg: Registry) -> str | None:
@@ -292,11 +310,14 @@ def _channels(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         out.append(Finding("CONSISTENCY_SENDER_NAME_OTHER_BODY", (item("sender", s.raw), item("institution", shown))))
     elif s is not None and s.kind != phones.HIDDEN:
         official = s.key in used_phones or s.key in reg.senders_of(used)
-        if official:
+        misfit = sender_fit.misfit(ex, reg, ctx) is not None
+        if official and not misfit:
             channels += 1
         elif _other_bodys(s.key, reg, used):  # caller id borrowed from another commission
             all_official = False
             out.append(Finding("CONSISTENCY_OTHER_BODY_NUMBER", (item("sender", s.raw),)))
+        elif misfit:
+            all_official = False  # another body's, or another province's, sender: SENDER_OTHER_BODY says so
         elif s.kind not in _NEUTRAL_SENDERS:
             all_official = False
             if own_phones or reg.senders_of(ctx.family):
@@ -321,6 +342,7 @@ def _channels(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         # no evidence; only a legal or collection threat in its name does.
         out = []
     if (all_official and channels and not programs and not payees and not _unread_callback(ex)
+            and not placeholders(ex)  # a link we were not given may be anyone's
             and not _unconfirmed(ex) and not _personal_channel(ex)
             and not (platform and (ctx.named_fake or _legal_claim(ex)))):
         # A lender's own number or site says the message is the lender's, never that a case,

@@ -25,7 +25,7 @@ PHRASE_CODES = frozenset({
     "CONTENT_CANCEL_LURE", "CONTENT_ADVANCE_FEE", "CONTENT_CRIME_ACCUSATION",
     "CONTENT_FEE_FOR_FREE_PROCEDURE", "CONTENT_MEETING_APP", "CONTENT_THREAT_STATUS",
 })
-EMITS = PHRASE_CODES | {"CONTENT_NONE", "CONTENT_BANK_CARD"}
+EMITS = PHRASE_CODES | {"CONTENT_NONE", "CONTENT_BANK_CARD", "CONTENT_FPS_PAYEE"}
 
 # A courier's own mobile in a delivery SMS ("法院专递…投递员王师傅 138…") is how the post reaches
 # you, not a number the body asks you to call back. A virtual-operator number stays suspect.
@@ -116,7 +116,8 @@ def check(ex: Extraction, reg: Registry) -> list[Finding]:
         if mobile and not _courier(ex.original, p):
             by_code["CONTENT_CALLBACK_MOBILE"].append(item("text", ex.original[p.start:p.end], p.start, p.end))
     for card in ex.bank_cards:
-        by_code["CONTENT_BANK_CARD"].append(item("text", ex.original[card.start:card.end], card.start, card.end))
+        code = "CONTENT_FPS_PAYEE" if card.kind == phones.FPS_ID else "CONTENT_BANK_CARD"
+        by_code[code].append(item("text", ex.original[card.start:card.end], card.start, card.end))
     if not set(by_code) - _INFO_PHRASES:
         by_code["CONTENT_NONE"] = []
     return [Finding(code, tuple(items[:10])) for code, items in by_code.items()]

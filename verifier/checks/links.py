@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import regex
 from rapidfuzz.distance import OSA
 
 from verifier.analysis.extract import Extraction
@@ -14,8 +15,20 @@ from verifier.registry.compiled import Registry
 EMITS = frozenset({
     "LINK_NONE", "LINK_OFFICIAL", "LINK_KNOWN_SCAM", "LINK_IP_LITERAL", "LINK_SHORTENER",
     "LINK_FREE_HOSTING", "LINK_ABUSED_TLD", "LINK_EMBEDDED_OFFICIAL", "LINK_LOOKALIKE", "LINK_PUNYCODE",
-    "LINK_APK", "LINK_OBFUSCATED", "LINK_UNKNOWN_DOMAIN", "LINK_TOO_MANY",
+    "LINK_APK", "LINK_OBFUSCATED", "LINK_UNKNOWN_DOMAIN", "LINK_TOO_MANY", "LINK_PLACEHOLDER",
 })
+# What a copy leaves where a link was: WeChat and QQ copy a message's link as "[链接]" ("[Link]" in
+# English, 鏈接/連結 in traditional script), so the link itself was never given to us. Read in the
+# normalised text (traditional folded, full-width brackets made half-width).
+PLACEHOLDER = regex.compile(r"[\[【](?:网页)?(?:链接|连结|网址|link|url)[\]】]", regex.IGNORECASE)
+
+
+def placeholders(ex: Extraction) -> list[tuple[int, int]]:
+    """Original spans of the link placeholders in the text: a link there could not be checked."""
+    s = ex.text.text
+    if "[" not in s and "【" not in s:
+        return []
+    return [ex.text.span(*m.span()) for m in PLACEHOLDER.finditer(s)]
 _SUFFIX_WORDS = frozenset({"org", "cn", "gov", "com", "net", "orgcn", "govcn", "comcn", "hk", "sg"})
 _DOWNLOADS = (".apk", ".exe", ".ipa", ".scr", ".bat", ".msi", ".jar", ".dmg")
 
@@ -164,9 +177,13 @@ def check_link(link: Link, reg: Registry, field: str | None = None) -> list[Find
 
 
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
+    # A placeholder is a link we were not given: the reader is told so and how to give it (info,
+    # no score: what WeChat does to a copy says nothing about the notice).
+    held = [Finding("LINK_PLACEHOLDER", tuple(item("text", ex.original[a:b], a, b) for a, b in spans[:10]))
+            for spans in [placeholders(ex)] if spans]
     if not ex.links:
-        return [Finding("LINK_NONE")]
-    out: list[Finding] = []
+        return held or [Finding("LINK_NONE")]
+    out: list[Finding] = held
     for link in ex.links:
         out.extend(check_link(link, reg))
     if ex.links_total > len(ex.links):

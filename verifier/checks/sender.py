@@ -6,8 +6,10 @@ import re
 
 from verifier.analysis import phones, urls
 from verifier.analysis.extract import Extraction
+from verifier.checks import sender_fit
+from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
-from verifier.checks.links import embedded_official, lookalike_of
+from verifier.checks.links import PLACEHOLDER, embedded_official, lookalike_of
 from verifier.registry.compiled import Registry
 
 _BY_KIND = {
@@ -24,7 +26,7 @@ _BY_KIND = {
 EMITS = frozenset(_BY_KIND.values()) | {
     "SENDER_NOT_GIVEN", "SENDER_UNPARSEABLE", "SENDER_KNOWN_SCAM", "SENDER_OFFICIAL",
     "SENDER_SIGNATURE_TYPED", "SENDER_EMAIL", "SENDER_EMAIL_REGISTERED", "SENDER_EMAIL_LOOKALIKE",
-    "SENDER_DISPLAY_NAME",
+    "SENDER_DISPLAY_NAME", "SENDER_OTHER_BODY",
 }
 # Carriers put a registered business sender's signature, 【name】, in front of its messages; such
 # messages come from business SMS ports, not from a subscriber's phone (sources: registry/README.md, "Codes").
@@ -48,7 +50,7 @@ def _email(s: phones.Phone, reg: Registry) -> Finding:
     return Finding("SENDER_EMAIL", ev)
 
 
-def check(ex: Extraction, reg: Registry) -> list[Finding]:
+def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
     s = ex.sender
     if s is None:
         return [Finding("SENDER_NOT_GIVEN")]
@@ -60,10 +62,15 @@ def check(ex: Extraction, reg: Registry) -> list[Finding]:
     out = [Finding(_BY_KIND.get(s.kind, "SENDER_UNPARSEABLE"), ev)]
     if s.key and s.key in reg.scam_numbers:
         out.append(Finding("SENDER_KNOWN_SCAM", ev))
-    if s.key and (s.key in reg.official_senders or s.key in reg.official_phones):
+    if sender_fit.owners(ex, reg):
         out = [f for f in out if f.code not in ("SENDER_PERSONAL_MOBILE", "SENDER_HOTLINE_400")]
-        out.append(Finding("SENDER_OFFICIAL", ev))
-    elif s.kind in _PHONE_KINDS and (m := _SIGNATURE.match(ex.text.text)):
+        other = sender_fit.misfit(ex, reg, ctx)
+        if other is None:
+            out.append(Finding("SENDER_OFFICIAL", ev))
+        elif not (ctx.primary and sender_fit.borrowed_from_commission(ex, reg, ctx.channels or ctx.family)):
+            # (a commission's number borrowed for another's notice: CONSISTENCY_OTHER_BODY_NUMBER says so)
+            out.append(Finding("SENDER_OTHER_BODY", ev + (item("institution", other.name),)))
+    elif s.kind in _PHONE_KINDS and (m := _SIGNATURE.match(ex.text.text)) and not PLACEHOLDER.fullmatch(m[0].strip()):
         start, end = ex.text.span(m.start(1) - 1, m.end())  # the brackets, not the spaces before
         out.append(Finding("SENDER_SIGNATURE_TYPED", (item("text", ex.original[start:end], start, end),)))
     return out

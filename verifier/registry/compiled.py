@@ -398,6 +398,12 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
         cities.setdefault(fold(city.full), city)
         provinces.add(fold(city.province))
 
+    for i, inst in enumerate(m.institutions):
+        for kind in ("aliases", "domains", "phones", "senders", "case_prefixes", "web_suffixes", "uses_channels_of"):
+            for j, f in enumerate(getattr(inst, kind)):
+                if f.region is not None and fold(f.region) not in provinces:
+                    bad(("institutions", i, kind, j, "region"), f"region {f.region!r} is not a province of lists/cities.txt")
+
     abbreviations: dict[str, str] = {}
     for i, entry in enumerate(m.city_abbreviations):
         char, _, city = entry.value.partition("=")

@@ -69,6 +69,11 @@ class Fact(Strict):
     checked: dt.date
     confidence: Literal["high", "medium"] | None = None
     note: str | None = None
+    region: str | None = Field(
+        None,
+        description="The province whose bodies alone use this fact, as lists/cities.txt writes it "
+        "(a province's courts' shared SMS port: 浙江); none: the fact holds for the body anywhere.",
+    )
 
 
 class Institution(Strict):
