@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from verifier.analysis import names
 from verifier.analysis.extract import Extraction
 from verifier.checks.finding import Finding, item
@@ -18,10 +20,25 @@ _BY_STATUS = {
     names.UNRECOGNISED: "BODY_UNRECOGNISED",
     names.NOT_ADJUDICATOR: "BODY_NOT_ADJUDICATOR",
 }
-EMITS = frozenset(_BY_STATUS.values()) | {"BODY_NONE"}
+EMITS = frozenset(_BY_STATUS.values()) | {"BODY_NONE", "BODY_ASSOCIATION_CASE"}
 # Statuses that would speak for a sender's display name; an invented or look-alike name shown
 # there is evidence like one in the text.
 _PROVES_NOTHING = frozenset({names.REGISTERED, names.SUB_BRAND, names.NOT_ADJUDICATOR})
+# The name signs what follows: "江西省仲裁协会通知：…".
+_ISSUES = re.compile(r"\s*(?:通知|提醒|告知|公告)")
+# Phrase codes that only describe a message; any other is a demand, a threat or a request.
+_DESCRIBES = frozenset({"CONTENT_LEGAL_NOTICE", "CONTENT_NEGATED_WARNING", "CONTENT_SERVICE_OFFER"})
+
+
+def _association_acts(ex: Extraction, b: names.NamedBody) -> bool:
+    """An arbitration association (中国仲裁协会) signs the notice, cites a case or demands something: it
+    handles no cases, so such a notice is not its. Named in news or an explainer, it is only named."""
+    if not b.name.endswith(names.ASSOCIATION) or b.status != names.NOT_ADJUDICATOR:
+        return False
+    if b.start is None or b.end is None:
+        return False
+    signed = (b.start > 0 and ex.original[b.start - 1] in "【[") or _ISSUES.match(ex.original, b.end) is not None
+    return signed or bool(ex.cases) or any(h.code not in _DESCRIBES for h in ex.phrases)
 
 
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
@@ -34,5 +51,6 @@ def check(ex: Extraction, reg: Registry) -> list[Finding]:
         ev = [item(b.field, b.name if b.field != "text" else ex.original[b.start:b.end], b.start, b.end)]
         if b.status == names.NEAR_MISS and b.institution_id:
             ev.append(item("institution", reg.institutions[b.institution_id].name))
-        out.append(Finding(_BY_STATUS[b.status], tuple(ev)))
+        code = "BODY_ASSOCIATION_CASE" if _association_acts(ex, b) else _BY_STATUS[b.status]
+        out.append(Finding(code, tuple(ev)))
     return out
