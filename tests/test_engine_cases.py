@@ -1122,6 +1122,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     # arbitration associations are lawful and take no cases: named in news they are named, a case notice in their name is not theirs
     ("association-in-an-explainer", {"text": "中国仲裁协会是仲裁机构的自律性组织，不受理具体案件；广西仲裁协会也只做行业自律。"},
      {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
+    ("association-announces-to-its-members", {"text": "中国仲裁协会通知：各仲裁机构应于年底前报送2025年度案件统计，（2025）京仲裁字第0001号等典型案例一并报送。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE"}, NOT_FLAGGED),
     ("association-sends-a-case-notice", {"text": "【中国仲裁协会】您的（2026）仲协字第0021号借款纠纷案件已受理，请缴纳应诉保证金。"},
      {"BODY_ASSOCIATION_CASE"}, set(), FLAGGED),
     ("provincial-association-demands-payment", {"text": "江西省仲裁协会通知：您名下仲裁案件需缴纳清理费500元。", "sender": "13812345678"},

@@ -24,21 +24,27 @@ EMITS = frozenset(_BY_STATUS.values()) | {"BODY_NONE", "BODY_ASSOCIATION_CASE"}
 # Statuses that would speak for a sender's display name; an invented or look-alike name shown
 # there is evidence like one in the text.
 _PROVES_NOTHING = frozenset({names.REGISTERED, names.SUB_BRAND, names.NOT_ADJUDICATOR})
-# The name signs what follows: "江西省仲裁协会通知：…".
-_ISSUES = re.compile(r"\s*(?:通知|提醒|告知|公告)")
+# The name signs what follows ("江西省仲裁协会通知：您…"), told to a reader.
+_ISSUES = re.compile(r"\s*(?:通知|提醒|告知)")
+_READER = re.compile(r"您|你|阁下|\byou\b")
 # Phrase codes that only describe a message; any other is a demand, a threat or a request.
 _DESCRIBES = frozenset({"CONTENT_LEGAL_NOTICE", "CONTENT_NEGATED_WARNING", "CONTENT_SERVICE_OFFER"})
 
 
 def _association_acts(ex: Extraction, b: names.NamedBody) -> bool:
-    """An arbitration association (中国仲裁协会) signs the notice, cites a case or demands something: it
-    handles no cases, so such a notice is not its. Named in news or an explainer, it is only named."""
+    """An arbitration association (中国仲裁协会) signs the notice, or tells the reader of a case, a notice
+    or a demand: it handles no cases, so such a notice is not its. Named in news or an explainer, even
+    one citing a case or announcing something to its members, it is only named."""
     if not b.name.endswith(names.ASSOCIATION) or b.status != names.NOT_ADJUDICATOR:
         return False
     if b.start is None or b.end is None:
         return False
-    signed = (b.start > 0 and ex.original[b.start - 1] in "【[") or _ISSUES.match(ex.original, b.end) is not None
-    return signed or bool(ex.cases) or any(h.code not in _DESCRIBES for h in ex.phrases)
+    if b.start > 0 and ex.original[b.start - 1] in "【[":
+        return True  # its signature
+    if _READER.search(ex.text.text) is None:
+        return False  # news about it, an explainer: nobody is told anything
+    return (_ISSUES.match(ex.original, b.end) is not None or bool(ex.cases)
+            or any(h.code not in _DESCRIBES for h in ex.phrases))
 
 
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
