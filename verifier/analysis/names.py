@@ -178,6 +178,11 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
     return start
 
 
+def _in_signature(text: str, a: int) -> bool:
+    """The name at a opens a bracketed signature, spaces allowed between ("【 商 事 仲 裁 …】")."""
+    return text[max(0, a - 8):a].rstrip()[-1:] in ("【", "[")
+
+
 def _in_word(text: str, i: int, end: int) -> bool:
     """The stop character at i is part of a word of _NAME_WORDS within the name read back."""
     return text[i - 1:i + 1] in _NAME_WORDS or (i + 2 <= end and text[i:i + 2] in _NAME_WORDS)
@@ -335,7 +340,7 @@ def find_bodies(text: Mapped, registry: Registry,
         a = _backwards_name(s, m.start(), registry)
         b = m.end()
         if m.group(0).startswith("仲") and (unit := _ENFORCEMENT_UNIT.match(s, b)):
-            if b - a > len(m.group(0)) or (a > 0 and s[a - 1] in "【["):
+            if b - a > len(m.group(0)) or _in_signature(s, a):
                 read.append((a, unit.end(), IMPOSSIBLE, None))  # named, or a signature: "【仲裁委执行庭】"
             continue  # "所谓仲裁委执行局": a reference, as the bare 仲裁委员会 is
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
@@ -349,7 +354,7 @@ def find_bodies(text: Mapped, registry: Registry,
             continue  # "常设仲裁法院" (the PCA in The Hague) in the news; "互联网仲裁法院", "北京仲裁法院" are judged
         if s[a:m.start()] in _BARE_DIVISION and not (a > 0 and s[a - 1] in "【["):
             continue  # "本市仲裁委员会", "某某市仲裁委员会": the place word alone refers, names no body
-        if s[a:m.start()] in _CATEGORY and not (a > 0 and s[a - 1] in "【["):
+        if s[a:m.start()] in _CATEGORY and not _in_signature(s, a):
             continue  # "不设商事仲裁委员会": the kind of body, named by no one
         if b - a <= len(m.group(0)) or s[a:b] == "人民调解委员会":
             if a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]" and "仲" in m.group(0):

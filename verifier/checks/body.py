@@ -25,7 +25,7 @@ EMITS = frozenset(_BY_STATUS.values()) | {"BODY_NONE", "BODY_ASSOCIATION_CASE"}
 # there is evidence like one in the text.
 _PROVES_NOTHING = frozenset({names.REGISTERED, names.SUB_BRAND, names.NOT_ADJUDICATOR})
 # The name signs what follows ("江西省仲裁协会通知：您…"), told to a reader.
-_ISSUES = re.compile(r"\s*(?:通知|提醒|告知)")
+_ISSUES = re.compile(r"通知|提醒|告知")
 _READER = re.compile(r"您|你|阁下|\byou\b")
 # Phrase codes that only describe a message; any other is a demand, a threat or a request.
 _DESCRIBES = frozenset({"CONTENT_LEGAL_NOTICE", "CONTENT_NEGATED_WARNING", "CONTENT_SERVICE_OFFER"})
@@ -39,11 +39,12 @@ def _association_acts(ex: Extraction, b: names.NamedBody) -> bool:
         return False
     if b.start is None or b.end is None:
         return False
-    if b.start > 0 and ex.original[b.start - 1] in "【[":
+    # Read around the name as the notice is read (spaced or zero-width text: "【 江 西 省 …】").
+    if ex.text.window(max(0, b.start - 8), b.start).endswith(("【", "[")):
         return True  # its signature
     if _READER.search(ex.text.text) is None:
         return False  # news about it, an explainer: nobody is told anything
-    return (_ISSUES.match(ex.original, b.end) is not None or bool(ex.cases)
+    return (_ISSUES.match(ex.text.window(b.end, b.end + 16)) is not None or bool(ex.cases)
             or any(h.code not in _DESCRIBES for h in ex.phrases))
 
 
