@@ -1226,6 +1226,53 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
     ("association-in-english-news", {"text": "Under the revised Arbitration Law the China Arbitration Association supervises arbitrators; it does not hear cases."},
      {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_UNRECOGNISED"}, NOT_FLAGGED),
+    # a case word ends a clause: "网络仲裁案件仲裁庭" is the case's tribunal, no body; a signed invented tribunal still is one
+    ("case-word-before-the-tribunal", {"text": "【潍坊仲裁委员会】本会受理的您与某公司网络仲裁案件仲裁庭已组成，开庭时间另行通知。", "sender": "10690123456"},
+     {"BODY_REGISTERED"}, {"BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
+    ("signed-online-tribunal-is-invented", {"text": "【网络仲裁庭】您的借款案件已立案，逾期将缺席裁决。"},
+     {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
+    # what is not set up, and the kind of arbitration alone, are no names; a district's or the bare kind's signature is
+    ("no-district-commission-explained", {"text": "县一级不设商事仲裁委员会，我们市里也并没有区仲裁委员会，只有劳动仲裁。"},
+     set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
+    ("commercial-kind-as-signature", {"text": "【商事仲裁委员会】您的案件已受理，请缴纳仲裁费。"},
+     {"BODY_IMPOSSIBLE_NAME"}, set(), FLAGGED),
+    ("district-commission-as-signature", {"text": "【朝阳区仲裁委员会】您的案件已受理，请缴纳仲裁费。"},
+     {"BODY_NEAR_MISS"}, set(), FLAGGED),
+    # no name holds 的: "洛阳那边的仲裁委员会" refers to a body; an invented name after 的 is still read
+    ("place-then-de-refers", {"text": "听说洛阳那边的仲裁委员会开庭很规范。"},
+     set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
+    ("place-de-invented-centre", {"text": "【通知】遵义的网络仲裁中心已受理您的借款纠纷，请今日缴费。"},
+     {"BODY_KNOWN_FAKE"}, set(), FLAGGED),
+    # an autonomous prefecture written short with 州, and <city>国际仲裁院, are lawful forms; a county or no place is not
+    ("autonomous-prefecture-short-zhou", {"text": "【恩施州仲裁委员会】您与某公司的买卖合同纠纷已受理，仲裁通知书将邮寄送达。", "sender": "10690123456"},
+     {"BODY_LAWFUL_PATTERN"}, {"BODY_NEAR_MISS", "BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
+    ("prefecture-name-with-county", {"text": "【黔南县仲裁委员会】您与某公司的买卖合同纠纷已受理，请缴纳仲裁费。"},
+     {"BODY_NEAR_MISS"}, set(), FLAGGED),
+    ("city-international-arbitration-court", {"text": "【赣州国际仲裁院】您与某公司的买卖合同纠纷已受理，仲裁通知书将邮寄送达。", "sender": "10690123456"},
+     {"BODY_LAWFUL_PATTERN"}, {"BODY_NEAR_MISS", "BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
+    ("placeless-international-arbitration-court", {"text": "【国际仲裁院】您的借款纠纷已受理，请缴纳仲裁费。"},
+     {"BODY_NEAR_MISS"}, set(), FLAGGED),
+    # arbitration associations are lawful and take no cases: named in news they are named, a case notice in their name is not theirs
+    ("association-in-an-explainer", {"text": "中国仲裁协会是仲裁机构的自律性组织，不受理具体案件；广西仲裁协会也只做行业自律。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE", "BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
+    ("association-announces-to-its-members", {"text": "中国仲裁协会通知：各仲裁机构应于年底前报送2025年度案件统计，（2025）京仲裁字第0001号等典型案例一并报送。"},
+     {"BODY_NOT_ADJUDICATOR"}, {"BODY_ASSOCIATION_CASE"}, NOT_FLAGGED),
+    ("association-signs-a-case-notice-with-its-number", {"text": "【中国仲裁协会】您的（2026）仲协字第0021号借款纠纷案件已受理，请缴纳应诉保证金。"},
+     {"BODY_ASSOCIATION_CASE"}, set(), FLAGGED),
+    ("provincial-association-demands-payment", {"text": "江西省仲裁协会通知：您名下仲裁案件需缴纳清理费500元。", "sender": "13812345678"},
+     {"BODY_ASSOCIATION_CASE"}, set(), FLAGGED),
+    ("national-association-is-invented", {"text": "【国家仲裁协会】您有一笔仲裁案件待处理。"},
+     {"BODY_IMPOSSIBLE_NAME"}, {"BODY_ASSOCIATION_CASE"}, FLAGGED),
+    # only courts enforce: an arbitration body's enforcement division is invented, its verb 执行 is not a division
+    ("commission-enforcement-bureau", {"text": "【遵义市仲裁院执行局】您的仲裁裁决已生效，本局将于明日上门执行。"},
+     {"BODY_IMPOSSIBLE_NAME"}, {"BODY_LAWFUL_PATTERN"}, FLAGGED),
+    ("commission-award-enforced-by-court", {"text": "【广州仲裁委员会】本会裁决已生效，对方不履行的，您可向人民法院申请执行。", "sender": "10690123456"},
+     {"BODY_REGISTERED"}, {"BODY_IMPOSSIBLE_NAME"}, NOT_FLAGGED),
+    # silence read as admitting the claims or the award; consent to a procedure and a deemed withdrawal are real rules
+    ("silence-deemed-to-accept-award", {"text": "【常德仲裁委员会】您的案件文书已送达，未登录查看将视为认可仲裁裁决。"},
+     {"CONTENT_DEEMED_CONSENT"}, set(), FLAGGED),
+    ("deemed-consent-to-online-hearing-and-withdrawal", {"text": "【常德仲裁委员会】被申请人对在线审理未提出异议的，视为同意在线审理；申请人逾期未预交仲裁费的，视为撤回仲裁申请。"},
+     set(), {"CONTENT_DEEMED_CONSENT"}, NOT_FLAGGED),
 ]
 
 

@@ -41,7 +41,7 @@ _SUFFIX_EN = regex.compile(
 # Characters that end a name when reading backwards from its suffix.
 _STOP = set(
     "的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让去往找来上下次周天想要会能交递提据"
-    "诉申报收跟他她们说讲问这那个某此各当"
+    "诉申报收跟他她们说讲问这那个某此各当而"
 )
 # Two-character verbs and determiners that begin a phrase, not a name, when read back from a
 # suffix without a place name: "请留意仲裁委员会的通知", "当地仲裁机构" refer to a body, name none.
@@ -61,6 +61,9 @@ _CLAUSE_WORDS = frozenset("规定 约定 载明 写明 指出 表示 显示 认�
 _POLICY_WORDS = frozenset("支持 鼓励 引导 推动 推进 加强 规范 指导 允许 培育".split())
 _CLASS_WORDS = frozenset("境外 境内 国外 国内 外国".split())  # only before the generic noun 仲裁机构
 _NUMERALS = frozenset("0123456789几数两二三四五六七八九十")  # not 万家, 百家: words of their own
+# A case and the existence of a body end a clause too: "您的网络仲裁案件仲裁庭已组成" names the case's
+# tribunal, "县区一级不设商事仲裁委员会", "却没有区仲裁委员会" say what is not there. No name holds them.
+_CLAUSE_WORDS |= frozenset("案件 一案 不设 没有 并无 设有".split())
 # Verbs of impersonation end a clause too, wherever they stand ("近期有不法分子冒充仲裁委发送…"): the
 # name, if any, is what follows them; no lawful body's name holds one.
 _POSE_WORDS = frozenset("冒充 冒用 假冒 仿冒 假借 谎称 自称".split())
@@ -72,6 +75,16 @@ _NAME_WORDS = frozenset(
     "在线 网上 线上 掌上 云上 经济 经贸 智能 数据 交易 社会 商会 工会 协会 总会 学会 天下 能源".split()
 )
 _MAX_NAME = 20
+# The kind of arbitration alone, without a place, in running text ("不设商事仲裁委员会", "正规的商事仲裁机构"):
+# a category, as the bare 仲裁委员会 is, not a body's name. In a signature (【商事仲裁委员会】) it is judged.
+_CATEGORY = frozenset({"商事", "民商事"})
+# Arbitration associations: the national one the Arbitration Law provides for (中国仲裁协会, a
+# self-regulatory body of the institutions) and the provinces' and cities' (广西仲裁协会). They are lawful
+# and named after their place, but handle no cases: not bodies a notice can come from.
+_ASSOCIATION_SUFFIX = "仲裁协会"
+# Only courts enforce an award (Arbitration Law 1994 art. 62): an arbitration body has no enforcement
+# division, so "遵义市仲裁院执行局", "【仲裁委执行庭】" are invented, whatever the place in front.
+_ENFORCEMENT_UNIT = regex.compile(r"执行(?:局|庭(?!审)|处|科)")
 # Names kept per notice: a real one names a few; a text of one name repeated 1,400 times must not
 # cost 1,400² overlap tests or a 150 KB answer.
 MAX_BODIES = 50
@@ -151,6 +164,7 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
     else just after the nearest stop character (a preposition, pronoun, verb)."""
     run = _HAN_TAIL.search(text, max(0, end - _MAX_NAME), end)  # the Han characters before end
     window = run.start() if run else end
+    window = max(window, text.rfind("的", window, end) + 1)  # "柳州这边的仲裁委员会": no name holds 的
     firsts = registry.prepared.place_firsts
     for i in range(end - 2, window - 1, -1):
         if text[i] not in firsts:
@@ -186,6 +200,9 @@ def _after_talk_of_bodies(text: str, start: int, end: int) -> int:
         if i + 2 <= end and (word in _POLICY_WORDS or (word in _CLASS_WORDS and text.startswith("仲裁机构", i + 2))):
             return i + 2
     return start
+def _in_signature(text: str, a: int) -> bool:
+    """The name at a opens a bracketed signature, spaces allowed between ("【 商 事 仲 裁 …】")."""
+    return text[max(0, a - 8):a].rstrip()[-1:] in ("【", "[")
 
 
 def _in_word(text: str, i: int, end: int) -> bool:
@@ -216,6 +233,8 @@ def _place_prefix(name: str, registry: Registry) -> int:
             best = n
     if best and name[best:best + 1] in ("市", "省"):
         best += 1
+    elif best and name[best:best + 1] == "州" and (city := registry.cities.get(name[:best])) and city.full.endswith("自治州"):
+        best += 1  # an autonomous prefecture written short with 州: 黔南州, 恩施州, 大理州
     return best
 
 
@@ -251,11 +270,13 @@ def judge_chinese(name: str, registry: Registry) -> tuple[str, str | None]:
         if not _FAKE_WORDS.search(head) and "仲裁" not in head:
             return UNRECOGNISED, None
     elif place:
-        middle = _BARE_SUFFIX.sub("", rest)
-        for mod in registry.body_modifiers:
+        middle = rest
+        for mod in registry.body_modifiers:  # before the suffix: "赣州国际仲裁院" is <city>国际 + 仲裁院
             middle = middle.replace(mod, "")
-        if not middle:
+        if not _BARE_SUFFIX.sub("", middle):
             return LAWFUL, None
+        if middle == _ASSOCIATION_SUFFIX and canon[:place].rstrip("市省") not in ("国家", "最高"):
+            return ASSOCIATION, None  # a province's or city's association: real, hears no case
     for n in range(len(canon) - 2, 3, -1):  # the longest registered name it starts with
         if (canon[:n] in registry.names and _DIVISION.fullmatch(canon, n)
                 and registry.institutions[registry.names[canon[:n]]].kind not in PLATFORM_KINDS):
@@ -340,6 +361,10 @@ def find_bodies(text: Mapped, registry: Registry,
             break
         a = _backwards_name(s, m.start(), registry)
         b = m.end()
+        if m.group(0).startswith("仲") and (unit := _ENFORCEMENT_UNIT.match(s, b)):
+            if b - a > len(m.group(0)) or _in_signature(s, a):
+                read.append((a, unit.end(), IMPOSSIBLE, None))  # named, or a signature: "【仲裁委执行庭】"
+            continue  # "所谓仲裁委执行局": a reference, as the bare 仲裁委员会 is
         if m.group(0).endswith("庭") and not _FAKE_WORDS.search(s[a:m.start()]):
             continue  # "仲裁庭已组成", "第二仲裁庭": the tribunal or a hearing room, not a body
         before = s[a:m.start()]
@@ -351,6 +376,8 @@ def find_bodies(text: Mapped, registry: Registry,
             continue  # "常设仲裁法院" (the PCA in The Hague) in the news; "互联网仲裁法院", "北京仲裁法院" are judged
         if s[a:m.start()] in _BARE_DIVISION and not (a > 0 and s[a - 1] in "【["):
             continue  # "本市仲裁委员会", "某某市仲裁委员会": the place word alone refers, names no body
+        if s[a:m.start()] in _CATEGORY and not _in_signature(s, a):
+            continue  # "不设商事仲裁委员会": the kind of body, named by no one
         if b - a <= len(m.group(0)) or s[a:b] == "人民调解委员会":
             if a > 0 and s[a - 1] in "【[" and s[b:b + 1] in "】]" and "仲" in m.group(0):
                 read.append((a, b, IMPOSSIBLE, None))  # "【仲裁中心】": a body with no name at all

@@ -69,12 +69,23 @@ def _acts_on_a_case(ex: Extraction) -> bool:
     return False
 
 
+# Someone is told something: "您", "请…", "your". An announcement to member institutions or news that
+# cites a case number tells no reader of a case of theirs.
+_READER = regex.compile(r"您|你|阁下|閣下|请|請|\byour?\b", regex.IGNORECASE)
+
+
+def _signs(ex: Extraction, b: names.NamedBody) -> bool:
+    """The name opens a bracketed signature (spaces allowed between: "【 江 西 省 …】")."""
+    return (b.field == "text" and b.start is not None
+            and ex.text.window(max(0, b.start - 8), b.start).rstrip().endswith(("【", "[")))
+
+
 def _code(b: names.NamedBody, ex: Extraction, acts: list[bool]) -> str | None:
     if b.status == names.ASSOCIATION:
         # Real, but it hears no case: a case notice in its name is not its own; a mention is no claim.
-        if not acts:
-            acts.append(_acts_on_a_case(ex))  # read once per notice, whichever name asks first
-        if acts[0]:
+        if not acts:  # read once per notice, whichever name asks first
+            acts.append(_READER.search(ex.text.text) is not None and _acts_on_a_case(ex))
+        if acts[0] or _signs(ex, b):
             return "BODY_ASSOCIATION_CASE"
         return None if b.field == "sender" else "BODY_NOT_ADJUDICATOR"
     if b.field == "sender" and b.status in _PROVES_NOTHING:
