@@ -92,13 +92,14 @@ def _attacks(p: regex.Pattern[str]) -> list[str]:
 def test_no_regex_backtracks_catastrophically(registry):
     for name, p in _patterns(registry):
         for attack in _attacks(p):
-            t0 = time.perf_counter()
+            text = normalise(attack).text
+            # Catastrophic backtracking on 5,000 characters runs for hours; 10 s only guards against
+            # that, not a speed target (a loaded CI machine took 3.7 s for a linear pattern).
             try:
-                for _ in p.finditer(normalise(attack).text, timeout=2.0):
+                for _ in p.finditer(text, timeout=10.0):
                     pass
             except TimeoutError:
                 pytest.fail(f"{name} timed out on an adversarial string")
-            assert time.perf_counter() - t0 < 2.5, name
 
 
 def test_nfkc_cannot_grow_a_notice_past_four_times_its_length(registry):
@@ -141,4 +142,6 @@ def test_bidi_controls_read_in_display_order_cost_a_few_normal_notices(registry,
         for ev in reason.evidence:
             if ev.field == "text" and not reason.code.startswith(("LINK_", "CONSISTENCY_LINK")):
                 assert 0 <= ev.start <= ev.end <= len(text) and text[ev.start:ev.end] == ev.value
-    assert _best_ms(registry, text) < 4 * _best_ms(registry, normal)
+    # A guard against blow-up (quadratic in the depth would be ~100x), not a speed target: the
+    # nested shape costs ~3x a normal notice, and a loaded machine skews single runs.
+    assert _best_ms(registry, text) < 10 * _best_ms(registry, normal)
