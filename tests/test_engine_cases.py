@@ -1175,6 +1175,15 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_REGISTERED", "LINK_OFFICIAL"}, {"BODY_NONE"}, NOT_FLAGGED),
     ("official-link-shown-through-an-override", {"text": "【广州仲裁委员会】请登录 \u202emoc.yap-zcgg//:sptth\u202c 缴纳仲裁费。"},
      {"LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"LINK_OFFICIAL"}, FLAGGED),
+    # money to a handler named by role alone ("专员账户") is money to a person; the body's own account is not
+    ("fee-to-the-officers-account", {"text": "【仲裁中心】您的案件已受理，请今日缴纳受理费至专员账户。"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("transfer-to-the-clerks-account", {"text": "【某某仲裁委】请将执行款转到书记员的账户，逾期冻结。"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("fee-to-the-commissions-own-account", {"text": "【广州仲裁委员会】请将仲裁费缴纳至本会账户，缴费后将凭证发送给工作人员。"},
+     set(), {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
+    ("caution-against-the-officers-account", {"text": "【广州仲裁委员会】提醒：请勿将任何款项转入所谓专员账户，本会只通过本会账户收费。"},
+     {"CONTENT_NEGATED_WARNING"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
     # any bidi control inside a link hides part of what it opens, the Arabic letter mark too
     ("arabic-letter-mark-inside-a-link", {"text": "【北京仲裁委员会】请登录 https://bjac.org.cn\u061c/case 查看。"},
      {"LINK_OBFUSCATED"}, set(), FLAGGED),
