@@ -112,6 +112,17 @@ def test_unknown_key(reg: Path) -> None:
     expect(reg, line, "knd")
 
 
+def test_region_must_be_a_province(reg: Path) -> None:
+    line = edit(reg, "    region: 浙江\n", "    region: 浙江省杭州\n")
+    expect(reg, line, "not a province")
+
+
+def test_region_only_on_numbers(reg: Path) -> None:
+    # a region on a domain would be accepted and never read: the sender check reads numbers' regions only
+    line = edit(reg, "  - value: bjac.org.cn\n", "  - value: bjac.org.cn\n    region: 北京\n") + 1
+    expect(reg, line, "only on phones and senders")
+
+
 def test_missing_language(reg: Path) -> None:
     start = line_of(reg, "  BODY_NONE:\n")
     edit(reg, "      en: The notice names no arbitration body or court.\n", "")

@@ -11,7 +11,7 @@ from verifier import advice, scoring
 from verifier.analysis.evidence import NetworkEvidence
 from verifier.analysis.extract import Extraction, extract
 from verifier.analysis.phones import Phone
-from verifier.checks import body, case, consistency, content, links, network, sender
+from verifier.checks import body, case, consistency, content, links, network, sender, sender_fit
 from verifier.checks.context import Context, context
 from verifier.checks.finding import Finding
 from verifier.models import VerifyRequest, VerifyResponse
@@ -44,12 +44,13 @@ def findings(ev: Evidence, reg: Registry, ctx: Context | None = None) -> list[Fi
     ex = ev.extraction
     ctx = ctx or context(ex, reg)
     out: list[Finding] = []
-    out += sender.check(ex, reg, ctx)
+    other = sender_fit.misfit(ex, reg, ctx)  # read once for the sender and consistency checks
+    out += sender.check(ex, reg, ctx, other)
     out += links.check(ex, reg)
     out += body.check(ex, reg)
     out += case.check(ex, reg, ctx)
     out += content.check(ex, reg)
-    out += consistency.check(ex, reg, ctx)
+    out += consistency.check(ex, reg, ctx, other)
     out += network.check(ex, reg, ev.network)
     cautions = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
     return _content_none([f for f in out if not _inside_caution(f, cautions)]) if cautions else out

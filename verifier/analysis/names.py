@@ -182,7 +182,7 @@ def _backwards_name(text: str, end: int, registry: Registry) -> int:
         if text[i:i + 2] in _CLAUSE_WORDS or text[i:i + 2] in _POSE_WORDS:
             start = i + 2
             break
-    if not text[max(0, start - 3):start].rstrip().endswith(("【", "[")):  # spaced-out text keeps 【 支持…
+    if not _in_signature(text, start):  # a signature is judged whole, spaced out too: 【 支 持 …
         start = _after_talk_of_bodies(text, start, end)
     if start > 0 and text[start - 1:start + 1] in _LEAD_WORDS:  # "当地…": 当 stopped the reading
         start += 1
@@ -200,6 +200,8 @@ def _after_talk_of_bodies(text: str, start: int, end: int) -> int:
         if i + 2 <= end and (word in _POLICY_WORDS or (word in _CLASS_WORDS and text.startswith("仲裁机构", i + 2))):
             return i + 2
     return start
+
+
 def _in_signature(text: str, a: int) -> bool:
     """The name at a opens a bracketed signature, spaces allowed between ("【 商 事 仲 裁 …】")."""
     return text[max(0, a - 8):a].rstrip()[-1:] in ("【", "[")

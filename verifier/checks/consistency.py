@@ -7,12 +7,11 @@ import regex
 from verifier.analysis import names, phones, urls
 from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import fold
-from verifier.checks import sender_fit
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
 from verifier.checks.links import is_official, placeholders
 from verifier.registry.compiled import Registry
-from verifier.registry.schema import ADJUDICATOR_KINDS, PLATFORM_KINDS
+from verifier.registry.schema import ADJUDICATOR_KINDS, PLATFORM_KINDS, Institution
 
 EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
                    "CONSISTENCY_OTHER_BODY_NUMBER", "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
@@ -204,8 +203,9 @@ def _arbitration_bodies(ids: frozenset[str], reg: Registry) -> bool:
     return all(i in reg.institutions and reg.institutions[i].kind in _ARBITRATION for i in ids)
 
 
-def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
-    out = _channels(ex, reg, ctx)
+def check(ex: Extraction, reg: Registry, ctx: Context, misfit: Institution | None) -> list[Finding]:
+    """misfit: sender_fit.misfit of this notice."""
+    out = _channels(ex, reg, ctx, misfit is not None)
     return out + _shared_documents(ex, reg, out)
 
 
@@ -234,7 +234,7 @@ def _shared_documents(ex: Extraction, reg: Registry, found: list[Finding]) -> li
     return out
 
 
-def _channels(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
+def _channels(ex: Extraction, reg: Registry, ctx: Context, misfit: bool) -> list[Finding]:
     inst = ctx.primary
     if inst is None:
         return []
@@ -310,7 +310,6 @@ def _channels(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         out.append(Finding("CONSISTENCY_SENDER_NAME_OTHER_BODY", (item("sender", s.raw), item("institution", shown))))
     elif s is not None and s.kind != phones.HIDDEN:
         official = s.key in used_phones or s.key in reg.senders_of(used)
-        misfit = sender_fit.misfit(ex, reg, ctx) is not None
         if official and not misfit:
             channels += 1
         elif _other_bodys(s.key, reg, used):  # caller id borrowed from another commission

@@ -25,9 +25,9 @@ class Context(NamedTuple):
     channels: frozenset[str] = frozenset()
 
 
-_BAD = {names.FAKE, names.IMPOSSIBLE, names.NEAR_MISS, names.NON_BODY}
+MADE_UP = frozenset({names.FAKE, names.IMPOSSIBLE, names.NEAR_MISS, names.NON_BODY})
 # A registry institution named: a body, or a platform or lender (NOT_ADJUDICATOR with its id).
-_NAMED = (names.REGISTERED, names.SUB_BRAND, names.NOT_ADJUDICATOR)
+NAMED = (names.REGISTERED, names.SUB_BRAND, names.NOT_ADJUDICATOR)
 
 
 _COURT_KINDS = ("court", "court_delivery_platform")
@@ -78,14 +78,14 @@ def context(ex: Extraction, reg: Registry) -> Context:
     ctx = _primary(ex, reg)
     named = set(ctx.family)
     for b in ex.bodies:
-        if b.institution_id and b.status in _NAMED:
+        if b.institution_id and b.status in NAMED:
             named |= reg.families[b.institution_id]
     channels = reg.channel_families[ctx.primary.id] if ctx.primary else frozenset()
     return Context(ctx.primary, ctx.family, ctx.named_fake, frozenset(named), channels)
 
 
 def _primary(ex: Extraction, reg: Registry) -> Context:
-    named_fake = any(b.status in _BAD for b in ex.bodies)
+    named_fake = any(b.status in MADE_UP for b in ex.bodies)
     if any(b.status == names.LAWFUL and b.name.endswith("法院") for b in ex.bodies):
         # A court's notice may cite an arbitration award; its links go to the courts' platforms.
         for link in ex.links:

@@ -11,6 +11,7 @@ from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
 from verifier.checks.links import PLACEHOLDER, embedded_official, lookalike_of
 from verifier.registry.compiled import Registry
+from verifier.registry.schema import Institution
 
 _BY_KIND = {
     phones.MOBILE: "SENDER_PERSONAL_MOBILE",
@@ -50,7 +51,8 @@ def _email(s: phones.Phone, reg: Registry) -> Finding:
     return Finding("SENDER_EMAIL", ev)
 
 
-def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
+def check(ex: Extraction, reg: Registry, ctx: Context, other: Institution | None) -> list[Finding]:
+    """other: sender_fit.misfit of this notice."""
     s = ex.sender
     if s is None:
         return [Finding("SENDER_NOT_GIVEN")]
@@ -64,7 +66,6 @@ def check(ex: Extraction, reg: Registry, ctx: Context) -> list[Finding]:
         out.append(Finding("SENDER_KNOWN_SCAM", ev))
     if sender_fit.owners(ex, reg):
         out = [f for f in out if f.code not in ("SENDER_PERSONAL_MOBILE", "SENDER_HOTLINE_400")]
-        other = sender_fit.misfit(ex, reg, ctx)
         if other is None:
             out.append(Finding("SENDER_OFFICIAL", ev))
         elif not (ctx.primary and sender_fit.borrowed_from_commission(ex, reg, ctx.channels or ctx.family)):

@@ -3,14 +3,14 @@
 A number registered as a body's sender or phone is official for that body only, and a port a
 province's courts share (the Zhejiang courts' 106352712368) for that province's courts only: a
 Shandong court's notice, or one commission's notice from another's number, does not become
-official by its sender. Read once here by the sender and consistency checks.
+official by its sender. The engine reads it once per notice for the sender and consistency checks.
 """
 
 from __future__ import annotations
 
 from verifier.analysis import names
 from verifier.analysis.extract import Extraction
-from verifier.checks.context import Context
+from verifier.checks.context import MADE_UP, NAMED, Context
 from verifier.registry.compiled import Registry
 from verifier.registry.schema import Institution
 
@@ -19,8 +19,6 @@ _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"}
 # another adjudicator (no registered sender serves it).
 _COURT_ENDS = ("法院", "法庭", "审裁处")
 _ADJUDICATOR_WORDS = ("仲裁", "法院", "法庭", "审裁处")
-_NAMED = (names.REGISTERED, names.SUB_BRAND, names.NOT_ADJUDICATOR)
-_MADE_UP = (names.FAKE, names.IMPOSSIBLE, names.NEAR_MISS, names.NON_BODY)
 
 
 def owners(ex: Extraction, reg: Registry) -> frozenset[str]:
@@ -68,12 +66,12 @@ def _speakers(ex: Extraction, reg: Registry, ctx: Context) -> list[tuple[frozens
     for b in ex.bodies:
         if b.start is not None and b.end is not None and any(a <= b.start and b.end <= z for a, z in cautions):
             continue
-        if b.institution_id and b.status in _NAMED:
+        if b.institution_id and b.status in NAMED:
             out.append((reg.channel_families[b.institution_id], reg.institutions[b.institution_id]))
         elif b.status == names.LAWFUL and any(w in b.name for w in _ADJUDICATOR_WORDS):
             court = b.name.endswith(_COURT_ENDS)
             out.append((reg.prepared.court_channels if court else frozenset(), b.name))
-        elif b.status in _MADE_UP:
+        elif b.status in MADE_UP:
             out.append((frozenset(), b.name))
     return out
 

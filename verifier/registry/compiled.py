@@ -401,7 +401,11 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
     for i, inst in enumerate(m.institutions):
         for kind in ("aliases", "domains", "phones", "senders", "case_prefixes", "web_suffixes", "uses_channels_of"):
             for j, f in enumerate(getattr(inst, kind)):
-                if f.region is not None and fold(f.region) not in provinces:
+                if f.region is None:
+                    continue
+                if kind not in ("phones", "senders"):  # only a number's region is read (prepared.sender_regions)
+                    bad(("institutions", i, kind, j, "region"), f"region is read only on phones and senders, not {kind}")
+                elif fold(f.region) not in provinces:
                     bad(("institutions", i, kind, j, "region"), f"region {f.region!r} is not a province of lists/cities.txt")
 
     abbreviations: dict[str, str] = {}
