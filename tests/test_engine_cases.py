@@ -317,6 +317,13 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("body-english-fake", {"text": "INTERNET ARBITRATION COMMISSION: settle within 24 hours or all your bank accounts will be frozen."}, {"BODY_KNOWN_FAKE", "CONTENT_DEADLINE_HOURS", "CONTENT_FREEZE_ACCOUNTS"}, set(), SCAM),
     ("body-english-registered", {"text": "HKIAC: documents are available on https://www.hkiac.org ."}, {"BODY_REGISTERED", "LINK_OFFICIAL"}, set(), {"likely_genuine"}),
     ("body-english-unrecognised", {"text": "Pacific Arbitration Council: your hearing is scheduled."}, {"BODY_UNRECOGNISED"}, set(), NOT_FLAGGED),
+    # a registered foreign institution's Chinese name is the institution (sourced aliases), not an impossible name
+    ("body-foreign-chinese-name", {"text": "【新加坡國際仲裁中心】貴司案件材料已通過電郵送達，詳見 https://www.siac.org.sg 。"},
+     {"BODY_REGISTERED", "LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, {"likely_genuine"}),
+    ("body-foreign-chinese-name-near-miss-before", {"text": "【国际商会仲裁院】贵司仲裁案件的审理范围书已通过电子邮件发送，请查收。"},
+     {"BODY_REGISTERED"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
+    ("body-foreign-chinese-name-lookalike", {"text": "伦敦国际仲裁院通知：您的网贷纠纷已立案，请登录 http://lcia-case.top 缴纳仲裁费。"},
+     {"BODY_REGISTERED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, {"BODY_IMPOSSIBLE_NAME"}, FLAGGED),
     ("body-english-international-not-national", {"text": "Beijing International Arbitration Center (BAC): hearing on 3 December, see https://www.bjac.org.cn"}, {"BODY_REGISTERED"}, {"BODY_KNOWN_FAKE"}, NOT_FLAGGED),
     ("body-institution-field", {"text": "您的案件已立案", "institution": "網絡仲裁委員會"}, {"BODY_KNOWN_FAKE"}, set(), FLAGGED),
     # a notice copied from a web page whose converter glossed characters with pinyin
