@@ -1302,6 +1302,13 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
     ("bank-repayment-red-packet", {"text": "【某银行】恭喜您获得还款红包，还款时可抵扣5元。", "sender": "95555"},
      set(), {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
+    # a real body's name does not make a handler's payee lawful: the name quoted or followed by a card in brackets
+    ("registered-body-pay-handler-card-in-brackets", {"text": "【深圳国际仲裁院】您的借款纠纷案已裁决，请使用云闪付向经办人陈某（6217 **** 5521）付款1580元，付款后案件自动撤销。", "sender": "1069012345678"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("registered-body-pay-quoted-payee", {"text": "【湛江仲裁委】你的借款纠纷已作出裁决，请向收款人“执行办-林”转账6840元。", "sender": "1069012345678"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("bank-tip-check-the-payee-name", {"text": "【某银行】温馨提示：转账前请核对收款人姓名和账号，谨防诈骗。", "sender": "95588"},
+     set(), {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
     # a fee to leave the defaulters' list is sold, not charged by a court
     ("credit-repair-fee-for-defaulters-list", {"text": "你已被纳入失信名单，限制高消费，解除需在线缴纳信用修复费。"},
      {"CONTENT_DEBT_RELIEF_SERVICE"}, set(), FLAGGED),
