@@ -1289,6 +1289,38 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_DEEMED_CONSENT"}, set(), FLAGGED),
     ("deemed-consent-to-online-hearing-and-withdrawal", {"text": "【常德仲裁委员会】被申请人对在线审理未提出异议的，视为同意在线审理；申请人逾期未预交仲裁费的，视为撤回仲裁申请。"},
      set(), {"CONTENT_DEEMED_CONSENT"}, NOT_FLAGGED),
+    # 打 ("call") ends a name read back; the name after it is still read
+    ("call-the-commission-advice", {"text": "律师提醒：真的案件可以打仲裁委官网上的电话核实，不要向个人账户转钱。"},
+     set(), {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, NOT_FLAGGED),
+    ("call-a-fake-body-line", {"text": "您的欠款已被申请仲裁，请打网络仲裁委员会专线处理，逾期将上门取证。"},
+     {"BODY_KNOWN_FAKE"}, set(), FLAGGED),
+    # calling back on a number already known is the advice; a call back asked for is the scammer's line
+    ("call-back-on-the-known-number", {"text": "防骗提醒：接到自称法院、仲裁委的电话，先挂断，再用原来的号码回拨核实，或回拨官方电话。"},
+     set(), {"CONTENT_CALLBACK_MOBILE"}, NOT_FLAGGED),
+    ("call-back-this-number", {"text": "您的仲裁案件已立案，今日内请回拨本号码处理，否则视为放弃答辩。"},
+     {"CONTENT_CALLBACK_MOBILE"}, set(), FLAGGED),
+    # only a court may have an employer withhold income; a bank's debit from a payroll card and tax withholding are not that
+    ("employer-asked-to-withhold-wages", {"text": "贵单位员工赵某因网贷逾期被申请仲裁，请贵单位于三个工作日内代扣其工资用于还款。", "sender": "arb_office@163.com"},
+     {"CONTENT_WAGE_WITHHOLDING"}, set(), FLAGGED),
+    ("payroll-card-debit-and-tax", {"text": "【某银行】您的贷款本月将从您的工资卡代扣还款，请保证余额充足；单位代扣代缴工资薪金所得个人所得税。"},
+     set(), {"CONTENT_WAGE_WITHHOLDING"}, NOT_FLAGGED),
+    # a fee or the debt sent as a red packet goes to a person; a bank's repayment red packet is an offer
+    ("settlement-by-red-packet", {"text": "【仲裁案件通知】您的案件已进入执行程序，请以口令红包形式将和解金发送给书记员。"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("bank-repayment-red-packet", {"text": "【某银行】恭喜您获得还款红包，还款时可抵扣5元。", "sender": "95555"},
+     set(), {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
+    # a real body's name does not make a handler's payee lawful: the name quoted or followed by a card in brackets
+    ("registered-body-pay-handler-card-in-brackets", {"text": "【深圳国际仲裁院】您的借款纠纷案已裁决，请使用云闪付向经办人陈某（6217 **** 5521）付款1580元，付款后案件自动撤销。", "sender": "1069012345678"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("registered-body-pay-quoted-payee", {"text": "【湛江仲裁委】你的借款纠纷已作出裁决，请向收款人“执行办-林”转账6840元。", "sender": "1069012345678"},
+     {"CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), FLAGGED),
+    ("bank-tip-check-the-payee-name", {"text": "【某银行】温馨提示：转账前请核对收款人姓名和账号，谨防诈骗。", "sender": "95588"},
+     set(), {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
+    # a fee to leave the defaulters' list is sold, not charged by a court
+    ("credit-repair-fee-for-defaulters-list", {"text": "你已被纳入失信名单，限制高消费，解除需在线缴纳信用修复费。"},
+     {"CONTENT_DEBT_RELIEF_SERVICE"}, set(), FLAGGED),
+    ("court-credit-repair-free", {"text": "法院提醒：被执行人履行完毕后可申请信用修复，法院不收取任何费用。"},
+     set(), {"CONTENT_DEBT_RELIEF_SERVICE"}, NOT_FLAGGED),
 ]
 
 

@@ -38,10 +38,11 @@ _SUFFIX_EN = regex.compile(
     r"|committee|association|institute|board|council|authority|bureau)\b"
     r"|\bcourt of (?:[a-z-]{2,20} ){0,2}arbitration\b"
 )
-# Characters that end a name when reading backwards from its suffix.
+# Characters that end a name when reading backwards from its suffix. 打 is "call" ("可以打仲裁委官网上的
+# 电话核实"), as 找 and 问 are "go to" and "ask": no body's name or place holds it.
 _STOP = set(
     "的在向被已您你将于由经对和与请至到是了为及或该贵本我其等从把给让去往找来上下次周天想要会能交递提据"
-    "诉申报收跟他她们说讲问这那个某此各当而"
+    "诉申报收跟他她们说讲问这那个某此各当而打"
 )
 # Two-character verbs and determiners that begin a phrase, not a name, when read back from a
 # suffix without a place name: "请留意仲裁委员会的通知", "当地仲裁机构" refer to a body, name none.
