@@ -35,7 +35,7 @@ INVISIBLE_CLASS = "[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _IGNORA
 _SPACES = frozenset(" \t\r\n\u00a0\u1680\u3000") | frozenset(chr(c) for c in range(0x2000, 0x200B))
 
 # Spaces and invisible marks, for reading the words before a match as written close ("填 了 我").
-GAPS = regex.compile(r"(?:\s|" + INVISIBLE_CLASS + ")+")
+GAPS = regex.compile(r"[\s" + INVISIBLE_CLASS[1:] + "+")  # one class: no alternation to repeat
 # Spaces between two CJK characters (or CJK and digit) carry no meaning in Chinese.
 _CJK = r"\p{Han}"
 _SPACE_IN_CJK = regex.compile(rf"(?<={_CJK})[ ]+(?={_CJK})")
