@@ -356,6 +356,11 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("content-contacts", {"text": "你的欠款已申请仲裁，今天不还，我们就爆你通讯录。"}, {"CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
     ("content-contacts-trad", {"text": "最後通知：你的欠款已申請仲裁，今天不還，我們就爆你通訊錄。"}, {"CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
     ("content-freeze", {"text": "通知：仲裁冻结令已下达，24小时后将冻\u200b结名下全部银\u200b行卡。"}, {"CONTENT_FREEZE_ACCOUNTS", "CONTENT_DEADLINE_HOURS"}, set(), FLAGGED),
+    # invisible tag characters (U+E0020) inside a known fake body's name: read as written close
+    ("body-fake-tag-characters", {"text": "【网络\U000e0020仲裁\U000e0020委员会】您的案件已立案，请登录 http://case-pay.cc 查询"},
+     {"BODY_KNOWN_FAKE", "LINK_UNKNOWN_DOMAIN"}, set(), FLAGGED),
+    ("link-tag-characters", {"text": "【北京仲裁委员会】请登录 http://case\U000e0020-pay.cc 查询"},
+     {"LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, set(), SCAM),
     ("content-credit", {"text": "Arbitration case: unpaid debts will be reported to the credit bureau and you will be blacklisted."}, {"CONTENT_THREAT_CREDIT"}, set(), NOT_FLAGGED | FLAGGED),
     ("content-emergency", {"text": "您被填写为紧急联系人，请转告其今晚8点前还款，否则通知其家人及公司同事。"}, {"CONTENT_EMERGENCY_CONTACT", "CONTENT_RELAY_REQUEST", "CONTENT_THREAT_CONTACTS"}, set(), FLAGGED),
     ("content-relay-in-chat", {"text": "请转告你爸明天早点回家吃饭"}, {"CONTENT_RELAY_REQUEST"}, set(), {"unverified"}),

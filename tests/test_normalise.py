@@ -11,6 +11,9 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
 @pytest.mark.parametrize("original,expected", [
     ("網絡仲裁委員會", "网络仲裁委员会"),
     ("网\u200b络仲\u200d裁委员会", "网络仲裁委员会"),
+    # tag characters, a variation selector of the supplement, a Mongolian one, musical and
+    # shorthand format controls: invisible too (they were kept and split the name)
+    ("网\U000e0020络仲\U000e01ef裁\u180b委\U0001d173员\U0001bca0会", "网络仲裁委员会"),
     ("网 络 仲 裁 委 员 会", "网络仲裁委员会"),
     ("ＡＢＣ１２３", "abc123"),
     ("①②③", "123"),
@@ -105,6 +108,7 @@ def test_offsets_map_back(original, normalised, source):
     # bidi controls reorder what is shown (like zero-width characters, they hide the real link)
     ("https://www.bjac.org.cn\u202e/esac", "www.bjac.org.cn", True),
     ("http://bjac\u2066.org\u2069.cn.evil.top", "bjac.org.cn.evil.top", True),
+    ("http://case\U000e0020-pay.cc/a", "case-pay.cc", True),  # a tag character hides as ZWSP does
     # scheme-relative: a browser opens '//host/path' as a link on the page's scheme
     ("请登录 //zc-case.cn/a 查看", "zc-case.cn", False),
     ("请登录//www.bjac.org.cn查看", "www.bjac.org.cn", False),
@@ -216,3 +220,14 @@ def test_window_of_a_reordered_notice_reads_its_characters_as_shown() -> None:
     assert m.window(original.index("委"), original.index("京")) == "仲裁委"  # part of the name, as shown
     assert m.window(0, 2) == "通知"
     assert m.window(original.index("请"), len(original)) == "请回复"
+
+
+def test_every_default_ignorable_character_is_dropped():
+    """Unicode's Default_Ignorable_Code_Point renders as nothing, so every one of them can split
+    a word past the matchers; the list in normalise.py is checked against the property itself."""
+    import regex
+
+    ignorable = regex.compile(r"\p{Default_Ignorable_Code_Point}")
+    kept = [hex(c) for c in range(0x110000)
+            if not 0xD800 <= c <= 0xDFFF and ignorable.match(chr(c)) and normalise(f"a{chr(c)}b").text != "ab"]
+    assert kept == []

@@ -471,3 +471,35 @@ def test_threshold_above_all_warnings_together_is_refused(reg: Path) -> None:
     text = reg.read_text("utf-8")
     reg.write_text(regex.sub(r"(?m)^    max_score: \d+$", "    max_score: 5", text), "utf-8")
     refused(reg, line_of(reg, "  likely_scam: 70"), "no notice could be likely_scam")
+
+
+# Links are compared by their ASCII host (an internationalised one as punycode): an official
+# domain written otherwise loaded without a word and never matched, so the body's own site read
+# as not official (its genuine notices suspicious); a scam-list entry so written never fired.
+@pytest.mark.parametrize(("bad", "words"), [
+    ("ｃｉｅｔａｃ.org", "write the host name in ASCII, as links are read: cietac.org"),  # full-width
+    ("cietac。org", "in ASCII, as links are read: cietac.org"),             # an ideographic full stop
+    ("cie\u200btac.org", "in ASCII, as links are read: cietac.org"),        # a zero-width space
+    ("cie\U000e0020tac.org", "not a valid host name; write it in ASCII"),   # a tag character
+    ("北京仲裁委员会.com", "as links are read: xn--1lq9fqez3o6wbx4puw9f.com"),
+    ("xn--zz.org", "not valid punycode"),                                   # decodes to nothing
+])
+def test_official_domain_not_spelled_as_links_are_read_is_refused(reg: Path, bad: str, words: str) -> None:
+    # at start-up and every reload (compile_registry, which `registry check` runs too)
+    refused(reg, edit(reg, "  - value: cietac.org\n", f"  - value: {bad}\n"), re.escape(words))
+
+
+def test_registry_check_names_an_official_domain_not_in_ascii(reg: Path) -> None:
+    line = edit(reg, "  - value: cietac.org\n", "  - value: ｃｉｅｔａｃ.org\n")
+    expect(reg, line, re.escape("as links are read: cietac.org"))
+
+
+def test_an_internationalised_official_domain_in_punycode_loads(reg: Path) -> None:
+    edit(reg, "  - value: cietac.org\n", "  - value: xn--1lq9fqez3o6wbx4puw9f.com\n")
+    load_registry(reg)
+
+
+@pytest.mark.parametrize("bad", ["ｗｌｚｃ-case.top", "wlzc-case。top", "xn--zz.top"])
+def test_list_domain_not_spelled_as_links_are_read(reg: Path, bad: str) -> None:
+    lst = reg.parent / "lists" / "scam_domains.txt"
+    expect(lst, append(lst, bad), "in ASCII|not valid punycode")

@@ -452,3 +452,38 @@ def test_a_hostile_data_lang_falls_back_to_simplified_chinese(visit, servers, la
     assert "lang" not in urllib.parse.parse_qs(urllib.parse.urlsplit(src).query)  # not passed on
     assert dialogs == [] and not v.page.locator("img[src=x]").count()
     v.check_traffic()
+
+
+# Rules partner sites carry for their own embeds (responsive video wrappers, theme resets, lazy
+# players), written for every iframe on the page: each one hid, shrank or clipped the widget,
+# since embed.js pinned only its size, display, border, margin, padding and overflow.
+HOST_IFRAME_RULES = """iframe {
+  position: absolute !important; top: 0 !important; left: -9999px !important;
+  max-height: 150px !important; min-height: 0 !important; opacity: 0 !important;
+  visibility: hidden !important; transform: scale(0.2) !important; scale: 0.5 !important;
+  float: right !important; clip-path: inset(0 0 90% 0) !important; pointer-events: none !important;
+  zoom: 0.5 !important; box-sizing: border-box !important; filter: blur(4px) !important;
+}"""
+
+
+def test_the_host_pages_iframe_rules_cannot_hide_or_clip_the_widget(visit, servers):
+    v = visit()
+    v.page.goto(servers.partner + "/")
+    v.page.add_style_tag(content=HOST_IFRAME_RULES)
+    frame = v.frame()
+    submit(frame, SCAM)
+    expect_verdict(frame, "likely_scam", "很可能是诈骗")
+    frame_el = v.page.locator("iframe[data-verifier-embed]")
+    inner = frame.locator("body").evaluate("b => Math.ceil(b.getBoundingClientRect().height)")
+    sync_api.expect(frame_el).to_have_attribute("style", re.compile(rf"height: {inner}px"), timeout=5_000)
+    style = frame_el.evaluate("""f => { const s = getComputedStyle(f); return {position: s.position,
+        opacity: s.opacity, visibility: s.visibility, transform: s.transform, scale: s.scale,
+        clip: s.clipPath, events: s.pointerEvents, zoom: s.zoom, filter: s.filter, float: s.float}; }""")
+    assert style == {"position": "static", "opacity": "1", "visibility": "visible", "transform": "none",
+                     "scale": "none", "clip": "none", "events": "auto", "zoom": "1", "filter": "none",
+                     "float": "none"}
+    box = frame_el.bounding_box()
+    assert box["x"] >= 0 and abs(box["height"] - inner) <= 1, (box, inner)  # all of it, on the page
+    # the verdict is on screen and can be clicked through to: the page's footer comes after it
+    footer = v.page.locator("body > p").last.bounding_box()
+    assert footer["y"] >= box["y"] + box["height"] - 1

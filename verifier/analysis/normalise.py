@@ -19,18 +19,23 @@ import regex
 from verifier.analysis.bidi import reorders, shown
 from verifier.analysis.spellings import respell
 
-# Characters that render as nothing (or reorder text) and are used to split words past filters.
-_INVISIBLE = frozenset(
-    [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0]
-    + list(range(0x200B, 0x2010))
-    + list(range(0x202A, 0x202F))
-    + list(range(0x2060, 0x2070))
-    + list(range(0xFE00, 0xFE10))
+# Characters that render as nothing (or reorder text) and are used to split words past filters:
+# Unicode's Default_Ignorable_Code_Point, whole. A hand-picked list missed the tag characters
+# (U+E0000-E0FFF), the variation selectors supplement and the Mongolian selectors, so
+# "网络\U000E0020仲裁委员会" (a known fake body, shown as written close) was read as no body at all.
+_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )
+_INVISIBLE = frozenset(c for lo, hi in _IGNORABLE_RANGES for c in range(lo, hi + 1))
+# The same characters as a regular expression class (urls.py: one inside a link is obfuscation).
+INVISIBLE_CLASS = "[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _IGNORABLE_RANGES) + "]"
 _SPACES = frozenset(" \t\r\n\u00a0\u1680\u3000") | frozenset(chr(c) for c in range(0x2000, 0x200B))
 
 # Spaces and invisible marks, for reading the words before a match as written close ("填 了 我").
-GAPS = regex.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
+GAPS = regex.compile(r"[\s" + INVISIBLE_CLASS[1:] + "+")  # one class: no alternation to repeat
 # Spaces between two CJK characters (or CJK and digit) carry no meaning in Chinese.
 _CJK = r"\p{Han}"
 _SPACE_IN_CJK = regex.compile(rf"(?<={_CJK})[ ]+(?={_CJK})")

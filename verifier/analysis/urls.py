@@ -16,7 +16,7 @@ import tldextract
 
 from verifier.analysis.bidi import CONTROLS
 from verifier.analysis.normalise import SPACED_OUT as _SPACED_OUT
-from verifier.analysis.normalise import Mapped, normalise
+from verifier.analysis.normalise import INVISIBLE_CLASS, Mapped, normalise
 
 MAX_LINKS = 50
 
@@ -54,7 +54,7 @@ _URL = regex.compile(
 )
 _OBFUSCATION_HINT = regex.compile(
     r"点|點|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|\s|hxxp|h\*\*p"
-    r"|[\uff00-\uffef\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069\u061c]", regex.I
+    r"|[\uff00-\uffef\u2066-\u2069]|" + INVISIBLE_CLASS, regex.I
 )
 _TRAILING = ".,;:!?)]}>'\"-_"
 

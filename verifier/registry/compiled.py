@@ -25,6 +25,7 @@ from verifier.analysis.urls import registered_domain, skeleton
 from verifier.registry import biglists
 from verifier.registry.bigset import SortedStrings
 from verifier.registry.factors import required_factors
+from verifier.registry.lint_lists import domain_problem
 from verifier.registry.lint_regex import load_problem
 from verifier.registry.load import (
     Problem,
@@ -341,6 +342,8 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
             if (not registered_domain(host) or host != d.value or "/" in host
                     or any(c.isspace() for c in host)):
                 bad(loc + ("domains", j), f"domain {d.value!r} is not a lower-case host name under a public suffix")
+            elif why := domain_problem(host):
+                bad(loc + ("domains", j), f"domain {why}")
             domains[host].add(inst.id)
         for j, w in enumerate(inst.web_suffixes):
             if "." + w.value.lower().strip(".") not in trusted:

@@ -33,16 +33,31 @@ def domain_problem(value: str) -> str | None:
         return f"{value!r}: write domains in lower case"
     if value != value.strip().strip(".") or any(c.isspace() for c in value) or ":" in value:
         return f"{value!r}: not a host name (no spaces, port or leading/trailing dot)"
-    try:
-        ascii_host = value.encode("idna").decode("ascii")
+    if not value.isascii():
+        return _not_ascii(value)
+    try:  # an xn-- label that decodes to nothing is no name anyone can register
+        value.encode("ascii").decode("idna")
     except UnicodeError:
-        return f"{value!r}: not a valid internationalised host name"
-    if not all(_LABEL.match(label) for label in ascii_host.split(".")):
+        return f"{value!r}: an xn-- label that is not valid punycode; copy the domain's xn-- form again"
+    if not all(_LABEL.match(label) for label in value.split(".")):
         return f"{value!r}: not a host name (labels are letters, digits and inner hyphens)"
     # "x." + value: a suffix such as gov.cn or github.io is fine if something can be registered below it.
     if not registered_domain("x." + value):
         return f"{value!r}: has no public suffix (check the spelling of the top-level domain)"
     return None
+
+
+def _not_ascii(value: str) -> str:
+    """Links are compared by their ASCII host (an internationalised one as punycode), so an entry
+    in another spelling (full-width letters, 。 for a dot, an invisible character, Chinese
+    characters) loaded without a word and never matched: an official site read as not official."""
+    import idna
+
+    try:
+        spelled = idna.encode(value, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return f"{value!r}: not a valid host name; write it in ASCII (an internationalised one in its xn-- form)"
+    return f"{value!r}: write the host name in ASCII, as links are read: {spelled}"
 
 
 def phone_problem(value: str, regions: tuple[str, ...] = ()) -> str | None:

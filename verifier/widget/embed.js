@@ -31,9 +31,16 @@
   frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox");
   frame.setAttribute("referrerpolicy", "no-referrer");
   frame.setAttribute("data-verifier-embed", "");
+  /* Every property a page's rules for its own iframes (video wrappers, theme resets) can use to
+   * hide, move, shrink or clip ours, pinned inline with !important, which no stylesheet beats. */
   var style = { display: "block", width: "100%", "max-width": "100%", "min-width": "0",
-                height: "560px", border: "0", margin: "0", padding: "0", overflow: "hidden",
-                background: "transparent" };
+                height: "560px", "max-height": "none", "min-height": "0", border: "0",
+                margin: "0", padding: "0", overflow: "hidden", background: "transparent",
+                position: "static", float: "none", "box-sizing": "content-box",
+                visibility: "visible", opacity: "1", transform: "none", scale: "none",
+                rotate: "none", translate: "none", zoom: "1", filter: "none",
+                "clip-path": "none", mask: "none", "pointer-events": "auto",
+                "content-visibility": "visible" };
   Object.keys(style).forEach(function (k) { frame.style.setProperty(k, style[k], "important"); });
   script.parentNode.insertBefore(frame, script.nextSibling);
 
