@@ -7,6 +7,7 @@ import regex
 from verifier.analysis import names, phones, urls
 from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import fold
+from verifier.checks import sender_fit
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
 from verifier.checks.links import is_official, placeholders
@@ -310,8 +311,10 @@ def _channels(ex: Extraction, reg: Registry, ctx: Context, misfit: bool) -> list
         out.append(Finding("CONSISTENCY_SENDER_NAME_OTHER_BODY", (item("sender", s.raw), item("institution", shown))))
     elif s is not None and s.kind != phones.HIDDEN:
         official = s.key in used_phones or s.key in reg.senders_of(used)
-        if official and not misfit:
+        if official and not misfit and not sender_fit.unplaced(ex, reg, ctx):
             channels += 1
+        elif official and not misfit:
+            all_official = False  # a regional port for a body of no known place (sender_fit.unplaced)
         elif _other_bodys(s.key, reg, used):  # caller id borrowed from another commission
             all_official = False
             out.append(Finding("CONSISTENCY_OTHER_BODY_NUMBER", (item("sender", s.raw),)))

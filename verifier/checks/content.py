@@ -10,6 +10,7 @@ import regex
 from verifier.analysis import names, phones
 from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import GAPS
+from verifier.checks import statutory
 from verifier.checks.finding import Evidence, Finding, item
 from verifier.registry.compiled import Registry
 
@@ -104,8 +105,11 @@ def _names(ex: Extraction) -> list[tuple[int, int]]:
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
     by_code: dict[str, list] = defaultdict(list)
     spans = _names(ex)
+    stated = statutory.lawful_statements(ex)
     for code, value, start, end in ex.phrases:
         if spans and code not in _INFO_PHRASES and any(a <= start and end <= b for a, b in spans):
+            continue
+        if stated and code in statutory.STATED and (start, end) in stated:
             continue
         if code == "CONTENT_PAY_PERSONAL_ACCOUNT" and _own_account(ex, value, start):
             continue
