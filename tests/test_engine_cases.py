@@ -61,6 +61,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_THREAT_ARREST", "CONTENT_THREAT_CREDIT"}, set(), FLAGGED),
     ("court-coercive-measures-beside-a-mobile", {"text": "【杭州市西湖区人民法院】（2025）浙0106执1234号：逾期不履行的，本院将依法拘留，请联系执行员 13812345678。"},
      {"CONTENT_THREAT_ARREST", "CONTENT_CALLBACK_MOBILE"}, set(), FLAGGED),
+    ("court-coercive-measures-beside-a-freeze-today", {"text": "【杭州市西湖区人民法院】（2025）浙0106执1234号：今天不处理将冻结账户。逾期不履行的，本院将依法拘留。"},
+     {"CONTENT_THREAT_ARREST", "CONTENT_FREEZE_ACCOUNTS"}, set(), FLAGGED),
     ("made-up-body-states-coercive-measures", {"text": "【网络仲裁委员会】逾期不履行裁决的，将依法拘留并纳入失信被执行人名单。"},
      {"CONTENT_THREAT_ARREST", "BODY_KNOWN_FAKE"}, set(), SCAM),
     ("commission-states-detention", {"text": "【杭州仲裁委员会】逾期不履行裁决的，将依法对你拘留并纳入失信被执行人名单。"},

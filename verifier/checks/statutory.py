@@ -19,8 +19,9 @@ from verifier.analysis.extract import Extraction
 # The threats a court may state as the law's consequence of non-performance.
 STATED = frozenset({"CONTENT_THREAT_ARREST", "CONTENT_THREAT_CREDIT"})
 # Content codes that say nothing wrong on their own, and the stated threats themselves; any other
-# content finding (money, a mobile, a deadline in hours, a code) leaves the threats standing.
-_NEUTRAL = STATED | {"CONTENT_LEGAL_NOTICE", "CONTENT_NEGATED_WARNING", "CONTENT_FREEZE_ACCOUNTS"}
+# content finding (money, a mobile, a deadline in hours, a freeze for today, a code) leaves the
+# threats standing. (A court's own 依法冻结 after a period is no CONTENT_FREEZE_ACCOUNTS.)
+_NEUTRAL = STATED | {"CONTENT_LEGAL_NOTICE", "CONTENT_NEGATED_WARNING"}
 _COURT_ENDS = ("法院", "法庭", "court")
 _SPEAKS = (names.REGISTERED, names.SUB_BRAND, names.LAWFUL)
 # The sentence before the threat: a duty not performed, and (in Chinese) the law as the ground.
