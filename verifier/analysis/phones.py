@@ -274,10 +274,10 @@ def hong_kong(text: Mapped, original: str) -> bool:
 # a mainland reader would take for a mainland landline (0912 is Yulin's code, 022 Tianjin's). Read so
 # only in a notice that is theirs by its own marks (currency, site, calling code) or names the place in
 # traditional script, as for Hong Kong.
-_MO_MARKS = regex.compile(r"mop|澳门元|澳门币|葡币|\.mo|\+\s?853|\(853\)")
-_MO_NAMED = regex.compile(r"澳门|maca[ou]|初级法院|终审法院")
-_TW_MARKS = regex.compile(r"nt\$|新台币|twd|\.tw|\+\s?886|\(886\)|中华民国")
-_TW_NAMED = regex.compile(r"台湾|台北|新北|桃园|台中|台南|高雄|地方法院|taiwan|taipei")
+_MO_MARKS = regex.compile(r"\bmop\b|澳门元|澳门币|葡币|\.mo\b|\+\s?853|\(853\)")
+_MO_NAMED = regex.compile(r"澳门|\bmaca[ou]\b|初级法院|终审法院")
+_TW_MARKS = regex.compile(r"\bnt\$|新台币|\btwd\b|\.tw\b|\+\s?886|\(886\)|中华民国")
+_TW_NAMED = regex.compile(r"台湾|台北|新北|桃园|台中|台南|高雄|地方法院|\btaiwan\b|\btaipei\b")
 
 
 def local_plan(text: Mapped, original: str) -> str | None:
