@@ -136,7 +136,7 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_CALLBACK_MOBILE"}, set(), FLAGGED),
     ("taiwan-currency-marks-a-local-mobile", {"text": "您的仲裁案件费用 NT$3000 未缴，请联系 0912-345-678 处理。"},
      {"CONTENT_CALLBACK_MOBILE"}, set(), FLAGGED),
-    ("mainland-eight-digits-stay-unread", {"text": "您的仲裁案件费用3000元未缴，请联系 6612 3456 处理。"},
+    ("mainland-eight-digits-after-a-fee-stay-unread", {"text": "您的仲裁案件费用3000元未缴，请联系 6612 3456 处理。"},
      set(), {"CONTENT_CALLBACK_MOBILE"}, NOT_FLAGGED | FLAGGED),
     ("mainland-landline-with-a-09-code", {"text": "【广州仲裁委员会】您的案件已受理，请致电 0912-3456789 咨询。"},
      {"CONSISTENCY_CITY_MISMATCH"}, {"CONTENT_CALLBACK_MOBILE"}, FLAGGED),

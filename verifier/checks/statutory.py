@@ -29,7 +29,7 @@ _SENTENCE_END = regex.compile(r"[。！!？?；;\n]|\.(?:\s|$)")
 _CONDITION_ZH = regex.compile(r"(?:逾期|拒不|如不|若不|如未|若未|仍不|仍未|未按期?|不按期?)[^，。,；;]{0,10}?(?:履行|到庭|执行|报告财产|申报财产)")
 _LAW_ZH = regex.compile(r"依法|依照|根据[^，。,；;]{0,30}(?:法|规定)|按照[^，。,；;]{0,30}(?:法|规定)")
 _CONDITION_EN = regex.compile(
-    r"\b(?:missing|miss|failure\sto|fail(?:s|ing)?\sto|if\syou\sdo\snot|if\syou\sdon['’]t)\s(?:\w+\s){0,2}?"
+    r"\b(?:missing|miss|failure\sto|fail(?:s|ing)?\sto|if\syou\sdo\snot|if\syou\sdon['’]t)\s(?>\w+\s){0,2}?"
     r"(?:court|appear\w*|attend\w*|comply|hearing)\b", regex.IGNORECASE)
 _COURT_EN = regex.compile(r"\bcourt\b", regex.IGNORECASE)
 
