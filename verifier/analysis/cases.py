@@ -22,6 +22,17 @@ _COURT = regex.compile(
 # 法〔2018〕335号, which kept the two digits for the specialised intermediate courts, 71-99). A code of
 # three, five or six digits is no court's.
 _COURT_CODE_DIGITS = (2, 4)
+# The high court codes of the same rules (法〔2015〕137号, annex: 高级人民法院代字): a province's one-character
+# abbreviation, as lists/cities.txt writes the province. 兵 (the Xinjiang Production and Construction
+# Corps' courts) and 最 are no province.
+HIGH_COURT_PROVINCES = {
+    "京": "北京", "津": "天津", "冀": "河北", "晋": "山西", "内": "内蒙古", "辽": "辽宁", "吉": "吉林", "黑": "黑龙江",
+    "沪": "上海", "苏": "江苏", "浙": "浙江", "皖": "安徽", "闽": "福建", "赣": "江西", "鲁": "山东", "豫": "河南",
+    "鄂": "湖北", "湘": "湖南", "粤": "广东", "桂": "广西", "琼": "海南", "渝": "重庆", "川": "四川", "黔": "贵州",
+    "云": "云南", "藏": "西藏", "陕": "陕西", "甘": "甘肃", "青": "青海", "宁": "宁夏",
+    "新": "新疆",
+}
+
 # prefix (year) number 号 — e.g. 华南国仲深裁【2014】D211号
 _PREFIX_FIRST = regex.compile(
     r"(\p{Han}{2,10})\s?[(\[〔【]\s?((?:19|20)\d{2})\s?[)\]〕】]\s?第?\s?([a-z]{0,3}\d{1,8})\s?号"
@@ -103,3 +114,11 @@ def find_cases(text: Mapped, this_year: int | None = None) -> list[CaseNumber]:
         for m in _LABELLED.finditer(s):
             add(m.start(1), m.end(1), None, None, m.group(1), False)
     return out
+
+
+def court_province(c: CaseNumber) -> str | None:
+    """The province of the court that issued a court-style number ((2025)浙0102民初…), else None."""
+    prefix = c.prefix or ""
+    if len(prefix) < 3 or not prefix[1].isdigit():
+        return None
+    return HIGH_COURT_PROVINCES.get(prefix[0])

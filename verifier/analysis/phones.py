@@ -269,33 +269,62 @@ def hong_kong(text: Mapped, original: str) -> bool:
     return _HK_MARKS.search(s) is not None or (_HK_NAMED.search(s) is not None and _TRADITIONAL.search(original) is not None)
 
 
+# Macao and Taiwan write their numbers without a calling code too: Macao's 8 digits (6xxxxxxx mobiles,
+# 28xxxxxx lines), Taiwan's with a trunk 0 (09xx-xxx-xxx mobiles, 02-xxxx-xxxx, 0800 free lines), which
+# a mainland reader would take for a mainland landline (0912 is Yulin's code, 022 Tianjin's). Read so
+# only in a notice that is theirs by its own marks (currency, site, calling code) or names the place in
+# traditional script, as for Hong Kong.
+_MO_MARKS = regex.compile(r"\bmop\b|澳门元|澳门币|葡币|\.mo\b|\+\s?853|\(853\)")
+_MO_NAMED = regex.compile(r"澳门|\bmaca[ou]\b|初级法院|终审法院")
+_TW_MARKS = regex.compile(r"\bnt\$|新台币|\btwd\b|\.tw\b|\+\s?886|\(886\)|中华民国")
+_TW_NAMED = regex.compile(r"台湾|台北|新北|桃园|台中|台南|高雄|地方法院|\btaiwan\b|\btaipei\b")
+
+
+def local_plan(text: Mapped, original: str) -> str | None:
+    """The calling code of the place a notice is written in, when it is Hong Kong, Macao or Taiwan
+    by its own marks ('852', '853', '886'); None for any other notice."""
+    if hong_kong(text, original):
+        return "852"
+    s = text.text
+    traditional = _TRADITIONAL.search(original) is not None
+    if _MO_MARKS.search(s) or (traditional and _MO_NAMED.search(s)):
+        return "853"
+    if _TW_MARKS.search(s) or (traditional and _TW_NAMED.search(s)):
+        return "886"
+    return None
+
+
 @lru_cache(maxsize=1024)
-def _hk_number(digits: str) -> bool:
-    """Eight digits that Hong Kong's plan gives to a line (2/3 fixed, 4-9 mobile and others)."""
+def _valid_in(code: str, digits: str) -> bool:
+    """The national digits are a line in that place's plan (Hong Kong: 2/3 fixed, 4-9 mobile and others)."""
     try:
-        return phonenumbers.is_valid_number(phonenumbers.parse("+852" + digits))
+        return phonenumbers.is_valid_number(phonenumbers.parse(f"+{code}{digits}"))
     except phonenumbers.NumberParseException:
         return False
 
 
-def _hong_kong_reading(text: Mapped, raw: str, key: str, a: int) -> tuple[str, str] | None:
-    """A run in a Hong Kong notice: an FPS payee after 轉數快/FPS (7-9 digits), or an 8-digit
-    Hong Kong number written without +852; None when it is neither."""
+def _local_reading(text: Mapped, raw: str, key: str, a: int, code: str) -> tuple[str, str] | None:
+    """A run in a Hong Kong, Macao or Taiwan notice: an FPS payee after 轉數快/FPS (7-9 digits, Hong
+    Kong), or a local number written without its calling code; None when it is neither."""
     if raw.startswith(("+", "00")) or not key.isdigit():
         return None
-    if 7 <= len(key) <= 9 and _FPS_LABEL.search(text.text, max(0, a - 24), a):
+    if code == "852" and 7 <= len(key) <= 9 and _FPS_LABEL.search(text.text, max(0, a - 24), a):
         return key, FPS_ID
-    if len(key) == 8 and _hk_number(key) and not _REFERENCE_LABEL.search(text.text, max(0, a - 16), a):
-        return "+852" + key, FOREIGN
+    if _REFERENCE_LABEL.search(text.text, max(0, a - 16), a):
+        return None
+    if code in ("852", "853") and len(key) == 8 and _valid_in(code, key):
+        return f"+{code}{key}", FOREIGN
+    if code == "886" and key[0] == "0" and 9 <= len(key) <= 10 and _valid_in(code, key[1:]):
+        return f"+886{key[1:]}", FOREIGN
     return None
 
 
 def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tuple[int, int]],
                 original: str = "") -> list[Phone]:
     """Numbers in the normalised text, except inside `skip` spans (links, case numbers); in a Hong
-    Kong notice (of `original`) also its local numbers and FPS payees."""
+    Kong, Macao or Taiwan notice (of `original`) also its local numbers, and Hong Kong's FPS payees."""
     out: list[Phone] = []
-    hk: bool | None = None  # decided the first time a run could be a Hong Kong one
+    plan: str | None = ""  # local_plan, decided the first time a run could be a local number there
     for m in _NUMBER.finditer(text.text):
         a, b = m.span()
         if any(s <= a < e or s < b <= e for s, e in skip):
@@ -321,10 +350,10 @@ def find_phones(text: Mapped, virtual_prefixes: tuple[str, ...], skip: list[tupl
         if (kind == OTHER and not raw.startswith(("+", "00")) and (landline := without_trunk(key))
                 and _CALL_LABEL.search(text.text, max(0, a - 10), a)):
             key, kind = landline, LANDLINE  # '请致电1082217788': a number to call, its trunk 0 left out
-        if kind == OTHER and 7 <= len(key) <= 9:
-            if hk is None:
-                hk = hong_kong(text, original)
-            if hk and (read := _hong_kong_reading(text, raw, key, a)):
+        if (kind == OTHER and 7 <= len(key) <= 9) or (kind in (LANDLINE, OTHER) and key[:1] == "0" and 9 <= len(key) <= 10):
+            if plan == "":
+                plan = local_plan(text, original)
+            if plan and (read := _local_reading(text, raw, key, a, plan)):
                 key, kind = read
         if kind == OTHER:
             continue

@@ -7,6 +7,7 @@ import regex
 from verifier.analysis import names, phones, urls
 from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import fold
+from verifier.checks import sender_fit
 from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
 from verifier.checks.links import is_official, placeholders
@@ -16,7 +17,7 @@ from verifier.registry.schema import ADJUDICATOR_KINDS, PLATFORM_KINDS, Institut
 EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
                    "CONSISTENCY_OTHER_BODY_NUMBER", "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
                    "CONSISTENCY_CITY_MISMATCH", "CONSISTENCY_ALL_OFFICIAL", "SENDER_NOT_OFFICIAL",
-                   "CONSISTENCY_SENDER_NAME_OTHER_BODY", "CONSISTENCY_SHARED_DOCUMENT"})
+                   "CONSISTENCY_SENDER_NAME_OTHER_BODY", "CONSISTENCY_SHARED_DOCUMENT", "CONSISTENCY_FOREIGN_DOMAIN"})
 _NEUTRAL_SENDERS = (phones.SERVICE_PORT, phones.SHORT, phones.ALPHANUMERIC)
 _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
 # A number to call that the phone reader could not place ('call 5555 1234', '请致电 88886666'):
@@ -206,7 +207,52 @@ def _arbitration_bodies(ids: frozenset[str], reg: Registry) -> bool:
 def check(ex: Extraction, reg: Registry, ctx: Context, misfit: Institution | None) -> list[Finding]:
     """misfit: sender_fit.misfit of this notice."""
     out = _channels(ex, reg, ctx, misfit is not None)
-    return out + _shared_documents(ex, reg, out)
+    out += _shared_documents(ex, reg, out)
+    return out + _foreign_domains(ex, reg, out)
+
+
+# Where a mainland body is: its registry province or city, or (a lawful name the registry does not list)
+# the mainland naming law's words. Hong Kong, Macao and Taiwan bodies use their own country codes.
+_OUTSIDE_MAINLAND = frozenset({"香港", "澳门", "台湾"})
+_MAINLAND_NAME_ENDS = ("人民法院", "人民法庭", "仲裁委员会", "仲裁院")
+
+
+def _mainland_adjudicator(ex: Extraction, reg: Registry) -> bool:
+    """A mainland court or arbitration body speaks (a registry body placed in a mainland province, or a
+    lawful mainland name), and no body outside the mainland is named beside it."""
+    found = False
+    for b in ex.bodies:
+        if b.status in (names.REGISTERED, names.SUB_BRAND) and b.institution_id:
+            inst = reg.institutions[b.institution_id]
+            province = inst.province or (reg.cities[inst.city].province if inst.city in reg.cities else None)
+            if province in _OUTSIDE_MAINLAND or (inst.kind in ADJUDICATOR_KINDS and province is None):
+                return False
+            found = found or (inst.kind in ADJUDICATOR_KINDS and province is not None)
+        elif b.status == names.LAWFUL and b.name.endswith(_MAINLAND_NAME_ENDS):
+            if any(b.name.startswith(p) for p in _OUTSIDE_MAINLAND):
+                return False
+            found = True
+    return found
+
+
+def _foreign_domains(ex: Extraction, reg: Registry, found: list[Finding]) -> list[Finding]:
+    """A mainland court's or commission's notice that links a site under another country's code (.ru,
+    .de, .vn): no mainland court or commission in the registry has a site there (they use .cn or the
+    generic .com, .org, .net), so the link is not the body's, whether or not its own site is known. A
+    link already faulted as not the body's, a short link and free hosting have their own codes."""
+    foreign = [lk for lk in ex.links if lk.domain and len(tld := lk.domain.rsplit(".", 1)[-1]) == 2
+               and tld.isalpha() and tld != "cn"]
+    if not foreign or not _mainland_adjudicator(ex, reg):
+        return []
+    faulted = {ev for f in found if f.code in _LINK_FAULTS for ev in f.evidence}
+    out = []
+    for link in foreign:
+        ev = item(link.field, link.raw, link.start, link.end)
+        if (ev in faulted or is_official(link, reg) or link.domain in reg.shorteners or link.host in reg.shorteners
+                or urls.suffix_hosted(link.host, reg.free_hosting)):
+            continue
+        out.append(Finding("CONSISTENCY_FOREIGN_DOMAIN", (ev,)))
+    return out
 
 
 # A court or arbitration body by name (read from the normalised name), listed or not.
@@ -310,8 +356,10 @@ def _channels(ex: Extraction, reg: Registry, ctx: Context, misfit: bool) -> list
         out.append(Finding("CONSISTENCY_SENDER_NAME_OTHER_BODY", (item("sender", s.raw), item("institution", shown))))
     elif s is not None and s.kind != phones.HIDDEN:
         official = s.key in used_phones or s.key in reg.senders_of(used)
-        if official and not misfit:
+        if official and not misfit and not sender_fit.unplaced(ex, reg, ctx):
             channels += 1
+        elif official and not misfit:
+            all_official = False  # a regional port for a body of no known place (sender_fit.unplaced)
         elif _other_bodys(s.key, reg, used):  # caller id borrowed from another commission
             all_official = False
             out.append(Finding("CONSISTENCY_OTHER_BODY_NUMBER", (item("sender", s.raw),)))

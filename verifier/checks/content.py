@@ -10,6 +10,7 @@ import regex
 from verifier.analysis import names, phones
 from verifier.analysis.extract import Extraction
 from verifier.analysis.normalise import GAPS
+from verifier.checks import statutory
 from verifier.checks.finding import Evidence, Finding, item
 from verifier.registry.compiled import Registry
 
@@ -24,7 +25,7 @@ PHRASE_CODES = frozenset({
     "CONTENT_DEBT_RELIEF_SERVICE", "CONTENT_ID_DETAILS", "CONTENT_SERVICE_OFFER",
     "CONTENT_CANCEL_LURE", "CONTENT_ADVANCE_FEE", "CONTENT_CRIME_ACCUSATION",
     "CONTENT_FEE_FOR_FREE_PROCEDURE", "CONTENT_MEETING_APP", "CONTENT_THREAT_STATUS",
-    "CONTENT_DEEMED_CONSENT", "CONTENT_WAGE_WITHHOLDING",
+    "CONTENT_DEEMED_CONSENT", "CONTENT_WAGE_WITHHOLDING", "CONTENT_LAW_MISSTATED",
 })
 EMITS = PHRASE_CODES | {"CONTENT_NONE", "CONTENT_BANK_CARD", "CONTENT_FPS_PAYEE"}
 
@@ -94,6 +95,19 @@ def _narrated(ex: Extraction, start: int) -> bool:
     return _BY_ME.search(before) is not None
 
 
+# A lecture's, article's or course's title ("《仲裁裁决的强制执行与失信被执行人名单》线上讲座", "推荐文章《…》"):
+# its words name a subject, they threaten no one. A title with no such word around it ("《逮捕令》") is read.
+_TITLE = regex.compile(r"(?:讲座|文章|课程|主题|题为|阅读|推荐|分享)[:：]?\s?(《[^《》\n]{1,60}》)"
+                       r"|(《[^《》\n]{1,60}》)\s?(?:线上|线下|公益|专题|免费)?(?:讲座|课程|论坛|研讨会|沙龙|培训|直播|讲堂|一文|文章)")
+
+
+def _titles(ex: Extraction) -> list[tuple[int, int]]:
+    s = ex.text.text
+    if "《" not in s:
+        return []
+    return [ex.text.span(*m.span(1 if m[1] else 2)) for m in _TITLE.finditer(s)]
+
+
 def _names(ex: Extraction) -> list[tuple[int, int]]:
     """Spans of registry bodies named in the text: a term inside one ("征信" in 中国人民银行征信中心)
     is the body's name, not something the message says."""
@@ -103,9 +117,12 @@ def _names(ex: Extraction) -> list[tuple[int, int]]:
 
 def check(ex: Extraction, reg: Registry) -> list[Finding]:
     by_code: dict[str, list] = defaultdict(list)
-    spans = _names(ex)
+    spans = _names(ex) + _titles(ex)
+    stated = statutory.lawful_statements(ex)
     for code, value, start, end in ex.phrases:
         if spans and code not in _INFO_PHRASES and any(a <= start and end <= b for a, b in spans):
+            continue
+        if stated and code in statutory.STATED and (start, end) in stated:
             continue
         if code == "CONTENT_PAY_PERSONAL_ACCOUNT" and _own_account(ex, value, start):
             continue

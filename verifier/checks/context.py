@@ -65,6 +65,16 @@ def _acted_on(ex: Extraction, b: names.NamedBody) -> bool:
     return _preceded_by(ex, b, _ACTED_ON, 14)
 
 
+# A line named as what to call ("详情请咨询12368诉讼服务热线", "拨打12368热线") is a channel the message gives,
+# not who speaks: beside a made-up body it does not make the message that line's, nor a sender of the line's
+# official for it.
+_TO_CALL = regex.compile(r"(?:咨询|拨打|致电|详询|垂询|来电|电话|请打|打)[^。！!？?\n，,；;]{0,3}$")
+
+
+def called(ex: Extraction, b: names.NamedBody) -> bool:
+    return _preceded_by(ex, b, _TO_CALL, 8)
+
+
 def _preceded_by(ex: Extraction, b: names.NamedBody, words: regex.Pattern[str], chars: int) -> bool:
     """`words` end the last `chars` characters before a name in the text, spaces and invisible
     marks left out (spaced-out text reads as written close)."""
@@ -97,7 +107,7 @@ def _primary(ex: Extraction, reg: Registry) -> Context:
     for b in ex.bodies:
         if b.status in (names.REGISTERED, names.SUB_BRAND) and b.institution_id:
             inst = reg.institutions[b.institution_id]
-            if not _reported_to(ex, b, inst) and not _not_speaker(ex, b):
+            if not _reported_to(ex, b, inst) and not _not_speaker(ex, b) and not (named_fake and called(ex, b)):
                 return Context(inst, reg.families[inst.id], named_fake)
     # A payment platform or lender named ("【支付宝】", "您在微粒贷的借款") and no body: the message
     # speaks in its name, and its channels are the platform's or not. Also beside a made-up body

@@ -67,7 +67,9 @@ def check(ex: Extraction, reg: Registry, ctx: Context, other: Institution | None
     if sender_fit.owners(ex, reg):
         out = [f for f in out if f.code not in ("SENDER_PERSONAL_MOBILE", "SENDER_HOTLINE_400")]
         if other is None:
-            out.append(Finding("SENDER_OFFICIAL", ev))
+            # a province's port for a body whose province cannot be read is neither official nor another's
+            if not sender_fit.unplaced(ex, reg, ctx):
+                out.append(Finding("SENDER_OFFICIAL", ev))
         elif not (ctx.primary and sender_fit.borrowed_from_commission(ex, reg, ctx.channels or ctx.family)):
             # (a commission's number borrowed for another's notice: CONSISTENCY_OTHER_BODY_NUMBER says so)
             out.append(Finding("SENDER_OTHER_BODY", ev + (item("institution", other.name),)))

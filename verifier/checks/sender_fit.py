@@ -9,8 +9,9 @@ official by its sender. The engine reads it once per notice for the sender and c
 from __future__ import annotations
 
 from verifier.analysis import names
+from verifier.analysis.cases import court_province
 from verifier.analysis.extract import Extraction
-from verifier.checks.context import MADE_UP, NAMED, Context
+from verifier.checks.context import MADE_UP, NAMED, Context, called
 from verifier.registry.compiled import Registry
 from verifier.registry.schema import Institution
 
@@ -41,9 +42,22 @@ def misfit(ex: Extraction, reg: Registry, ctx: Context) -> Institution | None:
     if not speakers:
         return None
     for served, where in speakers:
-        if own & served and (regions is None or _province(where, reg) in (None, *regions)):
+        if own & served and (regions is None or _province(where, reg, ex) in (None, *regions)):
             return None
     return reg.institutions[min(own)]
+
+
+def unplaced(ex: Extraction, reg: Registry, ctx: Context) -> bool:
+    """A sender that serves one province's bodies only, where no body of the notice it serves can be
+    placed in that province (its name starts with no province or city, no case number says which
+    high court's): read with misfit None, the port is not confirmed as the notice's, nor shown to
+    be another's."""
+    regions = reg.prepared.sender_regions.get(ex.sender.key) if ex.sender and ex.sender.key else None
+    if regions is None:
+        return False
+    own = owners(ex, reg)
+    served = [where for chans, where in _speakers(ex, reg, ctx) if own & chans]
+    return not any(_province(where, reg, ex) in regions for where in served)
 
 
 def borrowed_from_commission(ex: Extraction, reg: Registry, used: frozenset[str]) -> bool:
@@ -67,6 +81,8 @@ def _speakers(ex: Extraction, reg: Registry, ctx: Context) -> list[tuple[frozens
         if b.start is not None and b.end is not None and any(a <= b.start and b.end <= z for a, z in cautions):
             continue
         if b.institution_id and b.status in NAMED:
+            if called(ex, b):
+                continue  # a line to call, not who speaks ("请咨询12368诉讼服务热线")
             out.append((reg.channel_families[b.institution_id], reg.institutions[b.institution_id]))
         elif b.status == names.LAWFUL and any(w in b.name for w in _ADJUDICATOR_WORDS):
             court = b.name.endswith(_COURT_ENDS)
@@ -76,8 +92,13 @@ def _speakers(ex: Extraction, reg: Registry, ctx: Context) -> list[tuple[frozens
     return out
 
 
-def _province(where: Institution | str, reg: Registry) -> str | None:
-    """The province a body is in, from the registry or from the place its name starts with."""
+def _province(where: Institution | str, reg: Registry, ex: Extraction) -> str | None:
+    """The province a body is in, from the registry or from the place its name starts with, or else
+    the province of the high court whose code a court case number in the notice carries."""
+    return _named_province(where, reg) or next(filter(None, map(court_province, ex.cases)), None)
+
+
+def _named_province(where: Institution | str, reg: Registry) -> str | None:
     if isinstance(where, str):
         name = where
     else:
