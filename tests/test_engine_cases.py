@@ -371,7 +371,7 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("link-spaced-lookalike-before-a-sentence", {"text": "Guangzhou Arbitration Commission: log in at w w w . g z a c - c a s e . t o p . Then pay the fee."},
      {"LINK_LOOKALIKE", "LINK_ABUSED_TLD"}, {"LINK_OFFICIAL"}, FLAGGED),
     ("spaced-payment-to-an-unread-number-beside-an-official-link", {"text": " ".join("HKIAC: you are the respondent in HKIAC/A26041. Documents: www.hkiac.org. To settle, pay HKD 5,000 via FPS to 98765432 (Chan Tai Man).")},
-     {"LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),  # words run together, the number unplaced
+     {"LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, NOT_FLAGGED - {"likely_genuine"}),  # the words read, the number an FPS payee
     ("content-callback-spaced", {"text": "通知：你的仲裁案件已下达，撤案联系 1 3 9 - 0 0 1 3 - 9 0 0 0，过了今天晚上10点就没有机会了。"}, {"CONTENT_CALLBACK_MOBILE", "CONTENT_DEADLINE_HOURS"}, set(), FLAGGED),
     ("content-caution-not-counted", {"text": "【中国国际经济贸易仲裁委员会】本会不会要求您向任何个人账户转账，也不会索要验证码。"}, {"CONTENT_NEGATED_WARNING"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
     ("content-anti-fraud-notice", {"text": "【国家反诈中心】近期冒充“网络仲裁委员会”发送仲裁通知的诈骗高发，凡要求转账到个人账户、下载APP、共享屏幕的都是诈骗。", "sender": "12381"}, set(), {"BODY_KNOWN_FAKE", "CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
