@@ -80,6 +80,19 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("网络zhong cai委员会", "网络仲裁委员会"),
     ("京-沪高铁", "京-沪高铁"),
     ("广州仲裁委员会.网址", "广州仲裁委员会.网址"),
+    # English spelled a letter at a time: a wider gap (or a space where marks split the letters) ends a word
+    ("G u a n g z h o u  A r b i t r a t i o n  C o m m i s s i o n", "guangzhou arbitration commission"),
+    ("N o t i c e from the court", "notice from the court"),
+    ("G-u-a-n-g-z-h-o-u A-r-b-i-t-r-a-t-i-o-n", "guangzhou arbitration"),
+    ("A n y D e s k", "anydesk"),  # one gap throughout: one word, as before
+    # a whole sentence spaced out, amounts and numbers too, once wider gaps show the words
+    (" ".join("Pay 3,000 CNY today to 13812345678."), "pay 3,000 cny today to 13812345678."),
+    ("P a y  3 , 0 0 0  C N Y", "pay 3,000 cny"),
+    ("Room 1 2 3 4 is free", "room 1 2 3 4 is free"),  # no wider gap: digits one apart stay
+    ("A B C  D E F", "abc def"),
+    ("I  a m  a  s t u d e n t", "i am a student"),  # one-letter words stay words
+    (" ".join("N o t i c e  f r o m"), "notice from"),  # spaced out again: the wider gaps still split
+    (" ".join("A n y D e s k"), "anydesk"),  # evenly spaced, however wide: one word
 ])
 def test_normalised_text(original, expected):
     assert normalise(original).text == expected
@@ -88,6 +101,7 @@ def test_normalised_text(original, expected):
 @pytest.mark.parametrize("original,normalised,source", [
     ("前\u200b文 ＨＫＩＡＣ 後", "hkiac", "ＨＫＩＡＣ"),
     ("【wang络zhong裁委员会】", "仲裁", "zhong裁"),  # a respelled word maps to what it replaced
+    ("N o t i c e:  P a y  n o w", "pay", "P a y"),  # a spelled-out word maps to its own letters
 ])
 def test_offsets_map_back(original, normalised, source):
     m = normalise(original)

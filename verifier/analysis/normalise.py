@@ -55,6 +55,11 @@ _SPACED_LETTERS = regex.compile(
     rf"(?<![a-z0-9.:/@])(?<!(?<![a-z0-9])[a-z0-9]{_GAP})"  # a run's first letter
     rf"(?:[a-z]{_GAP}){{3,200}}[a-z](?![a-z0-9])(?!{_GAP}[a-z0-9](?![a-z0-9]))")  # and last
 _LETTER_GAP = regex.compile(_GAP)
+# A whole sentence spelled out ("P a y  3 , 0 0 0  C N Y  t o d a y", " ".join(text)): single
+# characters, the marks inside words and amounts among them, one space apart and words two or more
+# apart. Read only when a wider gap shows the words; one space between all is left as it was.
+_SPACED_WORDS = regex.compile(r"(?<!\S)(?:[a-z0-9.,:;!?'’\"()$£¥€&@/#%+=\-] ){3,400}[a-z0-9.,:;!?'’\"()$£¥€&@/#%+=\-](?!\S)")
+_WIDE_GAP = re.compile(r"\s\s")
 # A mark that joins nothing in Chinese writing (an asterisk, a middle dot, a bullet, an emoji)
 # splits even a two-character word ("仲*裁委", "仲·裁"); hyphens and slashes join words ("中-英",
 # "男/女"), so they count only in the run above. A masked name (张*梅) reads as 张梅: no harm.
@@ -281,15 +286,49 @@ def _han_digits(m: Mapped) -> Mapped:
     return m if text == m.text else m._replace(text=text)
 
 
-def _join_spaced_letters(m: Mapped) -> Mapped:
+def _gap_width(m: Mapped, original: str, k: int) -> int:
+    """How many spaces the one space at normalised index k stood for in the original."""
+    return sum(c.isspace() for c in original[m.end[k - 1]:m.start[k + 1]])
+
+
+def _word_gaps(m: Mapped, original: str, gaps: range) -> set[int]:
+    """The gaps of a spaced-out run that end a word: those wider than its narrowest space, so
+    "G u a n g z h o u  A r b …" splits at the double space, and the same text spaced out again
+    (three spaces between letters, seven between words) splits the same way. Evenly spaced
+    letters are one word."""
+    widths = {k: _gap_width(m, original, k) for k in gaps if m.text[k] == " "}
+    narrowest = min(widths.values(), default=0)
+    return {k for k, w in widths.items() if w > narrowest}
+
+
+def _drop(m: Mapped, drop: set[int]) -> Mapped:
+    """m without the characters at the given indices; every other keeps its own offsets."""
+    keep = [i for i in range(len(m.text)) if i not in drop]
+    return Mapped("".join(m.text[i] for i in keep), tuple(m.start[i] for i in keep),
+                  tuple(m.end[i] for i in keep), m.reordered)
+
+
+def _join_spaced_letters(m: Mapped, original: str) -> Mapped:
+    """Letters written apart are read as the word they spell; a wider gap, or a space in a run
+    whose letters a mark splits ("G-u-a-n-g-z-h-o-u A-r-b-…"), ends a word. Only the gaps go, so
+    each letter keeps its place in the original (evidence points at the letters it came from)."""
     links = [x.span() for x in SPACED_OUT.finditer(m.text) if "." in x.group(0)]
-
-    def join(x: regex.Match[str]) -> str:
+    drop: set[int] = set()
+    for x in _SPACED_LETTERS.finditer(m.text):
         if any(a < x.end() and x.start() < b for a, b in links):
-            return x.group(0)
-        return _LETTER_GAP.sub("", x.group(0))
-
-    return m.sub(_SPACED_LETTERS, join)
+            continue
+        gaps = range(x.start() + 1, x.end(), 2)
+        if any(m.text[k] != " " for k in gaps):  # marks split the letters: a space splits words
+            drop.update(k for k in gaps if m.text[k] != " ")
+        else:
+            words = _word_gaps(m, original, gaps) if not m.reordered else set()
+            drop.update(k for k in gaps if k not in words)
+    if not m.reordered and _WIDE_GAP.search(original):
+        for x in _SPACED_WORDS.finditer(m.text):
+            gaps = range(x.start() + 1, x.end(), 2)
+            if words := _word_gaps(m, original, gaps):
+                drop.update(k for k in gaps if k not in words)
+    return _drop(m, drop) if drop else m
 
 
 def normalise(original: str, *, display: bool = True) -> Mapped:
@@ -303,8 +342,8 @@ def normalise(original: str, *, display: bool = True) -> Mapped:
         m = m.sub(_SPACE_IN_CJK, "")
     if _HAN_NUMBER.search(m.text):
         m = _han_digits(m)
-    if _SPACED_LETTERS.search(m.text):
-        m = _join_spaced_letters(m)
+    if _SPACED_LETTERS.search(m.text) or (" " in m.text and _SPACED_WORDS.search(m.text)):
+        m = _join_spaced_letters(m, original)
     if ("l" in m.text or "o" in m.text or "i" in m.text) and _HAN.search(m.text) and _OCR_DIGIT.search(m.text):
         m = m.sub(_OCR_DIGIT, lambda x: "0" if x.group(0) == "o" else "1")
     if _ONE_SEPARATOR.search(m.text):

@@ -139,9 +139,9 @@ def _unread_callback(ex: Extraction) -> bool:
     return _unread_spaced(ex)
 
 
-# A text spelled one character at a time ("p a y … v i a F P S t o 9 8 7 6 5 4 3 2") has no word
-# boundaries left: its words are read run together, and a number after one that no reader placed
-# (compared by its last seven digits) is as unconfirmed as in plain text.
+# A text spelled one character at a time with no wider gap between words ("p a y … v i a F P S t o
+# 9 8 7 6 5 4 3 2") has no word boundaries left: its words are read run together, and a number after
+# one that no reader placed (compared by its last seven digits) is as unconfirmed as in plain text.
 _CALLBACK_RUN_TOGETHER = regex.compile(r"(?:电话|致电|拨打|来电|热线|联系|call|phone|tel|dial|whatsapp|fps|转数快|payme"
                                        r"|转账|转帐|汇款|pay)\D{0,24}?(\d{7,20})")
 _DIGIT_JOINS = regex.compile(r"(?<=\d)[ \-](?=\d)")

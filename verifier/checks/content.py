@@ -60,10 +60,10 @@ def _service_offer(ex: Extraction) -> bool:
 
 
 # The reader's own account named as what a court freezes or enforces on ("冻结你名下支付宝账户及微信账户",
-# "freeze your Alipay account"): an account type qualified as the reader's is theirs, not a person's
-# to pay. Not when its clause moves money ("转入您名下的个人账户", "用您的支付宝账户转账给专员"): scams
+# "freeze your Alipay account", a bank's "your personal account"): an account type qualified as the
+# reader's is theirs, not a person's to pay. Not when its clause moves money ("转入您名下的个人账户", "用您的支付宝账户转账给专员"): scams
 # call their own account "yours" ("您的专属安全账户"), and such terms (安全账户, 监管账户) are no account type.
-_ACCOUNT_TYPE = regex.compile(r"支付宝|微信|个人|私人|银行卡|alipay|wechat", regex.IGNORECASE)
+_ACCOUNT_TYPE = regex.compile(r"支付宝|微信|个人|私人|银行卡|alipay|wechat|personal|private", regex.IGNORECASE)
 _OWN = regex.compile(r"(?:你|您|阁下)(?:本人)?(?:的|名下的?|个人的?)?(?:所有|全部|相关)?的?"
                      r"(?:[\p{Han}a-z]{1,12}(?:以及|及|和|、|与|或))?$"
                      r"|\byour(?:\sown)?\s?$", regex.IGNORECASE)
