@@ -44,13 +44,13 @@ def findings(ev: Evidence, reg: Registry, ctx: Context | None = None) -> list[Fi
     ex = ev.extraction
     ctx = ctx or context(ex, reg)
     out: list[Finding] = []
-    other = sender_fit.misfit(ex, reg, ctx)  # read once for the sender and consistency checks
-    out += sender.check(ex, reg, ctx, other)
+    fit = sender_fit.read(ex, reg, ctx)  # read once for the sender and consistency checks
+    out += sender.check(ex, reg, ctx, fit)
     out += links.check(ex, reg)
     out += body.check(ex, reg)
     out += case.check(ex, reg, ctx)
     out += content.check(ex, reg)
-    out += consistency.check(ex, reg, ctx, other)
+    out += consistency.check(ex, reg, ctx, fit)
     out += network.check(ex, reg, ev.network)
     cautions = [(h.start, h.end) for h in ex.phrases if h.code == "CONTENT_NEGATED_WARNING"]
     return _content_none([f for f in out if not _inside_caution(f, cautions)]) if cautions else out

@@ -25,6 +25,9 @@ NON_BODY = "non_body"
 UNRECOGNISED = "unrecognised"
 NOT_ADJUDICATOR = "not_adjudicator"  # a bank, a police force: named, but not as an arbitration body or court
 ASSOCIATION = "association"  # the arbitration institutions' self-regulatory association: real, hears no case
+# What ends a court's name (names are read lower-cased): a people's court or tribunal, a Hong Kong
+# tribunal (…審裁處, read 审裁处), an English "… court".
+COURT_ENDS = ("法院", "法庭", "审裁处", "court")
 
 # Also the misspellings scams use to slip past filters (仲栽, 委会): they become near misses.
 _SUFFIX_ZH = regex.compile(

@@ -12,7 +12,7 @@ from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
 from verifier.checks.links import is_official, placeholders
 from verifier.registry.compiled import Registry
-from verifier.registry.schema import ADJUDICATOR_KINDS, PLATFORM_KINDS, Institution
+from verifier.registry.schema import ADJUDICATOR_KINDS, PLATFORM_KINDS
 
 EMITS = frozenset({"CONSISTENCY_LINK_NOT_OFFICIAL", "CONSISTENCY_EMAIL_NOT_OFFICIAL", "CONSISTENCY_PHONE_NOT_OFFICIAL",
                    "CONSISTENCY_OTHER_BODY_NUMBER", "CONSISTENCY_APP_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY",
@@ -204,9 +204,8 @@ def _arbitration_bodies(ids: frozenset[str], reg: Registry) -> bool:
     return all(i in reg.institutions and reg.institutions[i].kind in _ARBITRATION for i in ids)
 
 
-def check(ex: Extraction, reg: Registry, ctx: Context, misfit: Institution | None) -> list[Finding]:
-    """misfit: sender_fit.misfit of this notice."""
-    out = _channels(ex, reg, ctx, misfit is not None)
+def check(ex: Extraction, reg: Registry, ctx: Context, fit: sender_fit.Fit) -> list[Finding]:
+    out = _channels(ex, reg, ctx, fit)
     out += _shared_documents(ex, reg, out)
     return out + _foreign_domains(ex, reg, out)
 
@@ -280,7 +279,7 @@ def _shared_documents(ex: Extraction, reg: Registry, found: list[Finding]) -> li
     return out
 
 
-def _channels(ex: Extraction, reg: Registry, ctx: Context, misfit: bool) -> list[Finding]:
+def _channels(ex: Extraction, reg: Registry, ctx: Context, fit: sender_fit.Fit) -> list[Finding]:
     inst = ctx.primary
     if inst is None:
         return []
@@ -356,14 +355,14 @@ def _channels(ex: Extraction, reg: Registry, ctx: Context, misfit: bool) -> list
         out.append(Finding("CONSISTENCY_SENDER_NAME_OTHER_BODY", (item("sender", s.raw), item("institution", shown))))
     elif s is not None and s.kind != phones.HIDDEN:
         official = s.key in used_phones or s.key in reg.senders_of(used)
-        if official and not misfit and not sender_fit.unplaced(ex, reg, ctx):
+        if official and fit.other is None and not fit.unplaced:
             channels += 1
-        elif official and not misfit:
+        elif official and fit.other is None:
             all_official = False  # a regional port for a body of no known place (sender_fit.unplaced)
         elif _other_bodys(s.key, reg, used):  # caller id borrowed from another commission
             all_official = False
             out.append(Finding("CONSISTENCY_OTHER_BODY_NUMBER", (item("sender", s.raw),)))
-        elif misfit:
+        elif fit.other is not None:
             all_official = False  # another body's, or another province's, sender: SENDER_OTHER_BODY says so
         elif s.kind not in _NEUTRAL_SENDERS:
             all_official = False

@@ -11,7 +11,6 @@ from verifier.checks.context import Context
 from verifier.checks.finding import Finding, item
 from verifier.checks.links import PLACEHOLDER, embedded_official, lookalike_of
 from verifier.registry.compiled import Registry
-from verifier.registry.schema import Institution
 
 _BY_KIND = {
     phones.MOBILE: "SENDER_PERSONAL_MOBILE",
@@ -51,8 +50,7 @@ def _email(s: phones.Phone, reg: Registry) -> Finding:
     return Finding("SENDER_EMAIL", ev)
 
 
-def check(ex: Extraction, reg: Registry, ctx: Context, other: Institution | None) -> list[Finding]:
-    """other: sender_fit.misfit of this notice."""
+def check(ex: Extraction, reg: Registry, ctx: Context, fit: sender_fit.Fit) -> list[Finding]:
     s = ex.sender
     if s is None:
         return [Finding("SENDER_NOT_GIVEN")]
@@ -66,9 +64,9 @@ def check(ex: Extraction, reg: Registry, ctx: Context, other: Institution | None
         out.append(Finding("SENDER_KNOWN_SCAM", ev))
     if sender_fit.owners(ex, reg):
         out = [f for f in out if f.code not in ("SENDER_PERSONAL_MOBILE", "SENDER_HOTLINE_400")]
-        if other is None:
+        if (other := fit.other) is None:
             # a province's port for a body whose province cannot be read is neither official nor another's
-            if not sender_fit.unplaced(ex, reg, ctx):
+            if not fit.unplaced:
                 out.append(Finding("SENDER_OFFICIAL", ev))
         elif not (ctx.primary and sender_fit.borrowed_from_commission(ex, reg, ctx.channels or ctx.family)):
             # (a commission's number borrowed for another's notice: CONSISTENCY_OTHER_BODY_NUMBER says so)

@@ -3,10 +3,13 @@
 A number registered as a body's sender or phone is official for that body only, and a port a
 province's courts share (the Zhejiang courts' 106352712368) for that province's courts only: a
 Shandong court's notice, or one commission's notice from another's number, does not become
-official by its sender. The engine reads it once per notice for the sender and consistency checks.
+official by its sender. The engine reads it once per notice (`read`) for the sender and consistency
+checks.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from verifier.analysis import names
 from verifier.analysis.cases import court_province
@@ -18,8 +21,20 @@ from verifier.registry.schema import Institution
 _ARBITRATION = frozenset({"commercial_arbitration", "international_arbitration"})
 # A lawful name the registry does not list, read as a court (its channels are the SPC's) or as
 # another adjudicator (no registered sender serves it).
-_COURT_ENDS = ("法院", "法庭", "审裁处")
 _ADJUDICATOR_WORDS = ("仲裁", "法院", "法庭", "审裁处")
+
+
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """The sender read against the bodies the notice speaks for, once per notice."""
+
+    other: Institution | None  # misfit: the body the sender serves when it serves none the notice speaks for
+    unplaced: bool  # a regional port whose province no body of the notice can be placed in
+
+
+def read(ex: Extraction, reg: Registry, ctx: Context) -> Fit:
+    other = misfit(ex, reg, ctx)
+    return Fit(other, other is None and unplaced(ex, reg, ctx))
 
 
 def owners(ex: Extraction, reg: Registry) -> frozenset[str]:
@@ -85,7 +100,7 @@ def _speakers(ex: Extraction, reg: Registry, ctx: Context) -> list[tuple[frozens
                 continue  # a line to call, not who speaks ("请咨询12368诉讼服务热线")
             out.append((reg.channel_families[b.institution_id], reg.institutions[b.institution_id]))
         elif b.status == names.LAWFUL and any(w in b.name for w in _ADJUDICATOR_WORDS):
-            court = b.name.endswith(_COURT_ENDS)
+            court = b.name.endswith(names.COURT_ENDS)
             out.append((reg.prepared.court_channels if court else frozenset(), b.name))
         elif b.status in MADE_UP:
             out.append((frozenset(), b.name))

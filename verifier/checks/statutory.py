@@ -22,7 +22,6 @@ STATED = frozenset({"CONTENT_THREAT_ARREST", "CONTENT_THREAT_CREDIT"})
 # content finding (money, a mobile, a deadline in hours, a freeze for today, a code) leaves the
 # threats standing. (A court's own 依法冻结 after a period is no CONTENT_FREEZE_ACCOUNTS.)
 _NEUTRAL = STATED | {"CONTENT_LEGAL_NOTICE", "CONTENT_NEGATED_WARNING"}
-_COURT_ENDS = ("法院", "法庭", "court")
 _SPEAKS = (names.REGISTERED, names.SUB_BRAND, names.LAWFUL)
 # The sentence before the threat: a duty not performed, and (in Chinese) the law as the ground.
 _SENTENCE_END = regex.compile(r"[。！!？?；;\n]|\.(?:\s|$)")
@@ -39,7 +38,7 @@ def _court_speaks(ex: Extraction) -> bool:
     of a court and names no body at all)."""
     if any(b.status not in _SPEAKS and b.status != names.NOT_ADJUDICATOR for b in ex.bodies):
         return False
-    courts = [b for b in ex.bodies if b.status in _SPEAKS and b.name.endswith(_COURT_ENDS)]
+    courts = [b for b in ex.bodies if b.status in _SPEAKS and b.name.endswith(names.COURT_ENDS)]
     if courts:
         return True
     return not ex.bodies and _COURT_EN.search(ex.text.text) is not None
