@@ -46,6 +46,12 @@ MAX_TREE_DEPTH = 100
 _PROBE = "a1 中!，。x_-.:Z\n\t,;?" + "".join(chr(c) for c in range(0x21, 0x7F))
 _ESCAPE_REP = {"d": "1", "D": "a", "w": "a", "W": "!", "s": " ", "S": "a", "n": "\n", "t": "\t"}
 _ZERO_WIDTH = set("bBAZzGmM")
+# The parser's tokens, compiled once (a module-level regex.match looks its pattern up in a cache on
+# every call, which made parsing most of a registry load's pattern check).
+_GROUP_HEAD = regex.compile(r"\?(?:P?<[A-Za-z_]\w*>|[:>=!|]|<[=!]|[a-zA-Z\-]*[:)])")
+_CLASS = regex.compile(r"\[\^?\]?(?:\\.|\[:\w+:\]|[^\]])*\]")
+_ESCAPE = regex.compile(r"\\(?:[pP]\{[^}]*\}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|N\{[^}]*\}|.)", regex.S)
+_QUANTIFIER = regex.compile(r"(?:\*|\+|\?|\{(\d*)(?:(,)(\d*))?\})([?+]?)")
 
 
 @dataclass
@@ -89,7 +95,7 @@ class _Parser:
             atomic = False
             self.i += 1
             if p.startswith("?", self.i):
-                head = regex.match(r"\?(?:P?<[A-Za-z_]\w*>|[:>=!|]|<[=!]|[a-zA-Z\-]*[:)])", p[self.i:])
+                head = _GROUP_HEAD.match(p, self.i)
                 token = head.group(0) if head else "?"
                 self.i += len(token)
                 atomic = token == "?>"
@@ -104,12 +110,12 @@ class _Parser:
             inner.atomic = inner.atomic or atomic
             return Node("seq", children=[inner], atomic=atomic)
         if c == "[":
-            m = regex.match(r"\[\^?\]?(?:\\.|\[:\w+:\]|[^\]])*\]", p[i:])
+            m = _CLASS.match(p, i)
             src = m.group(0) if m else p[i:]
             self.i += len(src)
             return Node("atom", src=src, rep=_representative(src))
         if c == "\\":
-            m = regex.match(r"\\(?:[pP]\{[^}]*\}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|N\{[^}]*\}|.)", p[i:], regex.S)
+            m = _ESCAPE.match(p, i)
             src = m.group(0) if m else "\\"
             self.i += len(src)
             if len(src) == 2 and src[1] in _ZERO_WIDTH:
@@ -122,7 +128,7 @@ class _Parser:
 
     def _quantified(self, atom: Node) -> Node:
         p = self.p
-        m = regex.match(r"(?:\*|\+|\?|\{(\d*)(?:(,)(\d*))?\})([?+]?)", p[self.i:])
+        m = _QUANTIFIER.match(p, self.i)
         if not m or (m.group(0).startswith("{") and not (m.group(1) or m.group(3))):
             return atom
         self.i += len(m.group(0))
@@ -144,18 +150,23 @@ def _representative(src: str) -> str:
     """A character the atom matches, found by trying probe characters against it."""
     if src.startswith("\\") and len(src) == 2 and src[1] in _ESCAPE_REP:
         return _ESCAPE_REP[src[1]]
-    try:
-        compiled = regex.compile(src, regex.V1)
-    except regex.error:
+    compiled = _atom_pattern(src)
+    if compiled is None:
         return ""
     return next((c for c in _PROBE if compiled.fullmatch(c)), "")
 
 
-def _matches(src: str, c: str) -> bool:
+@lru_cache(maxsize=4096)
+def _atom_pattern(src: str) -> regex.Pattern[str] | None:
     try:
-        return bool(regex.fullmatch(src, c, regex.V1))
+        return regex.compile(src, regex.V1)
     except regex.error:
-        return False
+        return None
+
+
+def _matches(src: str, c: str) -> bool:
+    compiled = _atom_pattern(src)
+    return compiled is not None and compiled.fullmatch(c) is not None
 
 
 def _first(node: Node) -> tuple[list[str], bool]:
@@ -215,8 +226,12 @@ def _walk(node: Node, under_repeat: bool, found: list[str]) -> None:
 
 
 def static_problems(pattern: str) -> list[str]:
+    return _static_problems(_Parser(pattern).parse())
+
+
+def _static_problems(tree: Node) -> list[str]:
     found: list[str] = []
-    _walk(_Parser(pattern).parse(), False, found)
+    _walk(tree, False, found)
     return sorted(set(found))
 
 
@@ -260,7 +275,10 @@ def _repeated_units(node: Node, out: set[str]) -> None:
 def load_probes(pattern: str, length: int = LOAD_PROBE_LENGTH) -> list[str]:
     """A few adversarial strings for the load-time run: each repeated piece, and the pattern's
     own text, repeated to `length` characters and then failing on '!'."""
-    tree = _Parser(pattern).parse()
+    return _load_probes(_Parser(pattern).parse(), length)
+
+
+def _load_probes(tree: Node, length: int = LOAD_PROBE_LENGTH) -> list[str]:
     units: set[str] = set()
     _repeated_units(tree, units)
     whole = _units(tree, set())
@@ -283,8 +301,9 @@ def _runs_out_of_time(compiled: regex.Pattern[str], text: str) -> bool:
     return False  # never had the CPU: the linter's run and the engine's timeout remain
 
 
-def timed_load_problem(compiled: regex.Pattern[str], pattern: str) -> str | None:
-    for text in load_probes(pattern):
+def timed_load_problem(compiled: regex.Pattern[str], pattern: str, tree: Node | None = None) -> str | None:
+    """tree: the pattern parsed, when the caller has it."""
+    for text in (_load_probes(tree) if tree is not None else load_probes(pattern)):
         if _runs_out_of_time(compiled, text):
             shown = repr(text[:12] + "…" + text[-1:])
             return f"ran longer than {LOAD_TIMEOUT_S}s on {len(text)} characters like {shown}"
@@ -316,12 +335,23 @@ def compile_problem(pattern: str) -> str | None:
     """What makes a pattern too costly to compile at all, checked before compiling: the `regex`
     module lays a counted repeat out in memory (`a{99999999}` takes gigabytes) and parses groups
     recursively (a few thousand nested groups raise RecursionError)."""
+    return _compile_problem(_parse(pattern))
+
+
+def _parse(pattern: str) -> Node | None:
+    """The pattern's tree, or None when it nests too deeply to parse."""
     try:
-        tree = _Parser(pattern).parse()
-        too_deep = _depth(tree) > MAX_TREE_DEPTH
+        return _Parser(pattern).parse()
+    except RecursionError:
+        return None
+
+
+def _compile_problem(tree: Node | None) -> str | None:
+    try:
+        too_deep = tree is None or _depth(tree) > MAX_TREE_DEPTH
     except RecursionError:
         too_deep = True
-    if too_deep:
+    if too_deep or tree is None:
         return "regex nests groups too deeply; flatten it"
     times = _repeats(tree, 1)
     if times > MAX_REPEAT:
@@ -338,17 +368,18 @@ def load_problem(pattern: str) -> str | None:
     compile, a backtracking trap the static look finds, or one the short timed run on
     load_probes finds (milliseconds for a sound pattern). The full timed run takes seconds, so it
     is the linter's alone; the engine's timeout is the net behind all three."""
-    problem = compile_problem(pattern)
-    if problem:
+    tree = _parse(pattern)  # parsed once for the three looks
+    problem = _compile_problem(tree)
+    if problem or tree is None:
         return problem
     try:
         compiled = regex.compile(pattern, regex.V1)
     except regex.error:
         return None  # compile_registry says it does not compile
-    found = static_problems(pattern)
+    found = _static_problems(tree)
     if found:
         return f"regex can backtrack catastrophically: {'; '.join(found)}{_HINT}"
-    slow = timed_load_problem(compiled, pattern)
+    slow = timed_load_problem(compiled, pattern, tree)
     return f"regex can backtrack catastrophically: it {slow}{_HINT}" if slow else None
 
 
