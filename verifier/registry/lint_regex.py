@@ -49,7 +49,7 @@ _ZERO_WIDTH = set("bBAZzGmM")
 # The parser's tokens, compiled once (a module-level regex.match looks its pattern up in a cache on
 # every call, which made parsing most of a registry load's pattern check).
 _GROUP_HEAD = regex.compile(r"\?(?:P?<[A-Za-z_]\w*>|[:>=!|]|<[=!]|[a-zA-Z\-]*[:)])")
-_CLASS = regex.compile(r"\[\^?\]?(?:\\.|\[:\w+:\]|[^\]])*\]")
+_POSIX_CLASS = regex.compile(r"\[:\w+:\]")
 _ESCAPE = regex.compile(r"\\(?:[pP]\{[^}]*\}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|N\{[^}]*\}|.)", regex.S)
 _QUANTIFIER = regex.compile(r"(?:\*|\+|\?|\{(\d*)(?:(,)(\d*))?\})([?+]?)")
 
@@ -110,8 +110,7 @@ class _Parser:
             inner.atomic = inner.atomic or atomic
             return Node("seq", children=[inner], atomic=atomic)
         if c == "[":
-            m = _CLASS.match(p, i)
-            src = m.group(0) if m else p[i:]
+            src = _class_source(p, i)
             self.i += len(src)
             return Node("atom", src=src, rep=_representative(src))
         if c == "\\":
@@ -154,6 +153,25 @@ def _representative(src: str) -> str:
     if compiled is None:
         return ""
     return next((c for c in _PROBE if compiled.fullmatch(c)), "")
+
+
+def _class_source(p: str, i: int) -> str:
+    """The character class starting at p[i] ('['), to its closing ']' (escapes and [:name:] inside
+    it skipped), or the rest of the pattern when it is never closed. A loop, not a regex: a regex
+    for it is quadratic on a run of '[' (the registry's patterns are read at every load)."""
+    j = i + 1 + p.startswith("^", i + 1)
+    j += p.startswith("]", j)
+    while j < len(p):
+        c = p[j]
+        if c == "\\" and j + 1 < len(p) and p[j + 1] != "\n":
+            j += 2
+        elif c == "[" and (m := _POSIX_CLASS.match(p, j)):
+            j = m.end()
+        elif c == "]":
+            return p[i:j + 1]
+        else:
+            j += 1
+    return p[i:]
 
 
 @lru_cache(maxsize=4096)
