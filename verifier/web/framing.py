@@ -39,7 +39,8 @@ def framing_problem(request: web.Request) -> ProblemError | None:
     if "Content-Length" in request.headers:
         return ProblemError(400, "Send either Content-Length or Transfer-Encoding: chunked, "
                                  "not both.",
-                            errors=[(("header", "Transfer-Encoding"), "`chunked` alone, never with Content-Length")])
+                            errors=[(("header", "Transfer-Encoding"),
+                                     "`chunked` alone, never with Content-Length")])
     if ", ".join(codings).strip().lower() != "chunked":
         # gzip (or any coding) before chunked was ignored: the body was read as if plain chunked
         return ProblemError(400, "The only transfer coding accepted is `chunked`, alone; compress "
