@@ -537,6 +537,18 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"LINK_PLACEHOLDER", "LINK_OFFICIAL"}, {"CONSISTENCY_ALL_OFFICIAL"}, {"unverified"}),  # the other link may be anyone's
     ("link-placeholder-at-the-start-is-no-signature", {"text": "[链接] 您的案件已受理，请查看。", "sender": "13812345678"},
      {"LINK_PLACEHOLDER"}, {"SENDER_SIGNATURE_TYPED"}, NOT_FLAGGED | FLAGGED),
+    # javascript:, data:, file: links were dropped without a word (no host to read): told, and
+    # weighed as a legal notice's form never is
+    ("javascript-link-in-a-notice", {"text": "【广州仲裁委员会】您的案件已受理，请点击 javascript:location.href='//a.b' 查看仲裁文书。"},
+     {"LINK_NOT_WEB"}, {"LINK_NONE"}, FLAGGED),
+    ("javascript-link-given-split-by-a-tab", {"text": "【广州仲裁委员会】您的案件已受理，请查看文书。", "links": ["java\tscript:alert(1)"]},
+     {"LINK_NOT_WEB"}, {"LINK_NONE"}, FLAGGED),
+    ("data-and-file-links-given-alone", {"links": ["data:text/html;base64,PHNjcmlwdD4=", " FILE:///C:/case.html"]},
+     {"LINK_NOT_WEB"}, {"LINK_NONE"}, NOT_FLAGGED),
+    ("scheme-words-in-prose-are-no-links", {"text": "Learn JavaScript: the good parts. data: 2024 figures; file: 合同.pdf"},
+     {"LINK_NONE"}, {"LINK_NOT_WEB"}, NOT_FLAGGED),
+    ("javascript-in-a-developer-chat-is-no-notice", {"text": "前端培训：用 javascript:void(0) 阻止链接跳转，周六上课。"},
+     {"LINK_NOT_WEB"}, set(), NOT_FLAGGED),
     ("bracketed-word-is-no-link-placeholder", {"text": "[通知] 您的快递已到驿站，请凭取件码领取。"},
      {"LINK_NONE"}, {"LINK_PLACEHOLDER"}, NOT_FLAGGED),
     ("hk-mobile-without-852-after-traditional-call-word", {"text": "【香港國際仲裁中心】閣下為案件 HKIAC/A26203 之被申請人，詳情請瀏覽 www.hkiac.org。如有疑問請致電 5123 4567 聯絡個案主任。"},

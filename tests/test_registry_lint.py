@@ -3,6 +3,7 @@ at the line where the broken text is; the shipped registry passes (also through 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -503,3 +504,58 @@ def test_an_internationalised_official_domain_in_punycode_loads(reg: Path) -> No
 def test_list_domain_not_spelled_as_links_are_read(reg: Path, bad: str) -> None:
     lst = reg.parent / "lists" / "scam_domains.txt"
     expect(lst, append(lst, bad), "in ASCII|not valid punycode")
+
+
+# --- hostile round 9: what YAML or a careless edit makes of numbers, dates, places and sources ---
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    # YAML's true is a bool, and a bool is an int to Python: these loaded as 1 (or as on)
+    ("    score: 40\n", "    score: true\n", "score"),
+    ("  suspicious: 30\n", "  suspicious: true\n", "verdicts.suspicious"),
+    ("  likely_scam_min_groups: 2\n", "  likely_scam_min_groups: true\n", "verdicts.likely_scam_min_groups"),
+    ("    max_score: 40\n", "    max_score: false\n", "max_score"),
+    ("    score: 40\n", "    score: '40'\n", "score"),
+])
+def test_a_number_written_as_a_bool_or_string_is_refused(reg: Path, old: str, new: str, field: str) -> None:
+    line = edit(reg, old, new)
+    assert field in expect(reg, line, "valid (number|integer)").message
+
+
+def test_a_checked_date_still_to_come_is_refused_naming_the_field(reg: Path) -> None:
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    line = edit(reg, "  checked: '2026-11-24'\n", f"  checked: '{future}'\n")
+    assert "institutions.0.checked" in expect(reg, line, "still to come").message
+
+
+def test_a_checked_date_of_tomorrow_still_loads(reg: Path) -> None:
+    # a maintainer in China (UTC+8) is on the next day for eight hours of a UTC machine's day
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    edit(reg, "  checked: '2026-11-24'\n", f"  checked: '{tomorrow}'\n")
+    assert lint_report(reg).errors == []
+
+
+@pytest.mark.parametrize("bad", ["北平", "浙江省", "Zhejiang", "杭州", "中国"])
+def test_an_institution_province_not_in_the_cities_list_is_refused(reg: Path, bad: str) -> None:
+    line = edit(reg, "  province: 北京\n", f"  province: {bad}\n")
+    assert "institutions.0.province" in expect(reg, line, "not a provincial-level division").message
+
+
+@pytest.mark.parametrize("good", ["香港", "澳门", "台湾", "新疆"])
+def test_the_provinces_of_the_cities_list_are_accepted(reg: Path, good: str) -> None:
+    edit(reg, "  province: 北京\n", f"  province: {good}\n")
+    assert not [p for p in lint_report(reg).errors if "province" in p.message]
+
+
+@pytest.mark.parametrize(("bad", "words"), [
+    ("https://user:secret@juming.com/zx/15466.html", "user name or password"),
+    ("https://juming.com@evil.example/zx/15466.html", "user name or password"),
+    ("javascript://juming.com/%0aalert(1)", "not an http"),
+    ("ftp://juming.com/zx/15466.html", "not an http"),
+    ("file:///etc/passwd", "not an http"),
+    ("https://juming.com:99999/zx", "port"),
+])
+def test_a_source_that_is_not_a_plain_web_address_is_refused(reg: Path, bad: str, words: str) -> None:
+    line = edit(reg, "  source: https://juming.com/zx/15466.html\n", f"  source: '{bad}'\n")
+    problem = expect(reg, line, words)
+    assert problem.message.startswith("trusted_suffixes.0.source")
+    assert "secret" not in problem.message  # a credential is not repeated into a CI log

@@ -272,3 +272,71 @@ async def test_http_1_0_with_content_length_is_still_answered(bundled_holder) ->
         answer = await asyncio.wait_for(reader.read(), 5)
         writer.close()
         assert answer.startswith(b"HTTP/1.0 200") and b'"verdict":"likely_scam"' in answer
+
+
+def _chunked(body: bytes) -> bytes:
+    return f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+
+
+_POST = b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+# (raw request, the part the 400 names): framings and versions aiohttp's parsers let through, or
+# refused naming the whole request. `gzip, chunked` was read as plain chunked (the gzip ignored)
+# and answered 200; the Python parser read `chunked, chunked` and llhttp an empty coding beside a
+# Content-Length; llhttp answered a request line without a version as HTTP/0.9, both HTTP/2.0.
+MISFRAMED = [
+    (_POST + b"Transfer-Encoding: gzip, chunked\r\n\r\n" + _chunked(NOTICE), ["header", "Transfer-Encoding"]),
+    (_POST + b"Transfer-Encoding: chunked, chunked\r\n\r\n" + _chunked(NOTICE), ["header", "Transfer-Encoding"]),
+    (_POST + b"Transfer-Encoding: , chunked\r\n\r\n" + _chunked(NOTICE), ["header", "Transfer-Encoding"]),
+    (_POST + b"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + _chunked(NOTICE),
+     ["header", "Transfer-Encoding"]),
+    (_POST + b"Transfer-Encoding: gzip\r\n\r\n" + NOTICE, ["header", "Transfer-Encoding"]),
+    (_POST + f"Transfer-Encoding: \r\nContent-Length: {len(NOTICE)}\r\n\r\n".encode() + NOTICE,
+     ["header", "Transfer-Encoding"]),
+    # a version the parser lets through is named; the Python parser refuses a line without one
+    # as a bad request line (its own 400)
+    (b"GET /healthz\r\n\r\n", ["version"]),
+    (b"GET /healthz HTTP/0.9\r\n\r\n", ["version"]),
+    (b"GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", ["version"]),
+]
+_REQUEST_LINE = (["version"], ["request"], ["method"])
+
+
+@pytest.fixture(params=["llhttp", "python"])
+def parser(request, monkeypatch) -> str:
+    """Both of aiohttp's request parsers: the C one, and the pure-Python one it falls back to
+    (AIOHTTP_NO_EXTENSIONS=1, or a platform without the wheel). They refuse different things."""
+    if request.param == "python":
+        from aiohttp import http_parser, web_protocol
+        monkeypatch.setattr(web_protocol, "HttpRequestParser", http_parser.HttpRequestParserPy)
+    return request.param
+
+
+@pytest.mark.parametrize(("raw", "loc"), MISFRAMED)
+async def test_framings_and_versions_read_two_ways_are_refused(bundled_holder, parser, raw, loc) -> None:
+    async with served(bundled_holder) as (host, port, _app):
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(raw)
+        await writer.drain()
+        if loc != ["version"]:  # (llhttp refuses a 0.9 or 2.0 request line followed by another)
+            writer.write(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")  # must not be answered
+            await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 5)  # one answer, then the server closes
+        writer.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.split(b" ")[1] == b"400", answer[:200]
+        assert b"application/problem+json" in head and b"verifier_" not in answer
+        problem = json.loads(body)
+        assert problem["errors"][0]["loc"] in ((loc,) if loc != ["version"] else _REQUEST_LINE)
+        if loc[-1] == "Transfer-Encoding":
+            assert "chunked" in problem["errors"][0]["msg"]
+        assert await normal_request(port) == 200
+
+
+async def test_chunked_alone_in_any_case_is_still_read(bundled_holder, parser) -> None:
+    async with served(bundled_holder) as (host, port, _app):
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(_POST + b"Transfer-Encoding: Chunked\r\nConnection: close\r\n\r\n" + _chunked(NOTICE))
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 200") and b'"verdict":"likely_scam"' in answer

@@ -6,7 +6,7 @@ import datetime as dt
 from bisect import bisect_left
 from typing import NamedTuple
 
-from verifier.analysis import names, phones, urls
+from verifier.analysis import names, nonweb, phones, urls
 from verifier.analysis.cases import CaseNumber, find_cases
 from verifier.analysis.normalise import Mapped, fold, normalise
 from verifier.models import VerifyRequest
@@ -37,6 +37,7 @@ class Extraction(NamedTuple):
     bodies: tuple[names.NamedBody, ...]
     cases: tuple[CaseNumber, ...]
     phrases: tuple[PhraseHit, ...]
+    not_web: tuple[nonweb.NotWeb, ...] = ()  # javascript:, data:, file: links (no web address)
 
 
 def _phrases(original: str, text: Mapped, registry: Registry,
@@ -116,6 +117,7 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
         bodies=tuple(bodies),
         cases=tuple(cases),
         phrases=tuple(_phrases(original, text, registry, matches)),
+        not_web=nonweb.find(original, text, req.links or ()),
     )
 
 

@@ -16,6 +16,7 @@ EMITS = frozenset({
     "LINK_NONE", "LINK_OFFICIAL", "LINK_KNOWN_SCAM", "LINK_IP_LITERAL", "LINK_SHORTENER",
     "LINK_FREE_HOSTING", "LINK_ABUSED_TLD", "LINK_EMBEDDED_OFFICIAL", "LINK_LOOKALIKE", "LINK_PUNYCODE",
     "LINK_APK", "LINK_OBFUSCATED", "LINK_UNKNOWN_DOMAIN", "LINK_TOO_MANY", "LINK_PLACEHOLDER",
+    "LINK_NOT_WEB",
 })
 # What a copy leaves where a link was: WeChat and QQ copy a message's link as "[链接]" ("[Link]" in
 # English, 鏈接/連結 in traditional script), so the link itself was never given to us. Read in the
@@ -181,6 +182,9 @@ def check(ex: Extraction, reg: Registry) -> list[Finding]:
     # no score: what WeChat does to a copy says nothing about the notice).
     held = [Finding("LINK_PLACEHOLDER", tuple(item("text", ex.original[a:b], a, b) for a, b in spans[:10]))
             for spans in [placeholders(ex)] if spans]
+    # javascript:, data:, file: links no web check reads (they were dropped without a word)
+    if ex.not_web:
+        held.append(Finding("LINK_NOT_WEB", tuple(item(*found) for found in ex.not_web[:10])))
     if not ex.links:
         return held or [Finding("LINK_NONE")]
     out: list[Finding] = held

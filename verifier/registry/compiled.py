@@ -402,6 +402,12 @@ def _compile(raw: RawRegistry, emitted_codes: frozenset[str],
         provinces.add(fold(city.province))
 
     for i, inst in enumerate(m.institutions):
+        # the sender and consistency checks compare a body's province with the places a notice
+        # names: one spelt unlike cities.txt (浙江省, 北平) matched nothing, silently
+        if inst.province is not None and fold(inst.province) not in provinces:
+            bad(("institutions", i, "province"), f"institutions.{i}.province: {inst.province!r} is not a "
+                                                 "provincial-level division as lists/cities.txt writes it "
+                                                 "(its third column: 北京, 浙江, 香港)")
         for kind in ("aliases", "domains", "phones", "senders", "case_prefixes", "web_suffixes", "uses_channels_of"):
             for j, f in enumerate(getattr(inst, kind)):
                 if f.region is None:

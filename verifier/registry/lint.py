@@ -2,8 +2,8 @@
 
 Errors (exit 1) are what could make the service answer wrongly or fail to load: schema errors,
 unknown or unused codes, duplicate or conflicting entries across the file, malformed domains and
-numbers, unsafe regexes, sources that are not http(s) URLs, lists not in canonical form, messages
-whose languages disagree. Notes (printed, exit 0) are worth a look but harmless: codes in testing
+numbers, unsafe regexes, sources that are not plain http(s) URLs, checked dates still to come,
+lists not in canonical form, messages whose languages disagree. Notes (printed, exit 0) are worth a look but harmless: codes in testing
 (shadow) mode, which is a normal state for a new rule until the corpus shows it earns a weight,
 and values repeated inside one entry (an alias equal to the name, a phrase term that is the same
 as another term of its rule after normalisation).
@@ -11,6 +11,7 @@ as another term of its rule after normalisation).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +25,29 @@ from verifier.analysis.normalise import fold
 from verifier.analysis.phones import digits_key
 from verifier.registry.lint_lists import domain_problem, lint_list, list_conflicts, phone_problem
 from verifier.registry.lint_regex import regex_problems
-from verifier.registry.load import Problem, RawRegistry, RegistryError, read_registry
+from verifier.registry.load import Problem, RawRegistry, RegistryError, loc_text, read_registry
 from verifier.registry.schema import Messages
 
 Loc = tuple[str | int, ...]
 _PLACEHOLDER = regex.compile(r"\{[^{}]*\}")
 _CODE_PLACEHOLDERS = frozenset({"{value}"})  # the only one scoring fills in
 _REGIONS = {"香港": ("HK",), "澳门": ("MO",), "澳門": ("MO",), "台湾": ("TW",), "台灣": ("TW",)}
+
+
+def source_problem(url: str) -> str | None:
+    """What is wrong with a source URL, or None: it must be http(s) with a host and no user
+    name or password (`https://user@host/` shows the reader another site than it names, and a
+    credential does not belong in a public file), and nothing a browser would not open."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        return "is not an http(s) URL"
+    if "@" in parts.netloc:
+        return "carries a user name or password before the host"
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError:
+        return "has a port that is not a number from 0 to 65535"
+    return None
 
 
 @dataclass
@@ -44,9 +61,12 @@ class LintReport:
 
 
 class _Linter:
-    def __init__(self, raw: RawRegistry):
+    def __init__(self, raw: RawRegistry, today: dt.date | None = None):
         self.raw, self.m = raw, raw.model
         self.report = LintReport()
+        self.today = today or dt.date.today()
+        # a maintainer east of this machine (China is UTC+8) may already be on the next day
+        self.latest_day = self.today + dt.timedelta(days=1)
 
     def error(self, loc: Loc, message: str) -> None:
         self.report.errors.append(self.raw.marks.problem(loc, message))
@@ -59,7 +79,7 @@ class _Linter:
 
     def run(self) -> LintReport:
         self.institutions()
-        self.sources(self.m, ())
+        self.provenance(self.m, ())
         self.messages()
         self.patterns_and_phrases()
         self.entries()
@@ -95,24 +115,32 @@ class _Linter:
         else:
             seen[key] = loc
 
-    def sources(self, obj: Any, loc: Loc) -> None:
-        """Every `source` anywhere must be an http(s) URL a reader can open."""
+    def provenance(self, obj: Any, loc: Loc) -> None:
+        """Every `source` anywhere must be a URL a reader can open, every `checked` a day that
+        has come."""
         if isinstance(obj, BaseModel):
             for name, info in type(obj).model_fields.items():
                 value = getattr(obj, name)
                 key = info.alias or name
                 if name == "source" and isinstance(value, str):
-                    parts = urlsplit(value)
-                    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-                        self.error(loc + (key,), f"source {value!r} is not an http(s) URL; cite the page")
+                    if (problem := source_problem(value)) is not None:
+                        shown = "" if "@" in value else f" {value!r}"  # a password is not repeated
+                        self.error(loc + (key,), f"{loc_text(loc + (key,))}: source{shown} {problem}; "
+                                                 "cite the page")
+                elif name == "checked" and isinstance(value, dt.date):
+                    if value > self.latest_day:
+                        self.error(loc + (key,), f"{loc_text(loc + (key,))}: {value.isoformat()} is a "
+                                                 "day still to come "
+                                                 f"(today is {self.today.isoformat()}); write the day "
+                                                 "the fact was read")
                 else:
-                    self.sources(value, loc + (key,))
+                    self.provenance(value, loc + (key,))
         elif isinstance(obj, (list, tuple)):
             for i, item in enumerate(obj):
-                self.sources(item, loc + (i,))
+                self.provenance(item, loc + (i,))
         elif isinstance(obj, dict):
             for k, item in obj.items():
-                self.sources(item, loc + (k,))
+                self.provenance(item, loc + (k,))
 
     def _languages(self, loc: Loc, msgs: Messages, allowed: frozenset[str] | None) -> None:
         texts = {"zh-Hans": msgs.zh_hans, "zh-Hant": msgs.zh_hant, "en": msgs.en}

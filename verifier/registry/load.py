@@ -165,7 +165,7 @@ def _walk(node: yaml.Node, loc: tuple[str | int, ...], marks: Marks, problems: l
     return size
 
 
-def _loc_text(loc: tuple[str | int, ...]) -> str:
+def loc_text(loc: tuple[str | int, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top)"
 
 
@@ -270,7 +270,7 @@ def read_registry(path: Path) -> RawRegistry:
     except ValidationError as exc:
         raise RegistryError(
             [
-                marks.problem(tuple(err["loc"]), f"{_loc_text(tuple(err['loc']))}: {err['msg']}")
+                marks.problem(tuple(err["loc"]), f"{loc_text(tuple(err['loc']))}: {err['msg']}")
                 for err in exc.errors()
             ]
         ) from exc

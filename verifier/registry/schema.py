@@ -47,6 +47,9 @@ Term = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TERM_CHARS)
 
 
 class Strict(BaseModel):
+    """Numbers and flags are declared strict where they appear: YAML's `true` is a bool, and a
+    bool is an int to Python, so `score: true` loaded as a score of 1 and `testing: 1` as on."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -84,7 +87,7 @@ class Institution(Strict):
     city: str | None = None
     province: str | None = None
     parent: str | None = None
-    online_arbitration: bool | None = None
+    online_arbitration: bool | None = Field(None, strict=True)
     source: str = Field(min_length=8)
     checked: dt.date
     aliases: list[Fact] = Field(default_factory=list)
@@ -112,13 +115,13 @@ class CodeDef(Strict):
 
     group: str
     severity: Severity
-    score: float = Field(ge=-100, le=100)
+    score: float = Field(ge=-100, le=100, strict=True)
     legal_score: float | None = Field(
-        None, ge=0, le=100,
+        None, ge=0, le=100, strict=True,
         description="Score instead of `score` when the message presents itself as a legal notice "
         "(a shortener in a shop ad is ordinary; in an arbitration notice it is not).",
     )
-    testing: bool = Field(False, description="Shadow mode: fires and is reported, scores 0.")
+    testing: bool = Field(False, strict=True, description="Shadow mode: fires and is reported, scores 0.")
     messages: Messages
 
     @model_validator(mode="after")
@@ -133,15 +136,15 @@ class CodeDef(Strict):
 
 
 class GroupDef(Strict):
-    max_score: float = Field(gt=0, le=100, description="Cap on the group's total contribution.")
-    min_score: float = Field(-100, ge=-100, le=0, description="Cap on positive evidence.")
+    max_score: float = Field(gt=0, le=100, strict=True, description="Cap on the group's total contribution.")
+    min_score: float = Field(-100, ge=-100, le=0, strict=True, description="Cap on positive evidence.")
 
 
 class Verdicts(Strict):
-    suspicious: float = Field(gt=0, le=100, description="Risk from which a notice is suspicious.")
-    likely_scam: float = Field(gt=0, le=100, description="Risk from which a notice is likely a scam.")
+    suspicious: float = Field(gt=0, le=100, strict=True, description="Risk from which a notice is suspicious.")
+    likely_scam: float = Field(gt=0, le=100, strict=True, description="Risk from which a notice is likely a scam.")
     likely_scam_min_groups: int = Field(
-        2, ge=1, le=10, description="Independent warning groups needed for likely_scam."
+        2, ge=1, le=10, strict=True, description="Independent warning groups needed for likely_scam."
     )
 
     @model_validator(mode="after")

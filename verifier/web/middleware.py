@@ -13,10 +13,9 @@ import traceback
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from aiohttp.http import HttpVersion11
-
 from verifier.web import keys
 from verifier.web.body import read_json_object, request_cost
+from verifier.web.framing import framing_problem
 from verifier.web.limits import rate_key
 from verifier.web.logs import event
 from verifier.web.metrics import method_label
@@ -94,18 +93,6 @@ async def outer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return response
     finally:
         in_flight.leave()
-
-
-def framing_problem(request: web.Request) -> ProblemError | None:
-    """HTTP/1.0 has no Transfer-Encoding, so a 1.0 request naming one is framed in a way the two
-    ends of a connection may read differently (RFC 9112 6.1: treat it as faulty, then close).
-    aiohttp read it as chunked and kept the connection open: behind a proxy that reads the same
-    bytes as a body-less 1.0 request, the "body" is the next request (request smuggling)."""
-    if request.version < HttpVersion11 and "Transfer-Encoding" in request.headers:
-        return ProblemError(400, "HTTP/1.0 has no Transfer-Encoding; send the body with "
-                                 "Content-Length, or use HTTP/1.1.",
-                            errors=[(("header", "Transfer-Encoding"), "not allowed in HTTP/1.0")])
-    return None
 
 
 async def _handle(request: web.Request, handler: Handler, rid: str) -> web.StreamResponse:

@@ -60,12 +60,21 @@ _BY_WORD: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("version", ("version",)),
 )
 
+# What to say of a part whose reason quotes more than plain words
+_FIXED: dict[tuple[str, ...], str] = {
+    ("header", "Transfer-Encoding"): "only `chunked`, alone and without Content-Length, is accepted",
+    ("header", "Content-Length"): "must be one decimal length, and not beside Transfer-Encoding",
+}
+
+
+def _head(exc: BaseException | None) -> str:
+    """The parser's reason, before the bytes it quotes (may still hold quoted client bytes)."""
+    message = getattr(exc, "message", None)
+    return message.split(":", 1)[0].strip() if isinstance(message, str) else ""
+
 
 def _reason(exc: BaseException | None) -> str | None:
-    message = getattr(exc, "message", None)
-    if not isinstance(message, str):
-        return None
-    head = message.split(":", 1)[0].strip()
+    head = _head(exc)
     return head if _REASON.fullmatch(head) else None
 
 
@@ -78,9 +87,12 @@ def protocol_problem(status: int, exc: BaseException | None) -> ProblemError:
         if isinstance(exc, kind):
             break
     else:
-        words = (reason or "").lower()
+        # the part is found in the reason even when it is not echoed: "Invalid `Transfer-Encoding`
+        # header value" and "Content-Length can't be present with Transfer-Encoding" named the
+        # whole request, not the header to fix
+        words = _head(exc).lower()
         loc = next((where for word, where in _BY_WORD if word in words), ("request",))
-        msg = reason[0].lower() + reason[1:] if reason else "not valid HTTP/1.1"
+        msg = reason[0].lower() + reason[1:] if reason else _FIXED.get(loc, "not valid HTTP/1.1")
     return ProblemError(status, f"The request is not valid HTTP ({msg}); it was not processed. "
                                 "Fix the client.", errors=[(loc, msg)])
 
