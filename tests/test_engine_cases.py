@@ -1020,6 +1020,11 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     # the police's SMS alarm number (edition -61): a public number a genuine warning gives; a number wearing it is not it
     ("anti-fraud-line-points-to-police-sms", {"text": "【96110反诈预警劝阻专线】您好，您可能正在遭遇冒充仲裁机构的诈骗，请勿转账。如不便通话，可发送短信至12110报警。", "sender": "96110"},
      {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
+    # an area code and a short number in the international form (+86 551 96110 is Hefei's 0551-96110) is the short number
+    ("anti-fraud-line-in-international-area-form", {"text": "【96110反诈预警劝阻专线】您好，您可能正在遭遇冒充仲裁机构的诈骗，请勿转账。如有疑问可拨打+86 551 96110咨询。", "sender": "96110"},
+     {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
+    ("sender-plus86-area-code-and-12368", {"text": "【北京市朝阳区人民法院】您好，您有一条新的案件信息，请注意查收诉讼材料。", "sender": "+86 10 12368"},
+     {"SENDER_OFFICIAL"}, {"SENDER_UNPARSEABLE", "SENDER_NOT_OFFICIAL"}, NOT_FLAGGED),
     # its area-code forms (12110 + the code's last three digits, or Hebei's whole code) were SENDER_UNPARSEABLE
     ("police-sms-reply-from-the-area-form", {"text": "【深圳市公安局】您的短信报警已收到，民警将尽快与您联系，请注意安全。", "sender": "12110755"},
      {"SENDER_OFFICIAL"}, {"SENDER_UNPARSEABLE"}, NOT_FLAGGED),
