@@ -903,6 +903,9 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_IMPOSSIBLE_NAME"}, {"BODY_NONE"}, FLAGGED),
     ("big-data-prefix-read-whole", {"text": "【大数据仲裁中心】您的网贷纠纷已立案，请今日内处理。"},
      {"BODY_IMPOSSIBLE_NAME"}, {"BODY_NONE"}, FLAGGED),
+    # both of the Wuhan commission's sites are sourced (the city's pages name whac.org.cn, its own pages wiac.org.cn)
+    ("wuhan-commission-city-named-site", {"text": "【武汉仲裁委员会】您与某小额贷款公司借款合同纠纷一案已受理，请在10日内登录 www.whac.org.cn 查看证据材料并提交答辩意见。"},
+     {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_LINK_NOT_OFFICIAL"}, {"likely_genuine"}),
     ("preposition-before-a-named-commission", {"text": "【北京仲裁委员会】您在线上提交的仲裁申请已受理，请登录 https://www.bjac.org.cn 查看。"},
      {"BODY_REGISTERED", "CONSISTENCY_ALL_OFFICIAL"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, {"likely_genuine"}),
     ("invented-mediation-court", {"text": "【全国调解法院】您的网贷纠纷已立案，请今日联系调解员 13800138000 处理。"},
