@@ -915,6 +915,9 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"BODY_IMPOSSIBLE_NAME"}, {"BODY_NONE"}, FLAGGED),
     ("big-data-prefix-read-whole", {"text": "【大数据仲裁中心】您的网贷纠纷已立案，请今日内处理。"},
      {"BODY_IMPOSSIBLE_NAME"}, {"BODY_NONE"}, FLAGGED),
+    # both of the Wuhan commission's sites are sourced (the city's pages name whac.org.cn, its own pages wiac.org.cn)
+    ("wuhan-commission-city-named-site", {"text": "【武汉仲裁委员会】您与某小额贷款公司借款合同纠纷一案已受理，请在10日内登录 www.whac.org.cn 查看证据材料并提交答辩意见。"},
+     {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_LINK_NOT_OFFICIAL"}, {"likely_genuine"}),
     ("preposition-before-a-named-commission", {"text": "【北京仲裁委员会】您在线上提交的仲裁申请已受理，请登录 https://www.bjac.org.cn 查看。"},
      {"BODY_REGISTERED", "CONSISTENCY_ALL_OFFICIAL"}, {"BODY_IMPOSSIBLE_NAME", "BODY_NEAR_MISS"}, {"likely_genuine"}),
     ("invented-mediation-court", {"text": "【全国调解法院】您的网贷纠纷已立案，请今日联系调解员 13800138000 处理。"},
@@ -1032,6 +1035,11 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     # the police's SMS alarm number (edition -61): a public number a genuine warning gives; a number wearing it is not it
     ("anti-fraud-line-points-to-police-sms", {"text": "【96110反诈预警劝阻专线】您好，您可能正在遭遇冒充仲裁机构的诈骗，请勿转账。如不便通话，可发送短信至12110报警。", "sender": "96110"},
      {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
+    # an area code and a short number in the international form (+86 551 96110 is Hefei's 0551-96110) is the short number
+    ("anti-fraud-line-in-international-area-form", {"text": "【96110反诈预警劝阻专线】您好，您可能正在遭遇冒充仲裁机构的诈骗，请勿转账。如有疑问可拨打+86 551 96110咨询。", "sender": "96110"},
+     {"SENDER_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, NOT_FLAGGED),
+    ("sender-plus86-area-code-and-12368", {"text": "【北京市朝阳区人民法院】您好，您有一条新的案件信息，请注意查收诉讼材料。", "sender": "+86 10 12368"},
+     {"SENDER_OFFICIAL"}, {"SENDER_UNPARSEABLE", "SENDER_NOT_OFFICIAL"}, NOT_FLAGGED),
     # its area-code forms (12110 + the code's last three digits, or Hebei's whole code) were SENDER_UNPARSEABLE
     ("police-sms-reply-from-the-area-form", {"text": "【深圳市公安局】您的短信报警已收到，民警将尽快与您联系，请注意安全。", "sender": "12110755"},
      {"SENDER_OFFICIAL"}, {"SENDER_UNPARSEABLE"}, NOT_FLAGGED),

@@ -94,6 +94,16 @@ def test_police_sms_number_with_an_area_code(sender, key):
     assert s.key == key and (s.kind == phones.SHORT) == (key == "12110")
 
 
+@pytest.mark.parametrize("sender,key", [
+    # an area code and a short number after +86 is the short number, as its national form is
+    ("+86 551 96110", "96110"), ("0551-96110", "96110"), ("+86 10 12368", "12368"), ("+86 571 95188", "95188"),
+    # a landline or a long 95 number after +86 stays what it is
+    ("+86 755 83501700", "075583501700"), ("+86 95566123", "95566123"), ("+86 96110", "96110"),
+])
+def test_short_number_after_plus86_and_area_code(sender, key):
+    assert phones.parse_sender(sender, ()).key == key
+
+
 def _numbers(text: str) -> list[tuple[str, str]]:
     return [(p.key, p.kind) for p in phones.find_phones(normalise(text), (), [])]
 

@@ -86,7 +86,7 @@ _CATEGORY = frozenset({"商事", "民商事"})
 # self-regulatory body of the institutions) and the provinces' and cities' (广西仲裁协会). They are lawful
 # and named after their place, but handle no cases: not bodies a notice can come from.
 _ASSOCIATION_SUFFIX = "仲裁协会"
-# Only courts enforce an award (Arbitration Law, 1994 text art. 62; the revised number is unconfirmed):
+# Only courts enforce an award (Arbitration Law, revised text art. 75; 1994 text art. 62):
 # an arbitration body has no enforcement division, so "遵义市仲裁院执行局", "【仲裁委执行庭】" are
 # invented, whatever the place in front.
 _ENFORCEMENT_UNIT = regex.compile(r"执行(?:局|庭(?!审)|处|科)")

@@ -153,6 +153,9 @@ def _national(rest: str) -> str:
     0411-…, '+86 991 …' Urumqi's 0991-…: area codes also begin with 1, 4, 8 and 9)."""
     if _AREA_AFTER.fullmatch(rest):
         return rest[:5]
+    short = _local_short("0" + rest)
+    if len(short) == 5:
+        return short  # an area code and a short number ('+86 551 96110' is Hefei's 0551-96110: 96110)
     if len(rest) < 9 or (rest.startswith(("95", "96")) and len(rest) <= 8):
         return rest
     if rest[0] == "1" and not (rest.startswith("10") and len(rest) == 10 and not rest.startswith("106")):
