@@ -37,6 +37,11 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_LEGAL_NOTICE", "CONTENT_THREAT_CREDIT"}, set(), FLAGGED),
     ("legal-procedure-threat-pay-by-link", {"text": "尊敬的客户，您的账户如未及时处理，将启动法律程序，点击链接立即还款：http://xxx-credit-repay.com"},
      {"CONTENT_LEGAL_NOTICE", "CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
+    # repayment through the message's own link or entry page is the same demand; a caution against such links is not
+    ("overdue-loan-repay-through-the-entry-page", {"text": "您的网贷已严重逾期，请立即点击下方还款入口完成还款，以免影响征信。"},
+     {"CONTENT_PAYMENT_DEMAND", "CONTENT_THREAT_CREDIT"}, set(), FLAGGED),
+    ("bank-caution-against-repayment-links", {"text": "【平安银行】温馨提示：本行不会通过短信发送还款链接，请勿点击陌生还款链接，还款请通过平安口袋银行App。", "sender": "95511"},
+     set(), {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
     ("chat-about-own-overdue-loan", {"text": "我那笔借款已经逾期了，对方说要走法律程序，你懂这个吗？", "sender": "13812345678"},
      {"CONTENT_LEGAL_NOTICE"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
     ("bank-reminder-loan-already-overdue", {"text": "【招商银行】您的贷款已逾期3天，请尽快还款，以免影响征信。", "sender": "95555"},
@@ -453,6 +458,16 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("content-caution-not-counted", {"text": "【中国国际经济贸易仲裁委员会】本会不会要求您向任何个人账户转账，也不会索要验证码。"}, {"CONTENT_NEGATED_WARNING"}, {"CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED),
     ("content-anti-fraud-notice", {"text": "【国家反诈中心】近期冒充“网络仲裁委员会”发送仲裁通知的诈骗高发，凡要求转账到个人账户、下载APP、共享屏幕的都是诈骗。", "sender": "12381"}, set(), {"BODY_KNOWN_FAKE", "CONTENT_SCREEN_SHARE"}, NOT_FLAGGED),
     ("content-press-key", {"text": "【法院通知】您有一张传票未领取，请按9查询详情。"}, {"CONTENT_PRESS_KEY"}, set(), FLAGGED),
+    # a summons said to be uncollected, or to be collected by calling, is the fake court call's script;
+    # a court that sends someone to collect papers names its own counter, and a post office names a parcel
+    ("content-unclaimed-summons", {"text": "您有一份法院传票尚未领取，详情请致电0755-12345678。"},
+     {"CONTENT_UNCLAIMED_SUMMONS"}, set(), FLAGGED),
+    ("content-summons-collect-by-calling", {"text": "这里是人民法院，您有一张传票，请尽快联系我们领取，人工服务请稍候。", "channel": "call"},
+     {"CONTENT_UNCLAIMED_SUMMONS"}, set(), FLAGGED),
+    ("court-summons-collect-at-the-court", {"text": "【杭州市西湖区人民法院】您的（2025）浙0106民初1234号案件传票已寄出，如未收到，请联系书记员后到本院诉讼服务中心领取。", "sender": "12368"},
+     {"SENDER_OFFICIAL"}, {"CONTENT_UNCLAIMED_SUMMONS"}, NOT_FLAGGED),
+    ("post-office-court-parcel-uncollected", {"text": "【中国邮政】您有一件法院专递未领取，请携带身份证到网点领取。", "sender": "11183"},
+     set(), {"CONTENT_UNCLAIMED_SUMMONS"}, NOT_FLAGGED),
     ("content-legal-notice", {"text": "您的仲裁案件已受理。"}, {"CONTENT_LEGAL_NOTICE"}, set(), {"unverified"}),
     ("content-phone-not-official", {"text": "【深圳国际仲裁院】您的案件请致电 0755-88886666 处理。"}, {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, set(), NOT_FLAGGED | FLAGGED),
     # --- set 11: one scammer's channel in an otherwise official notice
