@@ -6,6 +6,7 @@ tldextract runs on its bundled public-suffix snapshot: it never fetches at run t
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import NamedTuple
@@ -308,6 +309,8 @@ def _find_links(original: str, text: Mapped,
     for m in _URL.finditer(clean.text) if _may_hold_url(clean.text) else ():
         a, b = m.span()
         start, end = clean.span(a, b)
+        if not clean.reordered:
+            start += _run_lead(original[start:end], m.group(0))
         # shown in another order than sent (a right-to-left override around it): obfuscated
         shown_reordered = clean.reordered and any(
             clean.start[i] > clean.start[i + 1] for i in range(a, b - 1))
@@ -325,6 +328,17 @@ def _find_links(original: str, text: Mapped,
         seen.add(link.url)
         links.append(link)
     return links, total
+
+
+def _run_lead(piece: str, url: str) -> int:
+    """How many characters lead a spaced-out run joined whole before its link begins: every joined
+    character maps to the whole run, so "：h t t p s …" would start at the colon, which is no part
+    of the link (and, full-width, no sign of one hidden)."""
+    i = 0
+    while i < len(piece) - 1 and (piece[i].isspace() or (
+            (c := unicodedata.normalize("NFKC", piece[i])) in ":/.-" and not url.startswith(c))):
+        i += 1
+    return i
 
 
 def _join_spaced(m: regex.Match[str], text: Mapped, original: str) -> str:
