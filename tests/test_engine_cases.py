@@ -33,8 +33,9 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
     ("lender-reminder-discloses-collection-agency", {"text": "【蚂蚁借呗】您的借呗已逾期，已委托第三方催收机构处理，请尽快还款，避免影响征信。如有疑问请联系95188。", "sender": "95188"},
      {"CONTENT_LEGAL_NOTICE"}, {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),  # "repay soon" is not "pay now or else"
     # a loan declared overdue with a word between (贷款已严重逾期, 貸款已逾期) and 启动法律程序 are collection vocabulary
+    # (an empty sender is none given, round 10: the verdict rests on the words alone, a credit threat)
     ("loan-overdue-word-between-phishing", {"text": "您在某某平台的贷款已严重逾期，即将上报征信，请立即点击链接处理，否则影响子女上学。", "sender": ""},
-     {"CONTENT_LEGAL_NOTICE", "CONTENT_THREAT_CREDIT"}, set(), FLAGGED),
+     {"CONTENT_LEGAL_NOTICE", "CONTENT_THREAT_CREDIT", "SENDER_NOT_GIVEN"}, {"SENDER_HIDDEN"}, NOT_FLAGGED | FLAGGED),
     ("legal-procedure-threat-pay-by-link", {"text": "尊敬的客户，您的账户如未及时处理，将启动法律程序，点击链接立即还款：http://xxx-credit-repay.com"},
      {"CONTENT_LEGAL_NOTICE", "CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
     # repayment through the message's own link or entry page is the same demand; a caution against such links is not
@@ -1531,6 +1532,62 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"CONTENT_DEBT_RELIEF_SERVICE"}, set(), FLAGGED),
     ("court-credit-repair-free", {"text": "法院提醒：被执行人履行完毕后可申请信用修复，法院不收取任何费用。"},
      set(), {"CONTENT_DEBT_RELIEF_SERVICE"}, NOT_FLAGGED),
+    # --- round 10 of items left alone
+    # a sum to pay today to escape enforcement or a suit, in one Chinese clause, as in English
+    ("pay-today-to-avoid-enforcement-zh", {"text": "请今天缴纳3000元，以免强制执行。"},
+     {"CONTENT_PAYMENT_DEMAND", "CONTENT_DEADLINE_HOURS"}, set(), FLAGGED),
+    ("avoid-suit-first-then-pay-today-zh", {"text": "为避免被起诉，请今天支付欠款3000元。"},
+     {"CONTENT_PAYMENT_DEMAND", "CONTENT_DEADLINE_HOURS"}, set(), FLAGGED),
+    ("pay-before-this-afternoon-or-enforcement-zh", {"text": "请在今天下午前支付剩余欠款，以免被强制执行。"},
+     {"CONTENT_PAYMENT_DEMAND", "CONTENT_DEADLINE_HOURS"}, set(), FLAGGED),
+    ("bank-autopay-due-today-keep-funds", {"text": "【某银行】您的贷款今日到期，请于今日内存入足额资金，以免影响还款。", "sender": "95555"},
+     set(), {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),  # as "to avoid late charges": a deadline, no demand
+    ("shop-order-today-to-avoid-stockout", {"text": "【某某商城】爆款库存紧张，今天下单以免缺货。", "sender": "1069012345678"},
+     set(), {"CONTENT_PAYMENT_DEMAND", "CONTENT_DEADLINE_HOURS"}, NOT_FLAGGED),
+    ("chat-i-paid-today", {"text": "我今天转账了3000元，你查收一下。", "sender": "13812345678"},
+     set(), {"CONTENT_DEADLINE_HOURS", "CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
+    ("lawyer-letter-seven-days-or-legal-measures", {"text": "请贵司于收到本函之日起七日内支付货款50000元，以免我方采取法律措施。"},
+     set(), {"CONTENT_PAYMENT_DEMAND", "CONTENT_DEADLINE_HOURS"}, NOT_FLAGGED),
+    # a message spaced out whole is how it was written; a link spaced inside unspaced text is hidden
+    ("shop-advert-spaced-out-whole", {"text": " ".join("【某某商城】双十二大促，全场满300减50，详情见 https://shop-sale.com/a ，回T退订"), "sender": "1069012345678"},
+     set(), {"LINK_OBFUSCATED"}, NOT_FLAGGED),
+    ("link-alone-spaced-in-an-advert", {"text": "【某某商城】双十二大促，全场满300减50，详情见 h t t p s : / / s h o p - s a l e . c o m / a ，回T退订", "sender": "1069012345678"},
+     {"LINK_OBFUSCATED"}, set(), FLAGGED),
+    # the reader accused of a crime; a report about someone else is not
+    ("your-card-suspected-of-fraud-crime", {"text": "你的银行卡涉嫌诈骗犯罪，请立即配合调查。"},
+     {"CONTENT_CRIME_ACCUSATION"}, set(), FLAGGED),
+    ("police-tell-a-victim-the-suspect-is-charged", {"text": "你报案的张某涉嫌诈骗一案已立案侦查，请保持电话畅通。"},
+     set(), {"CONTENT_CRIME_ACCUSATION"}, NOT_FLAGGED),
+    # the police as a threat; the police as advice
+    ("collector-threatens-your-home-police-station", {"text": "【仲裁中心】你的欠款逾期不还，我们将通知你户籍地派出所上门处理。"},
+     {"CONTENT_THREAT_ARREST"}, set(), FLAGGED),
+    ("bank-advice-to-contact-the-police", {"text": "【某银行】如遇诈骗请立即联系当地派出所或拨打110。", "sender": "95555"},
+     set(), {"CONTENT_THREAT_ARREST"}, NOT_FLAGGED),
+    # a fee to withdraw the case under another name; cancelling charges are not it
+    ("withdrawal-fee-named-cheche", {"text": "【仲裁委】你的案件需缴纳撤销费2000元方可撤销。"},
+     {"CONTENT_PAYMENT_DEMAND"}, set(), FLAGGED),
+    ("card-annual-fee-cancellation", {"text": "【某银行】您申请的年费撤销费用减免已办理成功。", "sender": "95555"},
+     set(), {"CONTENT_PAYMENT_DEMAND"}, NOT_FLAGGED),
+    # the payee field's own word (收款人姓名) is no payee: the body named in it is the body
+    ("payee-name-field-names-the-body", {"text": "【深圳国际仲裁院】请按仲裁规则预缴仲裁费，收款单位名称：深圳国际仲裁院。"},
+     set(), {"CONSISTENCY_PAYEE_NOT_BODY", "CONTENT_PAY_PERSONAL_ACCOUNT"}, NOT_FLAGGED | FLAGGED),
+    ("payee-name-field-names-a-person", {"text": "【深圳国际仲裁院】请预缴仲裁费，收款人姓名：张三，账号：6222021234567890123。"},
+     {"CONSISTENCY_PAYEE_NOT_BODY", "CONTENT_PAY_PERSONAL_ACCOUNT"}, set(), SCAM),
+    # combining marks on Chinese characters split no name
+    ("combining-mark-on-a-body-name", {"text": "【北\u0300京仲裁委员会】您的案件已受理，详情请登录 https://www.bjac.org.cn 查询。"},
+     {"BODY_REGISTERED"}, {"BODY_NEAR_MISS"}, NOT_FLAGGED),
+    # digits of any script are read as numbers
+    ("arabic-indic-digits-mobile-to-call", {"text": "【仲裁中心】请致电١٣٨١٢٣٤٥٦٧٨处理您的案件。"},
+     {"CONTENT_CALLBACK_MOBILE"}, set(), FLAGGED),
+    ("persian-digits-sender-mobile", {"text": "【北京仲裁委员会】您的案件已受理。", "sender": "۱۳۸۱۲۳۴۵۶۷۸"},
+     {"SENDER_PERSONAL_MOBILE"}, set(), NOT_FLAGGED | FLAGGED),
+    # an empty sender is none given; words for a withheld caller id are hidden
+    ("sender-empty-is-not-given", {"text": "【北京仲裁委员会】您的案件已受理。", "sender": ""},
+     {"SENDER_NOT_GIVEN"}, {"SENDER_HIDDEN"}, NOT_FLAGGED),
+    ("sender-blank-is-not-given", {"text": "【北京仲裁委员会】您的案件已受理。", "sender": "   "},
+     {"SENDER_NOT_GIVEN"}, {"SENDER_HIDDEN"}, NOT_FLAGGED),
+    ("sender-no-caller-id-is-hidden", {"text": "您的仲裁案件已立案。", "sender": "No Caller ID"},
+     {"SENDER_HIDDEN"}, {"SENDER_NOT_GIVEN"}, NOT_FLAGGED | FLAGGED),
 ]
 
 

@@ -93,6 +93,14 @@ from verifier.analysis.urls import find_links, parse_link, registered_domain
     ("I  a m  a  s t u d e n t", "i am a student"),  # one-letter words stay words
     (" ".join("N o t i c e  f r o m"), "notice from"),  # spaced out again: the wider gaps still split
     (" ".join("A n y D e s k"), "anydesk"),  # evenly spaced, however wide: one word
+    # combining marks on Chinese characters go; on Latin letters they are the letter's (Vietnamese, pinyin)
+    ("北\u0300京仲裁委员会", "北京仲裁委员会"),
+    ("仲\u20dd\u0301裁", "仲裁"),
+    ("Nguye\u0302\u0303n Va\u0306n", "nguye\u0302\u0303n va\u0306n"),
+    # any Unicode decimal digit reads as its ASCII digit (NFKC folds only the full-width ones)
+    ("请致电١٣٨١٢٣٤٥٦٧٨", "请致电13812345678"),
+    ("缴纳۳۰۰۰元", "缴纳3000元"),
+    ("१२३", "123"),
 ])
 def test_normalised_text(original, expected):
     assert normalise(original).text == expected
@@ -126,6 +134,9 @@ def test_offsets_map_back(original, normalised, source):
     # scheme-relative: a browser opens '//host/path' as a link on the page's scheme
     ("请登录 //zc-case.cn/a 查看", "zc-case.cn", False),
     ("请登录//www.bjac.org.cn查看", "www.bjac.org.cn", False),
+    # a notice spaced out whole (OCR, a copy): the link's spaces are how all of it was written
+    (" ".join("【某某商城】双十二大促，详情见 https://shop-sale.com/a ，回T退订"), "shop-sale.com", False),
+    ("【某某商城】双十二大促，详情见 h t t p s : / / s h o p - s a l e . c o m / a ，回T退订", "shop-sale.com", True),
 ])
 def test_links_found(text, host, obfuscated):
     links, _ = find_links(text, normalise(text))

@@ -66,9 +66,13 @@ def _find_links_unguarded(original: str, text) -> tuple[list, int]:
     links, seen, total = [], set(), 0
     for m in urls._URL.finditer(clean.text):
         start, end = clean.span(*m.span())
+        if not clean.reordered:
+            start += urls._run_lead(original[start:end], m.group(0))
         shown = list(clean.start[m.start():m.end()])  # shown in another order than sent
         reordered = shown != sorted(shown)
-        hint = bool(urls._OBFUSCATION_HINT.search(original[start:end]))
+        piece = original[start:end]
+        hint = bool(urls._OBFUSCATION_HINT.search(piece)) or (
+            urls._SPACE.search(piece) is not None and not urls._spaced_whole(original))
         link = urls.parse_link(m.group(0), start, end, reordered or hint)
         if link is None:
             continue

@@ -147,7 +147,7 @@ async def test_invalid_fields_are_422_naming_the_field(client, payload, loc):
 
 
 @pytest.mark.parametrize("payload", [{}, {"text": "   "}, {"text": "\u200b\u200d\u2060 \ufeff\u202e"}, {"text": None, "links": []},
-                                     {"channel": "sms", "lang": "en"}, {"sender": "\t", "institution": ""}])
+                                     {"channel": "sms", "lang": "en"}, {"sender": "\t", "institution": ""}, {"sender": ""}])
 async def test_empty_notice_is_422_naming_the_fields(client, payload):
     body = await problem(await client.post("/v1/verify", json=payload), 422)
     assert {tuple(l) for l in locs(body)} == {("body", f) for f in ("text", "sender", "links", "institution")}

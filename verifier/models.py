@@ -42,10 +42,10 @@ class VerifyRequest(BaseModel):
     )
 
     def is_empty(self) -> bool:
-        return not (_visible(self.text) or _visible(self.sender) or self.links or _visible(self.institution))
+        return not (visible(self.text) or visible(self.sender) or self.links or visible(self.institution))
 
 
-def _visible(value: str | None) -> bool:
+def visible(value: str | None) -> bool:
     """Holds a character that shows: not only spaces, controls or zero-width marks."""
     return bool(value) and any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc") for c in value)
 

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from verifier.analysis import names, nonweb, phones, urls
 from verifier.analysis.cases import CaseNumber, find_cases
 from verifier.analysis.normalise import Mapped, fold, normalise
-from verifier.models import VerifyRequest
+from verifier.models import VerifyRequest, visible
 from verifier.registry.compiled import PATTERN_TIMEOUT_S, Entry, Registry
 
 
@@ -103,7 +103,9 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
         name = fold(req.institution)[:100]
         status, inst = names.judge(name, registry)
         bodies.insert(0, names.NamedBody(name, status, inst, None, None, field="institution"))
-    sender = phones.parse_sender(req.sender, registry.virtual_prefixes) if req.sender is not None else None
+    # An empty or blank sender ("", "  ") tells nothing: read as not given, never as a hidden caller id
+    # (absence of information is no evidence against a notice); "unknown", "隐藏号码" stay hidden.
+    sender = phones.parse_sender(req.sender, registry.virtual_prefixes) if visible(req.sender) else None
     if sender is not None and sender.kind == phones.ALPHANUMERIC and (shown := names.display_name(sender.raw, registry)):
         bodies.append(shown)  # after the text's: the notice's own words say first whom it speaks for
     return Extraction(

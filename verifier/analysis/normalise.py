@@ -74,6 +74,9 @@ _PAIR_WITH = {sep: regex.compile(rf"(?<={_CJK}){regex.escape(sep)}(?={_CJK})") f
 _OCR_DIGIT = regex.compile(r"(?<![a-z0-9./:@_-])l(?=\d)|(?<![a-z0-9./@_-])i(?=\d{4})|(?<=\d[ -]?)l(?![a-z0-9./_-])|(?<=(?<![a-z0-9./:@_-])\d[\d -]{0,20})l(?=\d)"
                            r"|(?<=[\s\p{Han}]\d+)o(?=\d)")
 _HAN = regex.compile(r"\p{Han}")
+# Combining marks put on Chinese characters ("北̀京仲裁委员会", "仲⃝裁") mean nothing in Chinese and
+# split a body's name past filters: they go. On Latin letters they stay (Vietnamese, pinyin tones).
+_MARK_ON_HAN = regex.compile(r"(?<=\p{Han})[\p{Mn}\p{Me}]+")
 # A phone number written in Chinese digits ("一三八 二七六五 四四三二", "138二七六五…") slips past filters
 # that look for digit runs; seven or more digit characters in a row are a number in no other use
 # (a year is four, an idiom such as 一五一十 has a 十 or is shorter).
@@ -158,7 +161,17 @@ _MAX_EXPANSION = 4
 
 def _nfkc_char(ch: str) -> str:
     norm = unicodedata.normalize("NFKC", ch).lower()
+    if len(norm) == 1 and norm.isdecimal() and not norm.isascii():
+        return str(unicodedata.decimal(norm))  # "١٣٨", "۱۳۸", "१३८": NFKC folds only full-width digits
     return norm if len(norm) <= _MAX_EXPANSION else ch.lower()
+
+
+def ascii_digits(text: str) -> str:
+    """Every Unicode decimal digit as its ASCII digit, for numbers read outside the normalised
+    text (a sender): NFKC folds full-width digits but not Arabic-Indic or Devanagari ones."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text)
 
 
 def _norm_char(ch: str) -> str:
@@ -335,6 +348,8 @@ def normalise(original: str, *, display: bool = True) -> Mapped:
     """The one normalisation every check matches against: in the order the text is shown, or
     as sent (`display=False`: what a link in it opens)."""
     m = _char_pass(original, display)
+    if not m.text.isascii() and _MARK_ON_HAN.search(m.text):
+        m = m.sub(_MARK_ON_HAN, "")
     if "(" in m.text and _PINYIN_GLOSS.search(m.text):
         m = m.sub(_PINYIN_GLOSS, "")
     m = _to_simplified(m)

@@ -15,7 +15,7 @@ import phonenumbers
 import regex
 from phonenumbers import geocoder
 
-from verifier.analysis.normalise import Mapped
+from verifier.analysis.normalise import Mapped, ascii_digits
 
 # Digits with the separators people (and scammers) put between them; no nested quantifiers. The
 # dashes of word processors and phone keyboards ('010—82217788', '138‐0013‐8000') are hyphens too.
@@ -62,7 +62,10 @@ _TRADITIONAL = regex.compile(r"[請於為們閣電話號碼處將會與這個錢
 _FPS_LABEL = regex.compile(r"(?:转数快|\bfps\b)[^0-9\n。；;]{0,14}\Z")
 # A run after such a label is a reference, not a number to call ('訂單編號 12345678', 'Ref. No. 20251234').
 _REFERENCE_LABEL = regex.compile(r"(?:编号|单号|订单|参考号|\bref(?:erence)?\.?(?:\s?no\.?)?|\bno\.|#)\s?(?:为|是|:|：)?\s?\Z")
-_HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码"})
+# The words phones and gateways show for a withheld caller id (compared with spaces removed).
+_HIDDEN = frozenset({"unknown", "private", "hidden", "anonymous", "未知", "未知号码", "隐藏号码", "私人号码", "无号码",
+                     "nocallerid", "privatenumber", "unknownnumber", "unknowncaller", "withheld", "restricted",
+                     "号码隐藏", "未显示号码", "无来电显示"})
 
 
 def _address(compact: str) -> bool:
@@ -101,7 +104,7 @@ class Phone(NamedTuple):
 
 def digits_key(value: str) -> str:
     """The comparable form of a number: national digits, or +<country><digits> if foreign."""
-    v = unicodedata.normalize("NFKC", value).strip()  # full-width digits and plus: '＋８６ １３８…'
+    v = ascii_digits(unicodedata.normalize("NFKC", value)).strip()  # full-width digits and plus: '＋８６ １３８…'
     plus = v.startswith(("+", "00"))
     digits = "".join(c for c in v if c.isdecimal() and c.isascii())
     if v.startswith("00"):
@@ -234,8 +237,8 @@ def identity_number(key: str) -> bool:
 def parse_sender(sender: str, virtual_prefixes: tuple[str, ...]) -> Phone:
     raw = sender.strip()
     # Full-width digits ('１３８００１３８０００'), invisible characters, a tel: scheme.
-    plain = _SCHEME.sub("", "".join(c for c in unicodedata.normalize("NFKC", raw)
-                                    if unicodedata.category(c) != "Cf"))
+    plain = _SCHEME.sub("", ascii_digits("".join(c for c in unicodedata.normalize("NFKC", raw)
+                                                 if unicodedata.category(c) != "Cf")))
     compact = "".join(plain.split()).lower()
     if not compact or compact in _HIDDEN:
         return Phone(raw, "", HIDDEN)

@@ -6,8 +6,9 @@ tldextract runs on its bundled public-suffix snapshot: it never fetches at run t
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -53,9 +54,20 @@ _URL = regex.compile(
     rf"(?:[a-z]{{2,24}}\b|{_HAN_TLDS})(?::\d{{1,5}})?{_PATH}"
 )
 _OBFUSCATION_HINT = regex.compile(
-    r"点|點|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|\s|hxxp|h\*\*p"
+    r"点|點|\[|\{|。|\(\s?(?:\.|dot)|\bdot\b|hxxp|h\*\*p"
     r"|[\uff00-\uffef\u2066-\u2069]|" + INVISIBLE_CLASS, regex.I
 )
+_SPACE = regex.compile(r"\s")
+# Two characters written side by side; in a text spaced out whole (OCR, a copy that put a space
+# after every character) there are next to none.
+_SIDE_BY_SIDE = regex.compile(r"\S(?=\S)")
+
+
+def _spaced_whole(original: str) -> bool:
+    """Every character stands apart (" ".join of a notice): spaces inside its link are how the whole
+    text was written, not the link split to dodge filters, as a link spaced in unspaced text is."""
+    shown = len(original) - len(_SPACE.findall(original))
+    return shown >= 20 and len(_SIDE_BY_SIDE.findall(original)) * 10 <= shown
 _TRAILING = ".,;:!?)]}>'\"-_"
 
 
@@ -293,13 +305,18 @@ def _find_links(original: str, text: Mapped,
     links: list[Link] = []
     seen: set[str] = set()
     total = 0
+    whole_spaced = cache(lambda: _spaced_whole(original))  # read once, only if a link holds a space
     for m in _URL.finditer(clean.text) if _may_hold_url(clean.text) else ():
         a, b = m.span()
         start, end = clean.span(a, b)
+        if not clean.reordered:
+            start += _run_lead(original[start:end], m.group(0))
         # shown in another order than sent (a right-to-left override around it): obfuscated
         shown_reordered = clean.reordered and any(
             clean.start[i] > clean.start[i + 1] for i in range(a, b - 1))
-        obfuscated = shown_reordered or bool(_OBFUSCATION_HINT.search(original[start:end]))
+        piece = original[start:end]
+        obfuscated = shown_reordered or bool(_OBFUSCATION_HINT.search(piece)) or (
+            _SPACE.search(piece) is not None and not whole_spaced())
         link = parse_link(m.group(0), start, end, obfuscated, official=official)
         if link is None:
             continue
@@ -311,6 +328,17 @@ def _find_links(original: str, text: Mapped,
         seen.add(link.url)
         links.append(link)
     return links, total
+
+
+def _run_lead(piece: str, url: str) -> int:
+    """How many characters lead a spaced-out run joined whole before its link begins: every joined
+    character maps to the whole run, so "：h t t p s …" would start at the colon, which is no part
+    of the link (and, full-width, no sign of one hidden)."""
+    i = 0
+    while i < len(piece) - 1 and (piece[i].isspace() or (
+            (c := unicodedata.normalize("NFKC", piece[i])) in ":/.-" and not url.startswith(c))):
+        i += 1
+    return i
 
 
 def _join_spaced(m: regex.Match[str], text: Mapped, original: str) -> str:

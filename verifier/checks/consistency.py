@@ -66,8 +66,9 @@ def _unconfirmed(ex: Extraction) -> bool:
 # Who is paid: 收款账户：…有限公司, 对公账户：…有限公司, 户名：张三, 户名为深圳国际仲裁院 (the copula is not the name).
 # A company account names its holder after a colon ("对公账户：…有限公司"); without one the words
 # run on ("按官网公布的对公账户预交仲裁费"). A refund to the reader's own account names the reader.
+# A field word after the label (收款人姓名, 收款单位名称) is the field, not a payee called 姓名.
 _PAYEE = regex.compile(r"(?<!(?:退回|退还|退款|退费|返还|退)(?:至|到|给)(?:您|你)[^。！!？?\n请需先]{0,24})"
-                       r"(?:(?:收款账户|收款帐户|收款单位|收款人|收款方|账户名称|帐户名称|账户名|帐户名|开户名|户名)\s?[:：]?"
+                       r"(?:(?:收款账户|收款帐户|收款单位|收款人|收款方|账户名称|帐户名称|账户名|帐户名|开户名|户名)(?:姓名|名称|全称|户名)?\s?[:：]?"
                        r"|对公[账帐]户\s?[:：])\s?(?:为|是)?\s?"
                        r"(\p{Han}[\p{Han}()（）]{1,30})")
 # Money the reader is told to send to a named organisation: "请将仲裁费汇至北京某某律师事务所，账号 …".
