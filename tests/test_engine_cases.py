@@ -1509,6 +1509,8 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      set(), {"CONSISTENCY_EMAIL_NOT_OFFICIAL"}, NOT_FLAGGED),
     ("forum-in-a-lawyers-letter", {"text": "请贵司于收函后十五日内将货款支付至委托人合同约定的账户（户名：苏州恒远贸易有限公司）。逾期未付，委托人将依据合同约定向上海国际仲裁中心申请仲裁。", "sender": "chensy@mingchenglaw.cn", "channel": "email"},
      set(), {"CONSISTENCY_EMAIL_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY"}, NOT_FLAGGED),
+    ("contract-named-as-the-dispute", {"text": "您的借款合同纠纷，债权人向中国国际经济贸易仲裁委员会申请仲裁，请联系书记员13812345678。"},
+     {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, set(), FLAGGED),
     ("case-already-at-the-body", {"text": "Your contract dispute has been submitted for arbitration at CIETAC. Call the clerk at +852 6128 4471 today."},
      {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, set(), FLAGGED),
     # the domain a dispute is about is the holder's own name, not a site to open; one to log in to still is

@@ -58,8 +58,9 @@ def _not_speaker(ex: Extraction, b: names.NamedBody) -> bool:
 # 申请仲裁", "clause 18 provides for arbitration at HKIAC", "on clause 21 we accept CIETAC arbitration"): a
 # buyer, a lawyer or a creditor speaks of it, the body does not speak. Not when the case is already there
 # ("根据合同约定，申请人已向本会…", "我行已向广州仲裁委员会申请仲裁", "the contract dispute has been filed for
-# arbitration at CIETAC"): the body may then be the speaker.
-_FORUM = regex.compile(r"(?:约定|条款|合同|协议|\bclause|\bagreement|\bcontract)"
+# arbitration at CIETAC"): the body may then be the speaker. Nor a contract named only as the dispute's
+# ("借款合同纠纷，申请人向北京仲裁委员会申请仲裁"): the body's own notice says that.
+_FORUM = regex.compile(r"(?:约定|条款|\bclause|\bagreement|\bcontract)"
                        r"(?:(?!已|\b(?:been|was|were|has|have|is)\b)[^。！!？?\n]){0,40}?"
                        r"(?:向|提交|交由|选择|\b(?:accept|propose|prefer|agree\sto|arbitration\s(?:at|under|before)))\s?$")
 
