@@ -1588,6 +1588,36 @@ CASES: list[tuple[str, dict, set[str], set[str], set[str]]] = [
      {"SENDER_NOT_GIVEN"}, {"SENDER_HIDDEN"}, NOT_FLAGGED),
     ("sender-no-caller-id-is-hidden", {"text": "您的仲裁案件已立案。", "sender": "No Caller ID"},
      {"SENDER_HIDDEN"}, {"SENDER_NOT_GIVEN"}, NOT_FLAGGED | FLAGGED),
+    # --- the twenty-sixth set: businesses and professionals as the target (edition 2026.12.08-5)
+    # the "Asian domain registration" mail to brand owners; a registrar's own reminder is not it
+    ("domain-registration-lure-en", {"text": "Dear CEO, we received an application from Huafeng Ltd to register \"acme\" as their Internet Keyword and acme.cn, acme.asia domain names. Did you authorize this company to register these names? Please reply within 5 working days.", "sender": "audit@cn-registry.example", "channel": "email"},
+     {"CONTENT_DOMAIN_REGISTRATION_LURE"}, set(), FLAGGED),
+    ("domain-registration-lure-zh", {"text": "尊敬的负责人：我中心收到某投资有限公司的申请，欲注册“启航”作为网络通用关键词及相关域名，若贵司未授权对方注册，请于5个工作日内回复。"},
+     {"CONTENT_DOMAIN_REGISTRATION_LURE"}, set(), FLAGGED),
+    ("registrar-renewal-reminder", {"text": "【阿里云】尊敬的用户，您的域名 example.cn 将于2027年01月15日到期，请及时登录阿里云控制台续费。", "sender": "10655059003"},
+     set(), {"CONTENT_DOMAIN_REGISTRATION_LURE"}, NOT_FLAGGED),
+    # a commission named as the forum a contract chooses or a party will go to does not speak; one already
+    # holding the case may
+    ("forum-in-a-buyers-clause", {"text": "Dear Mr. Xu, we propose a 12% discount on the invoice. If we cannot agree, clause 18 provides for arbitration at HKIAC.", "sender": "claims@brightwell-imports.co.uk", "channel": "email"},
+     set(), {"CONSISTENCY_EMAIL_NOT_OFFICIAL"}, NOT_FLAGGED),
+    ("forum-in-a-lawyers-letter", {"text": "请贵司于收函后十五日内将货款支付至委托人合同约定的账户（户名：苏州恒远贸易有限公司）。逾期未付，委托人将依据合同约定向上海国际仲裁中心申请仲裁。", "sender": "chensy@mingchenglaw.cn", "channel": "email"},
+     set(), {"CONSISTENCY_EMAIL_NOT_OFFICIAL", "CONSISTENCY_PAYEE_NOT_BODY"}, NOT_FLAGGED),
+    ("contract-named-as-the-dispute", {"text": "您的借款合同纠纷，债权人向中国国际经济贸易仲裁委员会申请仲裁，请联系书记员13812345678。"},
+     {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, set(), FLAGGED),
+    ("case-already-at-the-body", {"text": "Your contract dispute has been submitted for arbitration at CIETAC. Call the clerk at +852 6128 4471 today."},
+     {"CONSISTENCY_PHONE_NOT_OFFICIAL"}, set(), FLAGGED),
+    # the domain a dispute is about is the holder's own name, not a site to open; one to log in to still is
+    ("udrp-complaint-names-the-disputed-domain", {"text": "A Complaint has been submitted to the ADNDRC concerning the domain name <kelvora-outlet.com>. You are required to submit a Response within 20 days. Forms are available at www.adndrc.org.", "sender": "bj@adndrc.org", "channel": "email"},
+     {"LINK_OFFICIAL", "CONSISTENCY_ALL_OFFICIAL"}, {"CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_UNKNOWN_DOMAIN"}, NOT_FLAGGED),
+    ("cn-domain-complaint-names-the-domain", {"text": "被投诉人：投诉人就贵司注册的域名 yunfan-shop.cn 向中国国际经济贸易仲裁委员会网上争议解决中心提交了投诉，请贵司于20日内提交答辩书。"},
+     set(), {"CONSISTENCY_LINK_NOT_OFFICIAL", "LINK_UNKNOWN_DOMAIN"}, NOT_FLAGGED),
+    ("domain-to-log-in-to", {"text": "【深圳国际仲裁院】贵司案件需补缴仲裁费，请登录域名 scia-online.cn 缴费。"},
+     {"CONSISTENCY_LINK_NOT_OFFICIAL"}, set(), FLAGGED),
+    ("top-level-domain-named-as-one", {"text": "HKIAC, as the dispute resolution service provider for .hk domain names, has received a Complaint. Details are available on www.hkiac.org.", "sender": "dn@hkiac.org", "channel": "email"},
+     {"LINK_OFFICIAL"}, {"LINK_OBFUSCATED", "CONSISTENCY_LINK_NOT_OFFICIAL"}, NOT_FLAGGED),
+    # a paid credit repair priced in the message
+    ("credit-repair-priced", {"text": "【企业信用中心】贵司已被列入经营异常名录。我中心可协助办理信用修复，24小时内出证，费用3980元。", "sender": "10692558803713"},
+     {"CONTENT_DEBT_RELIEF_SERVICE"}, set(), FLAGGED),
 ]
 
 

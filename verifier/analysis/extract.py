@@ -82,6 +82,8 @@ def extract(req: VerifyRequest, registry: Registry, today: dt.date | None = None
     text = normalise(original)
 
     links, total = urls.find_links(original, text, official=registry.official_owner)
+    if links and ("域名" in text.text or "domain" in text.text or "<" in original):
+        links = [lk for lk in links if not urls.named_as_domain(lk, original, text)]
     for raw in req.links or []:
         # as sent, not as shown: a link given as one opens what its characters say
         link = urls.parse_link(normalise(raw, display=False).text.strip(), field="links", known_link=True)

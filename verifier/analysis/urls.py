@@ -29,7 +29,9 @@ _DOT_WORDS = regex.compile(
     r"|点|。)\s{0,2}(?=[a-z0-9])"
     # "gzac. org", but not a company or title abbreviation before a word ("Pte. Ltd.", "Co. Ltd",
     # "Inc. com…"): those are how firms are written, not a link split to dodge filters.
-    rf"|(?<=[a-z0-9])(?<!\b(?:{_ABBREVIATIONS}))(?:\s(?:dot|\.)\s?|\.\s)(?={_TLDS})"
+    # Nor a top-level domain named as one ("the provider for .hk domain names", "注册 .cn 域名"): a kind
+    # of name, not the end of a link.
+    rf"|(?<=[a-z0-9])(?<!\b(?:{_ABBREVIATIONS}))(?:\s(?:dot|\.)\s?|\.\s)(?={_TLDS})(?!{_TLDS}\s?(?:domain|域名))"
 )
 _HXXP = regex.compile(r"\bh(?:xx|\*\*|tt)p(s?)\s?(?::|：|\[[:：]\]|\([:：]\))\s?/\s?/\s?")
 _SLASH_SPACES = regex.compile(r"(?<=[a-z0-9])\s?/\s?(?=[a-z0-9])")
@@ -362,6 +364,22 @@ def _sentence_dot(text: Mapped, original: str, i: int) -> bool:
     before = original[:text.start[i]].rstrip()[-1:]
     after = original[text.end[i]:].lstrip()[:1]
     return bool(before) and (before.islower() or before.isdigit()) and after.isupper()
+
+
+# A domain name given as what a dispute or a registration is about ("贵司注册的域名 yunfan-shop.cn", "the domain
+# name <kelvora-outlet.com>", UDRP's angle brackets): the reader's own name, not a site the notice sends the
+# reader to. Only a bare name (no scheme, no path), and not one to open ("请登录域名 …", "访问域名 …").
+_NAMED_AS_DOMAIN = regex.compile(r"(?<!登录|访问|打开|点击|输入|进入|复制|浏览)(?:域名|\bdomain(?:\snames?)?)\s?"
+                                 r"(?:为|是|:|：)?\s?[<“\"「《(（]?\s?$", regex.IGNORECASE)
+
+
+def named_as_domain(link: Link, original: str, text: Mapped) -> bool:
+    """The link is a bare domain name written as the subject of the message (see _NAMED_AS_DOMAIN)."""
+    if link.start is None or link.end is None or "://" in link.raw or link.path not in ("", "/") or link.ip:
+        return False
+    if original[link.start - 1:link.start] == "<" and original[link.end:link.end + 1] == ">":
+        return True
+    return _NAMED_AS_DOMAIN.search(text.window(max(0, link.start - 24), link.start)) is not None
 
 
 # A URL inside another's path or query ('bjac.org.cn/login?redirect=https://evil.example/…'): an

@@ -51,7 +51,25 @@ _NOT_SPEAKER = regex.compile(r"(?:寄往|寄给|寄至|寄到|寄交|发往|送�
 
 
 def _not_speaker(ex: Extraction, b: names.NamedBody) -> bool:
-    return _preceded_by(ex, b, _NOT_SPEAKER, 12)
+    return _preceded_by(ex, b, _NOT_SPEAKER, 12) or _forum(ex, b)
+
+
+# A body named as the forum a contract chooses or a party will go to ("委托人将依据合同约定向上海国际仲裁中心
+# 申请仲裁", "clause 18 provides for arbitration at HKIAC", "on clause 21 we accept CIETAC arbitration"): a
+# buyer, a lawyer or a creditor speaks of it, the body does not speak. Not when the case is already there
+# ("根据合同约定，申请人已向本会…", "我行已向广州仲裁委员会申请仲裁", "the contract dispute has been filed for
+# arbitration at CIETAC"): the body may then be the speaker. Nor a contract named only as the dispute's
+# ("借款合同纠纷，申请人向北京仲裁委员会申请仲裁"): the body's own notice says that.
+_FORUM = regex.compile(r"(?:约定|条款|\bclause|\bagreement|\bcontract)"
+                       r"(?:(?!已|\b(?:been|was|were|has|have|is)\b)[^。！!？?\n]){0,40}?"
+                       r"(?:向|提交|交由|选择|\b(?:accept|propose|prefer|agree\sto|arbitration\s(?:at|under|before)))\s?$")
+
+
+def _forum(ex: Extraction, b: names.NamedBody) -> bool:
+    """`_FORUM` ends the words before the name (spaces kept: English needs its word boundaries)."""
+    if b.field != "text" or not b.start:
+        return False
+    return _FORUM.search(ex.text.window(max(0, b.start - 60), b.start)) is not None
 
 
 # A platform named as what a threat acts on ("冻结您名下全部银行卡及微信支付宝", "划扣您支付宝余额") or as
