@@ -21,7 +21,7 @@ SHOWN_CHARS = 60  # of a link that may be a whole base64 page: enough to recogni
 # not "JavaScript: the good parts", "data: 2024" or "file: 合同.pdf".
 _IN_TEXT = regex.compile(
     r"(?<![a-z0-9+.-])(?:(?:java|vb)script:(?=[!-~])"
-    r"|data:[a-z]+/[a-z0-9.+-]+(?:;[a-z0-9.+=-]+)*,"
+    r"|data:[a-z]+/[a-z0-9.+-]+(?:;[a-z0-9.+=-]++)*,"
     r"|file:///?(?=[!-~]))"
     r"[^\s\p{Han}<>\"'，。、；！？）】」』…（【]{0," + str(SHOWN_CHARS) + r"}"
 )
