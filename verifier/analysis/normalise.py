@@ -161,8 +161,8 @@ _MAX_EXPANSION = 4
 
 def _nfkc_char(ch: str) -> str:
     norm = unicodedata.normalize("NFKC", ch).lower()
-    if len(norm) == 1 and norm.isdecimal() and not norm.isascii():
-        return str(unicodedata.decimal(norm))  # "١٣٨", "۱۳۸", "१३८": NFKC folds only full-width digits
+    if len(norm) == 1 and norm.isdecimal():
+        return ascii_digits(norm)  # "١٣٨", "۱۳۸", "१३८": NFKC folds only full-width digits
     return norm if len(norm) <= _MAX_EXPANSION else ch.lower()
 
 

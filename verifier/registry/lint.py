@@ -3,10 +3,10 @@
 Errors (exit 1) are what could make the service answer wrongly or fail to load: schema errors,
 unknown or unused codes, duplicate or conflicting entries across the file, malformed domains and
 numbers, unsafe regexes, sources that are not plain http(s) URLs, checked dates still to come,
-lists not in canonical form, messages whose languages disagree. Notes (printed, exit 0) are worth a look but harmless: codes in testing
-(shadow) mode, which is a normal state for a new rule until the corpus shows it earns a weight,
-and values repeated inside one entry (an alias equal to the name, a phrase term that is the same
-as another term of its rule after normalisation).
+lists not in canonical form, messages whose languages disagree. Notes (printed, exit 0) are worth
+a look but harmless: codes in testing (shadow) mode, which is a normal state for a new rule until
+the corpus shows it earns a weight, and values repeated inside one entry (an alias equal to the
+name, a phrase term that is the same as another term of its rule after normalisation).
 """
 
 from __future__ import annotations

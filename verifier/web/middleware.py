@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+
 from verifier.web import keys
 from verifier.web.body import read_json_object, request_cost
 from verifier.web.framing import framing_problem
